@@ -1,0 +1,1 @@
+"""The bottom layer: extensions, clock, errors — nothing here imports a domain package."""
