@@ -1,0 +1,1 @@
+"""The knowledge base agents answer from: articles, their lifecycle and Chinese search."""
