@@ -1,0 +1,86 @@
+"""The app factory: the only module that imports every package and wires them together."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from hotline.core.config import load_config
+from hotline.core.errors import register_error_handlers
+from hotline.core.extensions import csrf, db, migrate, socketio
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["REDIS_URL"],
+        async_mode="threading",
+        cors_allowed_origins=[],
+        manage_session=False,
+    )
+    register_error_handlers(app)
+    _register_models()
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_suggesters(app)
+
+    @app.teardown_appcontext
+    def _forget_deferred(_exc: BaseException | None) -> None:
+        db.session.info.pop("hotline.deferred", None)
+
+    return app
+
+
+def _register_models() -> None:
+    # Importing the models registers their tables on the metadata (for Alembic and relationships).
+    import hotline.auth.models  # noqa: F401
+    import hotline.tickets.models  # noqa: F401
+    import hotline.units.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from hotline.auth import views as auth_views
+    from hotline.core import health
+    from hotline.core.openapi import bp as openapi_bp
+    from hotline.intake import views as intake_views
+    from hotline.tickets import views as ticket_views
+    from hotline.units import views as unit_views
+
+    for blueprint in (
+        auth_views.api,
+        unit_views.bp,
+        intake_views.bp,
+        ticket_views.bp,
+        health.bp,
+        openapi_bp,
+    ):
+        csrf.exempt(blueprint)  # bearer-token APIs are not exposed to cross-site form posts
+        app.register_blueprint(blueprint)
+    app.register_blueprint(auth_views.pages)
+
+
+def _register_cli(app: Flask) -> None:
+    from hotline.cli import hotline_cli
+
+    app.cli.add_command(hotline_cli)
+
+
+def _register_suggesters(app: Flask) -> None:
+    """Wire the suggestion providers of the higher layers into intake."""

@@ -1,0 +1,1 @@
+"""What people see: pages, the live console and its pushes."""

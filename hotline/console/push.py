@@ -1,0 +1,54 @@
+"""Every live event goes out through here: names, payloads and rooms live only in this module.
+
+Rooms: ``unit:<code>`` for each unit on a ticket's path (so a parent unit sees its subtree),
+``managers`` for dispatchers, supervisors and admins, ``agents`` for the call-centre floor, and
+``agent:<username>`` for one agent's screen. With ``REDIS_URL`` the emit travels through the Redis
+message queue, so workers and several web processes reach every browser.
+"""
+
+from __future__ import annotations
+
+from hotline.core.extensions import db, socketio
+from hotline.tickets.models import Ticket
+
+EVENTS = ("ticket.created", "ticket.updated", "ticket.warning", "call.new", "callback.due")
+
+
+def rooms_for(ticket: Ticket) -> set[str]:
+    """Return the rooms that may see ``ticket``."""
+    rooms = {"managers", "agents"}
+    for unit in [ticket.handling_unit, ticket.lead_unit, *ticket.co_units]:
+        if unit is None:
+            continue
+        rooms.update(f"unit:{code}" for code in unit.path.strip("/").split("/"))
+    return rooms
+
+
+def ticket_payload(ticket: Ticket) -> dict:
+    """Return the small, non-sensitive payload every room may receive (pages re-fetch details)."""
+    return {
+        "number": ticket.number,
+        "state": ticket.state,
+        "warning": ticket.warning,
+        "title": ticket.title,
+        "unit": ticket.handling_unit.code if ticket.handling_unit else None,
+        "category": ticket.category,
+        "version": ticket.version,
+    }
+
+
+def ticket_changed(ticket_id: int, event: str) -> None:
+    """Emit ``event`` about a committed ticket change to every room that may see it."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return
+    payload = ticket_payload(ticket) | {"event": event}
+    for room in sorted(rooms_for(ticket)):
+        socketio.emit(event, payload, to=room)
+    if ticket.state == "callback_due":
+        socketio.emit("callback.due", payload, to="agents")
+
+
+def call_arrived(agent_username: str, payload: dict) -> None:
+    """Pop the caller's history on one agent's console."""
+    socketio.emit("call.new", payload, to=f"agent:{agent_username}")

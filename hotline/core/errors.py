@@ -1,0 +1,75 @@
+"""API errors: every refusal is JSON ``{"error": {"code", "message"}}`` with a Chinese message."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    """A refusal a client can act on: HTTP status, an English code and a Chinese message."""
+
+    def __init__(self, status: int, code: str, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict:
+        body: dict = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class DomainError(ApiError):
+    """A refusal raised by a service; views let it through unchanged."""
+
+
+def not_found(what: str = "资源") -> ApiError:
+    """Return the 404 that hides whether something exists outside the caller's scope."""
+    return ApiError(404, "not_found", f"{what}不存在或无权查看")
+
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式错误"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "无权执行此操作"),
+    404: ("not_found", "资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("payload_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "请使用 JSON 格式提交"),
+    429: ("too_many_requests", "请求过于频繁"),
+    500: ("internal_error", "服务器内部错误，请稍后重试"),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/open311/")) or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer API errors as JSON; pages keep Flask's HTML errors."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not _wants_json():
+            return exc
+        code, message = _HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.name))
+        return jsonify({"error": {"code": code, "message": message}}), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        from hotline.core.extensions import db
+
+        db.session.rollback()
+        code, message = _HTTP_MESSAGES[500]
+        if _wants_json():
+            return jsonify({"error": {"code": code, "message": message}}), 500
+        return message, 500

@@ -1,0 +1,1 @@
+"""Intake: requests from every channel become tickets, with suggestions for the agent."""

@@ -1,0 +1,61 @@
+"""``POST /api/v1/tickets``: idempotent intake on ``(channel, external_id)``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from hotline.auth.api import api_auth
+from hotline.auth.roles import Role
+from hotline.core.effects import commit
+from hotline.core.extensions import db
+from hotline.core.validation import get_bool, get_str, json_body
+from hotline.intake.suggestions import build_suggestions
+from hotline.tickets.models import CHANNELS, KINDS, URGENCIES
+from hotline.tickets.schemas import ticket_to_dict
+from hotline.tickets.services import NewTicket, register_ticket
+from hotline.units.services import get_unit_by_code
+
+bp = Blueprint("intake_api", __name__, url_prefix="/api/v1/tickets")
+
+
+def new_ticket_from(body: dict) -> NewTicket:
+    """Read a new ticket's fields, refusing bad ones with 422."""
+    area = get_str(body, "area", max_length=40)
+    return NewTicket(
+        channel=get_str(body, "channel", required=True, choices=CHANNELS) or "",
+        content=get_str(body, "content", required=True, max_length=20000) or "",
+        title=get_str(body, "title", max_length=200),
+        caller_name=get_str(body, "caller_name", max_length=80),
+        caller_phone=get_str(body, "caller_phone", max_length=30),
+        address=get_str(body, "address", max_length=300),
+        kind=get_str(body, "kind", choices=KINDS) or "",
+        urgency=get_str(body, "urgency", choices=URGENCIES) or "",
+        category=get_str(body, "category", max_length=40),
+        external_id=get_str(body, "external_id", max_length=120),
+        area_unit=get_unit_by_code(db.session, area) if area else None,
+        is_enterprise=bool(get_bool(body, "enterprise")),
+        is_business_env=bool(get_bool(body, "business_env")),
+    )
+
+
+def take_in(data: NewTicket, actor) -> tuple[object, bool, dict]:
+    """Register ``data`` with suggestions filling what the caller left open; commit; return the result."""
+    suggestions = build_suggestions(db.session, f"{data.title or ''} {data.content}", data.address)
+    data.kind = data.kind or suggestions.get("kind") or "consult"
+    data.urgency = data.urgency or suggestions.get("urgency") or "normal"
+    if data.area_unit is None and suggestions.get("area_unit"):
+        data.area_unit = get_unit_by_code(db.session, suggestions["area_unit"])
+    ticket, created = register_ticket(
+        db.session, data, actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
+        suggestion={k: v for k, v in suggestions.items() if k != "articles"},
+    )
+    commit(db.session)
+    return ticket, created, suggestions
+
+
+@bp.post("")
+@api_auth(Role.AGENT)
+def create_ticket():
+    data = new_ticket_from(json_body(request))
+    ticket, created, suggestions = take_in(data, g.actor)
+    return jsonify({"ticket": ticket_to_dict(ticket, g.actor), "suggestions": suggestions}), (201 if created else 200)

@@ -1,0 +1,1 @@
+"""Tickets (工单): the closed loop from 受理 to 办结."""

@@ -1,0 +1,124 @@
+"""The time-limit table (SPEC §4) as data: built-in presets, overridable row by row in the database.
+
+A stage's rows come from the chosen preset when it defines that stage (else from ``default``); among
+them the most specific matching row wins: category beats area beats urgency beats kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.core.clock import Duration
+from hotline.tickets.models import TimeLimit
+
+LIMIT_STAGES = ("dispatch", "accept", "reply", "callback", "return_window", "extension")
+MAX_EXTENSIONS = 3
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    stage: str
+    amount: float
+    unit: str
+    kind: str | None = None
+    urgency: str | None = None
+    category_prefix: str | None = None
+    area_code: str | None = None
+    note: str | None = None
+
+    def matches(self, kind: str, urgency: str, category: str | None, area_codes: tuple[str, ...]) -> bool:
+        return (
+            (self.kind is None or self.kind == kind)
+            and (self.urgency is None or self.urgency == urgency)
+            and (self.category_prefix is None or (category or "").startswith(self.category_prefix))
+            and (self.area_code is None or self.area_code in area_codes)
+        )
+
+    def specificity(self) -> int:
+        return (
+            8 * (self.category_prefix is not None)
+            + 4 * (self.area_code is not None)
+            + 2 * (self.urgency is not None)
+            + (self.kind is not None)
+        )
+
+
+def _r(stage: str, amount: float, unit: str, **match: str) -> LimitRow:
+    return LimitRow(stage, amount, unit, **match)
+
+
+PRESETS: dict[str, tuple[LimitRow, ...]] = {
+    "default": (
+        _r("dispatch", 2, "working_hours"),
+        _r("dispatch", 30, "minutes", urgency="urgent"),
+        _r("accept", 1, "working_days"),
+        _r("accept", 1, "hours", urgency="urgent"),
+        _r("reply", 15, "working_days"),
+        _r("reply", 5, "working_days", kind="consult"),
+        _r("reply", 5, "working_days", kind="help"),
+        _r("reply", 5, "working_days", kind="praise"),
+        _r("reply", 24, "hours", urgency="urgent"),
+        _r("extension", 5, "working_days"),
+        _r("return_window", 1, "working_days"),
+        _r("callback", 2, "working_days"),
+    ),
+    # 北京: reply by urgency 2 h / 24 h / 7 d / 15 d (natural days); callback when the reply limit expires.
+    "beijing": (
+        _r("reply", 15 * 24, "hours"),
+        _r("reply", 7 * 24, "hours", kind="consult"),
+        _r("reply", 7 * 24, "hours", kind="suggestion"),
+        _r("reply", 7 * 24, "hours", kind="praise"),
+        _r("reply", 24, "hours", kind="help"),
+        _r("reply", 2, "hours", urgency="urgent"),
+        _r("callback", 1, "working_days", note="到期即回访"),
+    ),
+    # 广东: consult 2 wd; help/suggestion 10 wd; complaint/report 15 wd.
+    "guangdong": (
+        _r("reply", 15, "working_days"),
+        _r("reply", 2, "working_days", kind="consult"),
+        _r("reply", 10, "working_days", kind="help"),
+        _r("reply", 10, "working_days", kind="suggestion"),
+        _r("reply", 2, "working_days", kind="praise"),
+        _r("reply", 24, "hours", urgency="urgent"),
+    ),
+}
+
+
+def _stored_rows(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:
+    rows = session.scalars(select(TimeLimit).where(TimeLimit.preset == preset, TimeLimit.stage == stage))
+    return tuple(
+        LimitRow(r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note) for r in rows
+    )
+
+
+def rows_for(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:
+    """Return the rows that govern ``stage`` under ``preset`` (edited rows in the database first)."""
+    for name in (preset, "default"):
+        stored = _stored_rows(session, name, stage)
+        if stored:
+            return stored
+        built_in = tuple(r for r in PRESETS.get(name, ()) if r.stage == stage)
+        if built_in:
+            return built_in
+    raise LookupError(f"no time limit for stage {stage}")
+
+
+def limit_for(
+    session: Session,
+    preset: str,
+    stage: str,
+    *,
+    kind: str,
+    urgency: str,
+    category: str | None = None,
+    area_codes: tuple[str, ...] = (),
+) -> Duration:
+    """Return the time limit of ``stage`` for a ticket with these attributes."""
+    candidates = [r for r in rows_for(session, preset, stage) if r.matches(kind, urgency, category, area_codes)]
+    if not candidates:
+        raise LookupError(f"no matching time limit for stage {stage}")
+    best = max(candidates, key=LimitRow.specificity)
+    return Duration(best.amount, best.unit)

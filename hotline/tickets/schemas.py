@@ -1,0 +1,115 @@
+"""Tickets as JSON for a given viewer: phone numbers and 举报人 identities masked where not needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hotline.auth.models import User
+from hotline.auth.roles import SEES_CALLER
+from hotline.tickets.models import CHANNEL_NAMES, KIND_NAMES, URGENCY_NAMES, Ticket, TicketEvent
+from hotline.tickets.states import ACTION_NAMES, STATE_NAMES, Action, State, allowed_actions
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Return ``138****5678`` for ``13812345678`` (keeps the first 3 and last 4 digits)."""
+    if not phone:
+        return phone
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """Return ``张*`` for ``张三``."""
+    if not name:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def caller_view(ticket: Ticket, viewer: User | None) -> dict:
+    """Return the caller's name and phone as ``viewer`` may see them."""
+    if viewer is not None and viewer.role_enum in SEES_CALLER:
+        return {"caller_name": ticket.caller_name, "caller_phone": ticket.caller_phone}
+    if ticket.kind == "report":  # 举报人 protection: the reported unit never learns who reported
+        return {"caller_name": "保密" if ticket.caller_name else None, "caller_phone": "保密" if ticket.caller_phone else None}
+    return {"caller_name": mask_name(ticket.caller_name), "caller_phone": mask_phone(ticket.caller_phone)}
+
+
+def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
+    """Serialise ``ticket`` for ``viewer``."""
+    state = State(ticket.state)
+    return {
+        "number": ticket.number,
+        "state": ticket.state,
+        "state_name": STATE_NAMES[state],
+        "channel": ticket.channel,
+        "channel_name": CHANNEL_NAMES.get(ticket.channel, ticket.channel),
+        "external_id": ticket.external_id,
+        **caller_view(ticket, viewer),
+        "title": ticket.title,
+        "content": ticket.content,
+        "address": ticket.address,
+        "area": ticket.area_unit.brief() if ticket.area_unit else None,
+        "category": ticket.category,
+        "kind": ticket.kind,
+        "kind_name": KIND_NAMES.get(ticket.kind),
+        "urgency": ticket.urgency,
+        "urgency_name": URGENCY_NAMES.get(ticket.urgency),
+        "flags": {"enterprise": ticket.is_enterprise, "business_env": ticket.is_business_env, "direct": ticket.is_direct},
+        "lead_unit": ticket.lead_unit.brief() if ticket.lead_unit else None,
+        "handling_unit": ticket.handling_unit.brief() if ticket.handling_unit else None,
+        "co_units": [u.brief() for u in ticket.co_units],
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "transfer_target": ticket.transfer_target,
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
+        "deadlines": {
+            "dispatch": _iso(ticket.dispatch_due),
+            "accept": _iso(ticket.accept_due),
+            "return_window": _iso(ticket.return_due),
+            "reply": _iso(ticket.reply_due),
+            "callback": _iso(ticket.callback_due_at),
+        },
+        "warning": ticket.warning,
+        "rework_count": ticket.rework_count,
+        "extension_count": ticket.extension_count,
+        "pending_extension_days": ticket.pending_extension_days,
+        "pending_suspend": bool(ticket.pending_suspend_reason),
+        "urge_count": ticket.urge_count,
+        "supervised": ticket.supervised,
+        "callback_attempts": ticket.callback_attempts,
+        "satisfaction": ticket.satisfaction,
+        "contacted": ticket.contacted,
+        "resolved": ticket.resolved,
+        "final_reply": ticket.is_final_reply,
+        "result": ticket.result,
+        "public_answer": ticket.public_answer,
+        "suggestion": ticket.suggestion if viewer is not None and viewer.role in ("agent", "dispatcher", "supervisor", "admin") else None,
+        "version": ticket.version,
+        "actions": [
+            {"action": a.value, "name": ACTION_NAMES[a]} for a in (allowed_actions(state, viewer.role_enum) if viewer else [])
+        ],
+    }
+
+
+def event_to_dict(event: TicketEvent) -> dict:
+    """Serialise one audit-trail event."""
+    try:
+        action_name = ACTION_NAMES[Action(event.action)]
+    except ValueError:
+        action_name = {"register": "受理", "notify": "告知", "warning": "预警"}.get(event.action, event.action)
+    return {
+        "action": event.action,
+        "action_name": action_name,
+        "actor": event.actor.username if event.actor else "system",
+        "actor_role": event.actor_role,
+        "from": event.from_state,
+        "to": event.to_state,
+        "note": event.note,
+        "data": event.data,
+        "at": _iso(event.created_at),
+    }

@@ -1,0 +1,192 @@
+"""Registering tickets and finding the ones a user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.auth.models import User
+from hotline.auth.roles import SCOPED_ROLES, Role
+from hotline.core import clock
+from hotline.core.effects import defer
+from hotline.core.errors import DomainError, not_found
+from hotline.tickets import limits
+from hotline.tickets.events import record_event
+from hotline.tickets.models import Ticket, TicketEvent, ticket_co_units
+from hotline.tickets.notifications import notify_citizen
+from hotline.tickets.numbering import next_ticket_number
+from hotline.tickets.states import State
+from hotline.units.models import Unit
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class NewTicket:
+    """What intake knows about a new request."""
+
+    channel: str
+    content: str
+    title: str | None = None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    address: str | None = None
+    kind: str = "consult"
+    urgency: str = "normal"
+    category: str | None = None
+    external_id: str | None = None
+    area_unit: Unit | None = None
+    is_enterprise: bool = False
+    is_business_env: bool = False
+
+
+def find_by_external_id(session: Session, channel: str, external_id: str) -> Ticket | None:
+    """Return the ticket already taken in for ``(channel, external_id)``."""
+    return session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.external_id == external_id))
+
+
+def register_ticket(
+    session: Session,
+    data: NewTicket,
+    actor: User | None,
+    *,
+    preset: str = "default",
+    suggestion: dict | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """Take in a request (受理); return ``(ticket, created)`` — the same ticket again for a repeated external id."""
+    if data.external_id:
+        existing = find_by_external_id(session, data.channel, data.external_id)
+        if existing is not None:
+            return existing, False
+    moment = now or clock.now()
+    title = data.title or data.content.strip().splitlines()[0][:40]
+    ticket = Ticket(
+        number=next_ticket_number(session, moment),
+        channel=data.channel,
+        external_id=data.external_id,
+        caller_name=data.caller_name,
+        caller_phone=data.caller_phone,
+        title=title,
+        content=data.content,
+        address=data.address,
+        category=data.category,
+        kind=data.kind,
+        urgency=data.urgency,
+        is_enterprise=data.is_enterprise,
+        is_business_env=data.is_business_env,
+        area_unit=data.area_unit,
+        state=State.REGISTERED.value,
+        registered_by=actor,
+        created_at=moment,
+        updated_at=moment,
+        dispatch_started_at=moment,
+        suggestion=suggestion,
+        deadline_clocks={},
+    )
+    duration = limits.limit_for(session, preset, "dispatch", kind=data.kind, urgency=data.urgency, category=data.category)
+    ticket.dispatch_due = duration.after(moment)
+    ticket.deadline_clocks = {"dispatch": duration.on_working_clock}
+    if data.external_id:
+        # A concurrent twin may commit first: the savepoint lets us fall back to it instead of failing.
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+                session.flush()
+        except IntegrityError:
+            existing = find_by_external_id(session, data.channel, data.external_id)
+            if existing is None:
+                raise
+            return existing, False
+    else:
+        session.add(ticket)
+        session.flush()
+    record_event(session, ticket, "register", actor, from_state=None, to_state=ticket.state, moment=moment,
+                 note=None, data={"channel": data.channel})
+    notify_citizen(session, ticket, "registered", moment)
+    defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.created")
+    return ticket, True
+
+
+def visibility_filter(user: User):
+    """Return the SQL condition for the tickets ``user`` may see (their unit's subtree for unit roles)."""
+    if user.role_enum not in SCOPED_ROLES:
+        return None
+    prefix = user.unit.path + "%"
+    in_scope = select(Unit.id).where(Unit.path.like(prefix))
+    co_unit = exists().where(ticket_co_units.c.ticket_id == Ticket.id, ticket_co_units.c.unit_id.in_(in_scope))
+    return or_(Ticket.handling_unit_id.in_(in_scope), Ticket.lead_unit_id.in_(in_scope), co_unit)
+
+
+def may_see(user: User, ticket: Ticket) -> bool:
+    """Tell whether ``user`` may see ``ticket``."""
+    if user.role_enum not in SCOPED_ROLES:
+        return True
+    units = [ticket.handling_unit, ticket.lead_unit, *ticket.co_units]
+    return any(u is not None and u.is_within(user.unit) for u in units)
+
+
+def get_visible_ticket(session: Session, number: str, user: User, *, for_update: bool = False) -> Ticket:
+    """Return the ticket ``number`` if ``user`` may see it; otherwise 404, as if it did not exist."""
+    query = select(Ticket).where(Ticket.number == number)
+    ticket = session.scalar(query)
+    if ticket is None or not may_see(user, ticket):
+        raise not_found("工单")
+    return ticket
+
+
+def ticket_query(
+    user: User,
+    *,
+    state: str | None = None,
+    unit: Unit | None = None,
+    warning: str | None = None,
+    q: str | None = None,
+) -> Select:
+    """Return the query of tickets ``user`` may see, filtered, newest first."""
+    query = select(Ticket)
+    condition = visibility_filter(user)
+    if condition is not None:
+        query = query.where(condition)
+    if state:
+        states = state.split(",")
+        unknown = [s for s in states if s not in {x.value for x in State}]
+        if unknown:
+            raise DomainError(422, "invalid_choice", f"状态取值无效：{'、'.join(unknown)}", field="state")
+        query = query.where(Ticket.state.in_(states))
+    if unit is not None:
+        in_unit = select(Unit.id).where(Unit.path.like(unit.path + "%"))
+        query = query.where(or_(Ticket.handling_unit_id.in_(in_unit), Ticket.lead_unit_id.in_(in_unit)))
+    if warning:
+        query = query.where(Ticket.warning == warning)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Ticket.number == q, Ticket.title.like(like), Ticket.content.like(like),
+                                Ticket.address.like(like)))
+    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def list_events(session: Session, ticket: Ticket) -> list[TicketEvent]:
+    """Return the ticket's audit trail in order."""
+    return list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)))
+
+
+def caller_history(session: Session, phone: str, limit: int = 20) -> list[Ticket]:
+    """Return a caller's tickets, open ones first, newest first."""
+    from sqlalchemy import case
+
+    open_first = case((Ticket.state.in_([s.value for s in State if s.value not in ("closed", "merged", "transferred")]), 0), else_=1)
+    return list(
+        session.scalars(
+            select(Ticket).where(Ticket.caller_phone == phone).order_by(open_first, Ticket.created_at.desc()).limit(limit)
+        )
+    )
+
+
+def is_unit_role(user: User) -> bool:
+    """Tell whether ``user`` works for a unit (handler or grid worker)."""
+    return user.role_enum in (Role.HANDLER, Role.GRID_WORKER)

@@ -1,0 +1,19 @@
+"""``GET /api/v1/units``: the unit tree."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import select
+
+from hotline.auth.api import api_auth
+from hotline.core.extensions import db
+from hotline.units.models import Unit
+
+bp = Blueprint("units_api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/units")
+@api_auth()
+def list_units():
+    units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path))
+    return jsonify([u.to_dict() for u in units])

@@ -1,0 +1,119 @@
+"""The closed loop through the API alone, as the product side will check it."""
+
+from __future__ import annotations
+
+EXPECTED_ACTIONS = [
+    ("register", "agent1", None, "registered"),
+    ("dispatch", "dispatcher1", "registered", "dispatched"),
+    ("request_return", "handler1", "dispatched", "return_requested"),
+    ("approve_return", "dispatcher1", "return_requested", "registered"),
+    ("dispatch", "dispatcher1", "registered", "dispatched"),
+    ("accept", "handler1", "dispatched", "accepted"),
+    ("request_extension", "handler1", "accepted", "accepted"),
+    ("approve_extension", "supervisor1", "accepted", "accepted"),
+    ("reply", "handler1", "accepted", "replied"),
+    ("approve_reply", "supervisor1", "replied", "callback_due"),
+    ("callback", "agent1", "callback_due", "disputed"),
+    ("rework", "supervisor1", "disputed", "dispatched"),
+    ("accept", "handler1", "dispatched", "accepted"),
+    ("reply", "handler1", "accepted", "replied"),
+    ("approve_reply", "supervisor1", "replied", "callback_due"),
+    ("callback", "agent1", "callback_due", "closed"),
+]
+
+
+def test_the_whole_loop_with_return_extension_and_rework(api):
+    ticket = api.new_ticket(kind="complaint", address="A1区东风街道东风社区3栋")
+    number = ticket["number"]
+    assert ticket["state"] == "registered"
+    steps = [
+        ("dispatch", "dispatcher1", {"unit": "JTJ"}),
+        ("request_return", "handler2", {"reason": "路灯属城区管理，不属交通部门职责", "basis": "确责清单第12条"}),
+        ("approve_return", "dispatcher1", {"note": "同意，改派A1区"}),
+    ]
+    for action, who, body in steps:
+        response = api.act(number, action, who, **body)
+        assert response.status_code == 200, response.get_json()
+    # handler2's unit (市交通运输局) returned it; now it goes to A1区 (handler1).
+    steps = [
+        ("dispatch", "dispatcher1", {"unit": "A1"}),
+        ("accept", "handler1", {}),
+        ("request_extension", "handler1", {"days": 3, "reason": "需协调供电部门"}),
+    ]
+    for action, who, body in steps:
+        response = api.act(number, action, who, **body)
+        assert response.status_code == 200, response.get_json()
+    before = response.get_json()["ticket"]["deadlines"]["reply"]
+    response = api.act(number, "approve_extension", "supervisor1")
+    assert response.status_code == 200
+    after = response.get_json()["ticket"]
+    assert after["deadlines"]["reply"] > before and after["extension_count"] == 1
+    reply = {"result": "已更换路灯灯泡", "public_answer": "您反映的路灯问题已修复。"}
+    for action, who, body in [
+        ("reply", "handler1", reply),
+        ("approve_reply", "supervisor1", {}),
+        ("callback", "agent1", {"contacted": True, "resolved": False, "satisfaction": "unsatisfied"}),
+    ]:
+        response = api.act(number, action, who, **body)
+        assert response.status_code == 200, response.get_json()
+    assert response.get_json()["ticket"]["state"] == "disputed"
+    response = api.act(number, "rework", "supervisor1", note="市民反映仍有一盏不亮")
+    assert response.get_json()["ticket"]["state"] == "dispatched"
+    assert response.get_json()["ticket"]["rework_count"] == 1
+    for action, who, body in [
+        ("accept", "handler1", {}),
+        ("reply", "handler1", reply),
+        ("approve_reply", "supervisor1", {}),
+        ("callback", "agent1", {"contacted": True, "resolved": True, "satisfaction": "satisfied"}),
+    ]:
+        response = api.act(number, action, who, **body)
+        assert response.status_code == 200, response.get_json()
+    final = response.get_json()["ticket"]
+    assert final["state"] == "closed" and final["rework_count"] == 1 and final["satisfaction"] == "satisfied"
+
+    events = api.get(f"/api/v1/tickets/{number}/events", as_="supervisor1").get_json()["events"]
+    transitions = [(e["action"], e["actor"], e["from"], e["to"]) for e in events if e["action"] not in ("notify", "warning")]
+    expected = [(a, who if a != "request_return" else "handler2", f, t) for a, who, f, t in EXPECTED_ACTIONS]
+    assert transitions == expected
+    assert all(e["at"] for e in events)
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+    # 告知 at registration, at each approved answer and at closing.
+    purposes = [e["data"]["purpose"] for e in events if e["action"] == "notify"]
+    assert purposes == ["registered", "answered", "answered", "closed"]
+
+
+def test_an_illegal_action_is_409_and_changes_nothing(api):
+    number = api.new_ticket()["number"]
+    before = api.get(f"/api/v1/tickets/{number}", as_="agent1").get_json()["ticket"]
+    response = api.act(number, "accept", "handler1")
+    # handler1 cannot see a ticket that is not at their unit yet …
+    assert response.status_code == 404
+    api.act(number, "dispatch", "dispatcher1", unit="A1")
+    response = api.act(number, "reply", "handler1", result="x", public_answer="y")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "invalid_transition"
+    assert "待签收" in response.get_json()["error"]["message"]
+    after = api.get(f"/api/v1/tickets/{number}", as_="agent1").get_json()["ticket"]
+    assert after["state"] == "dispatched" and after["version"] == before["version"] + 1
+    events = api.get(f"/api/v1/tickets/{number}/events", as_="agent1").get_json()["events"]
+    assert [e["action"] for e in events if e["action"] != "notify"] == ["register", "dispatch"]
+
+
+def test_another_units_handler_gets_404(api):
+    number = api.new_ticket()["number"]
+    api.act(number, "dispatch", "dispatcher1", unit="A1")
+    assert api.get(f"/api/v1/tickets/{number}", as_="handler2").status_code == 404
+    assert api.get(f"/api/v1/tickets/{number}/events", as_="handler2").status_code == 404
+    assert api.act(number, "accept", "handler2").status_code == 404
+    listing = api.get("/api/v1/tickets", as_="handler2").get_json()["tickets"]
+    assert number not in [t["number"] for t in listing]
+    # The street below A1 does not see it either (it is held at district level), the district does.
+    assert api.get(f"/api/v1/tickets/{number}", as_="street1").status_code == 404
+    assert api.get(f"/api/v1/tickets/{number}", as_="handler1").status_code == 200
+
+
+def test_wrong_role_is_403_with_nothing_changed(api):
+    number = api.new_ticket()["number"]
+    response = api.act(number, "dispatch", "agent1", unit="A1")
+    assert response.status_code == 403
+    assert api.get(f"/api/v1/tickets/{number}", as_="agent1").get_json()["ticket"]["state"] == "registered"
