@@ -45,9 +45,7 @@ class Article(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(
-        String(16), default=ArticleStatus.DRAFT.value, index=True
-    )
+    status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.DRAFT.value, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     unhelpful_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -83,16 +81,10 @@ class ArticleVersion(db.Model):
     """A snapshot of an article's content after each save."""
 
     __tablename__ = "kb_article_versions"
-    __table_args__ = (
-        UniqueConstraint(
-            "article_id", "version", name="uq_kb_article_versions_article_version"
-        ),
-    )
+    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_kb_article_versions_article_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -112,9 +104,7 @@ class Attachment(db.Model):
     __table_args__ = (CheckConstraint("size >= 0", name="size"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -129,9 +119,7 @@ class Feedback(db.Model):
     __tablename__ = "kb_feedback"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
     query: Mapped[str] = mapped_column(Text, default="")

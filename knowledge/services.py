@@ -52,20 +52,14 @@ def _clean_values(values: dict) -> dict:
         tags = out["tags"]
         if isinstance(tags, str):
             tags = parse_synonyms(tags)
-        out["tags"] = list(
-            dict.fromkeys(str(t).strip() for t in tags or () if str(t).strip())
-        )
+        out["tags"] = list(dict.fromkeys(str(t).strip() for t in tags or () if str(t).strip()))
     if "source" in out:
         out["source"] = str(out["source"] or "").strip()
     return out
 
 
 def _check_validity(article: Article) -> None:
-    if (
-        article.valid_from
-        and article.valid_to
-        and article.valid_to < article.valid_from
-    ):
+    if article.valid_from and article.valid_to and article.valid_to < article.valid_from:
         raise KnowledgeError("invalid_validity", "失效日期不能早于生效日期")
 
 
@@ -118,9 +112,7 @@ def create_article(
             if unit_id != actor.unit_id:
                 raise KnowledgeError("forbidden", "只能为本单位编写知识", status=403)
         if status != ArticleStatus.DRAFT and actor.role not in REVIEWER_ROLES:
-            raise KnowledgeError(
-                "forbidden", "只有督办员或管理员可以直接发布知识", status=403
-            )
+            raise KnowledgeError("forbidden", "只有督办员或管理员可以直接发布知识", status=403)
     values = _clean_values(
         {
             "title": title,
@@ -155,23 +147,15 @@ def create_article(
     return article
 
 
-def update_article(
-    session: Session, article_id: int, *, actor: Actor, **changes: object
-) -> Article:
+def update_article(session: Session, article_id: int, *, actor: Actor, **changes: object) -> Article:
     """Change an article's content, keep a version, re-index; a reviewed article goes back to draft."""
     article = get_article(session, article_id)
     if not can_edit(actor, article):
         raise KnowledgeError("forbidden", "无权编辑该知识", status=403)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise KnowledgeError(
-            "invalid_field", f"不可修改的字段：{'、'.join(sorted(unknown))}"
-        )
-    if (
-        "unit_id" in changes
-        and actor.role == "handler"
-        and changes["unit_id"] != actor.unit_id
-    ):
+        raise KnowledgeError("invalid_field", f"不可修改的字段：{'、'.join(sorted(unknown))}")
+    if "unit_id" in changes and actor.role == "handler" and changes["unit_id"] != actor.unit_id:
         raise KnowledgeError("forbidden", "只能为本单位编写知识", status=403)
     values = _clean_values(changes)
     if all(getattr(article, k) == v for k, v in values.items()):
@@ -203,9 +187,7 @@ def submit_article(session: Session, article_id: int, *, actor: Actor) -> Articl
     return article
 
 
-def publish_article(
-    session: Session, article_id: int, *, actor: Actor, today: dt.date | None = None
-) -> Article:
+def publish_article(session: Session, article_id: int, *, actor: Actor, today: dt.date | None = None) -> Article:
     """Publish an article under review (supervisor or admin only)."""
     article = get_article(session, article_id)
     today = today or dt.date.today()
@@ -239,9 +221,7 @@ def expire_article(session: Session, article_id: int, *, actor: Actor) -> Articl
 def expire_outdated_articles(session: Session, today: dt.date) -> int:
     """Mark published articles past their valid_to as expired and return how many changed."""
     stale = session.scalars(
-        select(Article).where(
-            Article.status == ArticleStatus.PUBLISHED, Article.valid_to < today
-        )
+        select(Article).where(Article.status == ArticleStatus.PUBLISHED, Article.valid_to < today)
     ).all()
     for article in stale:
         article.status = ArticleStatus.EXPIRED.value
@@ -255,9 +235,7 @@ def list_versions(session: Session, article_id: int) -> list[ArticleVersion]:
     get_article(session, article_id)
     return list(
         session.scalars(
-            select(ArticleVersion)
-            .where(ArticleVersion.article_id == article_id)
-            .order_by(ArticleVersion.version)
+            select(ArticleVersion).where(ArticleVersion.article_id == article_id).order_by(ArticleVersion.version)
         )
     )
 
@@ -326,9 +304,7 @@ def add_attachment(
     return attachment
 
 
-def record_feedback(
-    session: Session, article_id: int, *, actor: Actor, helpful: bool, query: str = ""
-) -> Feedback:
+def record_feedback(session: Session, article_id: int, *, actor: Actor, helpful: bool, query: str = "") -> Feedback:
     """Store an agent's helpful/not-helpful verdict and update the article's counters used in ranking."""
     article = get_article(session, article_id)
     if article.status != ArticleStatus.PUBLISHED:
@@ -359,14 +335,10 @@ class ReviewReminder:
     due: dt.date
 
 
-def list_articles_needing_review(
-    session: Session, today: dt.date
-) -> list[ReviewReminder]:
+def list_articles_needing_review(session: Session, today: dt.date) -> list[ReviewReminder]:
     """Return published articles expiring within 30 days or not reviewed for 180 days, most urgent first."""
     horizon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    stale_before = dt.datetime.combine(
-        today - dt.timedelta(days=REVIEW_INTERVAL_DAYS), dt.time(), dt.UTC
-    )
+    stale_before = dt.datetime.combine(today - dt.timedelta(days=REVIEW_INTERVAL_DAYS), dt.time(), dt.UTC)
     articles = session.scalars(
         select(Article).where(
             Article.status == ArticleStatus.PUBLISHED,
@@ -394,19 +366,11 @@ def list_articles_needing_review(
     return sorted(reminders, key=lambda r: (r.due, r.article_id))
 
 
-def set_synonyms(
-    session: Session, term: str, synonyms: Sequence[str] | str, *, actor: Actor
-) -> Synonym:
+def set_synonyms(session: Session, term: str, synonyms: Sequence[str] | str, *, actor: Actor) -> Synonym:
     """Create or replace a synonym group (supervisor or admin)."""
     if actor.role not in REVIEWER_ROLES:
-        raise KnowledgeError(
-            "forbidden", "只有督办员或管理员可以维护同义词", status=403
-        )
-    words = (
-        parse_synonyms(synonyms)
-        if isinstance(synonyms, str)
-        else [s.strip() for s in synonyms if s.strip()]
-    )
+        raise KnowledgeError("forbidden", "只有督办员或管理员可以维护同义词", status=403)
+    words = parse_synonyms(synonyms) if isinstance(synonyms, str) else [s.strip() for s in synonyms if s.strip()]
     term = term.strip()
     if not term or not words:
         raise KnowledgeError("invalid_synonyms", "词条和同义词不能为空")

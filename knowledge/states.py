@@ -55,9 +55,7 @@ def can_edit(actor: Actor, article: _Owned) -> bool:
     if actor.role == "handler":
         return article.unit_id is not None and article.unit_id == actor.unit_id
     if actor.role == "agent":
-        return (
-            article.created_by_id == actor.id and article.status == ArticleStatus.DRAFT
-        )
+        return article.created_by_id == actor.id and article.status == ArticleStatus.DRAFT
     return False
 
 

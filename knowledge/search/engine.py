@@ -60,18 +60,12 @@ def _and(nodes: list[Node]) -> Node:
 
 def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
     """Return the word, its synonyms, or (for compounds) all of its dictionary sub-words."""
-    alternatives: list[Node] = sorted(synonyms.get(word, {word}) | {word})
-    subs = [
-        s
-        for s in get_tokenizer().cut_for_search(word, HMM=False)
-        if s != word and len(s) > 1
-    ]
+    alternatives: list[Node] = sorted(synonyms.get(word, set()) | {word})
+    subs = [s for s in get_tokenizer().cut_for_search(word, HMM=False) if s != word and len(s) > 1]
     # Keep maximal sub-words only: 公积金 already implies 公积 and 积金.
     subs = [s for s in dict.fromkeys(subs) if not any(s != o and s in o for o in subs)]
     if len(subs) > 1:
-        alternatives.append(
-            _and([_or(sorted(synonyms.get(s, {s}) | {s})) for s in subs])
-        )
+        alternatives.append(_and([_or(sorted(synonyms.get(s, set()) | {s})) for s in subs]))
     return _or(alternatives)
 
 
@@ -90,11 +84,7 @@ def _fts5(node: Node) -> str:
 def _tsquery(node: Node) -> str:
     if isinstance(node, str):
         return "'" + node.replace("\\", "").replace("'", "''") + "'"
-    return (
-        "("
-        + (" & " if node[0] == "and" else " | ").join(_tsquery(c) for c in node[1])
-        + ")"
-    )
+    return "(" + (" & " if node[0] == "and" else " | ").join(_tsquery(c) for c in node[1]) + ")"
 
 
 @dataclass(frozen=True)
@@ -150,9 +140,7 @@ def _ranked(
             f"WHERE kb_search_fts MATCH :q AND {filters.sql()} ORDER BY score DESC, a.id LIMIT :pool"
         )
         q = f"{columns} : {_fts5(node)}"
-    stmt = sql_text(sql).bindparams(
-        bindparam("statuses", expanding=True), bindparam("today", type_=Date)
-    )
+    stmt = sql_text(sql).bindparams(bindparam("statuses", expanding=True), bindparam("today", type_=Date))
     rows = session.execute(stmt, {**filters.params(), "q": q, "pool": pool}).all()
     return [(r[0], float(r[1]), r[2], r[3]) for r in rows]
 
@@ -163,32 +151,34 @@ def feedback_boost(helpful: int, unhelpful: int) -> float:
     return 1.0 + FEEDBACK_MAX_BOOST * net
 
 
-def _run_stages(
-    session: Session, stages: list[tuple[Node, str]], filters: _Filters, limit: int
-) -> list[tuple[int, float]]:
-    """Run query trees in order, each filling the places the previous ones left, feedback-boosted."""
+# A synonym can be rarer than the word typed (暂住证 vs 居住证) and bm25 would then rank the synonym's
+# articles first; matches found only through a synonym count half.
+SYNONYM_FACTOR = 0.5
+
+# One stage: queries whose results are merged (first query's score wins) before the next stage.
+Stage = list[tuple[Node, str, float]]
+
+
+def _run_stages(session: Session, stages: list[Stage], filters: _Filters, limit: int) -> list[tuple[int, float]]:
+    """Run stages in order, each filling the places the previous ones left, feedback-boosted."""
     found: dict[int, float] = {}
     pool = max(limit * 3, 30)
-    for node, field in stages:
+    for stage in stages:
         if len(found) >= limit:
             break
-        rows = _ranked(session, node, field, filters, pool)
-        boosted = sorted(
-            (
-                (aid, score * feedback_boost(h, u))
-                for aid, score, h, u in rows
-                if aid not in found
-            ),
-            key=lambda pair: (-pair[1], pair[0]),
-        )
-        for aid, score in boosted[: limit - len(found)]:
+        merged: dict[int, float] = {}
+        for node, field, factor in stage:
+            for aid, score, helpful, unhelpful in _ranked(session, node, field, filters, pool):
+                # The first query of a stage is the literal one: its score stands for the articles it found.
+                if aid not in found and aid not in merged:
+                    merged[aid] = score * factor * feedback_boost(helpful, unhelpful)
+        best = sorted(merged.items(), key=lambda pair: (-pair[1], pair[0]))
+        for aid, score in best[: limit - len(found)]:
             found[aid] = score
     return list(found.items())
 
 
-def _hits(
-    session: Session, ranked: list[tuple[int, float]], marks: set[str]
-) -> list[SearchHit]:
+def _hits(session: Session, ranked: list[tuple[int, float]], marks: set[str]) -> list[SearchHit]:
     if not ranked:
         return []
     stmt = sql_text(
@@ -200,9 +190,7 @@ def _hits(
     for aid, score in ranked:
         r = rows[aid]
         snippet = highlight(html_to_text(r[2]), marks)
-        hits.append(
-            SearchHit(aid, r[1], snippet, r[3], round(score, 6), r[4] or "", r[6], r[5])
-        )
+        hits.append(SearchHit(aid, r[1], snippet, r[3], round(score, 6), r[4] or "", r[6], r[5]))
     return hits
 
 
@@ -225,27 +213,28 @@ def search_articles(
         return []
     filters = _Filters(tuple(statuses), today or dt.date.today(), category, unit_id)
     synonyms = load_synonyms(session)
-    stages: list[tuple[Node, str]] = []
+    stages: list[Stage] = []
     if words:
-        nodes = [_word_node(w, synonyms) for w in words]
-        stages.append((_and(nodes), "words"))
-        if len(nodes) > 1:
-            stages.append((_or(nodes), "words"))
+        exact = [_word_node(w, {}) for w in words]
+        expanded = [_word_node(w, synonyms) for w in words]
+        combos = [(_and, exact, 1.0)] + ([(_and, expanded, SYNONYM_FACTOR)] if expanded != exact else [])
+        stages.append([(join(nodes), "words", factor) for join, nodes, factor in combos])
+        if len(words) > 1:
+            stages.append([(_or(nodes), "words", factor) for _, nodes, factor in combos])
     if grams and len(query) <= SHORT_QUERY_CHARS:
-        stages.append((_or(grams), "grams"))
+        stages.append([(_or(grams), "grams", 1.0)])
     ranked = _run_stages(session, stages, filters, limit)
-    marks = set(words) | set().union(*(_tokens(n) for n, f in stages if f == "words"))
-    if any(f == "grams" for _, f in stages):
-        marks |= set(grams)
+    marks = set(words)
+    for stage in stages:
+        for node, _field, _factor in stage:
+            marks |= _tokens(node)
     if any(len(m) > 1 for m in marks):
         # A stray single character (体, 取) would light up half the snippet.
         marks = {m for m in marks if len(m) > 1}
     return _hits(session, ranked, marks)
 
 
-def suggest_articles(
-    session: Session, text: str, limit: int = 5, *, today: dt.date | None = None
-) -> list[SearchHit]:
+def suggest_articles(session: Session, text: str, limit: int = 5, *, today: dt.date | None = None) -> list[SearchHit]:
     """Return published articles like the ticket text being typed (its top TF-IDF words, OR-ed)."""
     terms = key_terms(text or "", k=8)
     if not terms:
@@ -253,5 +242,5 @@ def suggest_articles(
     synonyms = load_synonyms(session)
     node = _or([_or(sorted(synonyms.get(t, {t}) | {t})) for t in terms])
     filters = _Filters(("published",), today or dt.date.today(), None, None)
-    ranked = _run_stages(session, [(node, "words")], filters, max(1, min(limit, 20)))
+    ranked = _run_stages(session, [[(node, "words", 1.0)]], filters, max(1, min(limit, 20)))
     return _hits(session, ranked, _tokens(node))

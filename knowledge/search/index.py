@@ -39,9 +39,7 @@ def build_doc(
     body_tokens = index_tokens(f"{extra} {body_text}")
     # Title bigrams twice so the fallback, like the word search, favours title matches.
     grams = char_bigrams(title) * 2 + char_bigrams(body_text)
-    return IndexDoc(
-        article_id, " ".join(title_tokens), " ".join(body_tokens), " ".join(grams)
-    )
+    return IndexDoc(article_id, " ".join(title_tokens), " ".join(body_tokens), " ".join(grams))
 
 
 def _build_doc_row(row: tuple) -> IndexDoc:
@@ -57,10 +55,7 @@ def write_docs(session: Session, docs: Sequence[IndexDoc]) -> None:
     if not docs:
         return
     ids = [{"id": d.article_id} for d in docs]
-    rows = [
-        {"id": d.article_id, "title": d.title, "body": d.body, "grams": d.grams}
-        for d in docs
-    ]
+    rows = [{"id": d.article_id, "title": d.title, "body": d.body, "grams": d.grams} for d in docs]
     if _is_pg(session):
         session.execute(text("DELETE FROM kb_search_docs WHERE article_id = :id"), ids)
         session.execute(
@@ -74,9 +69,7 @@ def write_docs(session: Session, docs: Sequence[IndexDoc]) -> None:
     else:
         session.execute(text("DELETE FROM kb_search_fts WHERE rowid = :id"), ids)
         session.execute(
-            text(
-                "INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (:id, :title, :body, :grams)"
-            ),
+            text("INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (:id, :title, :body, :grams)"),
             rows,
         )
 
@@ -106,9 +99,7 @@ def remove_from_index(session: Session, article_id: int) -> None:
             {"id": article_id},
         )
     else:
-        session.execute(
-            text("DELETE FROM kb_search_fts WHERE rowid = :id"), {"id": article_id}
-        )
+        session.execute(text("DELETE FROM kb_search_fts WHERE rowid = :id"), {"id": article_id})
 
 
 def rebuild_index(session: Session, *, processes: int = 1, batch: int = 2000) -> int:
@@ -120,9 +111,7 @@ def rebuild_index(session: Session, *, processes: int = 1, batch: int = 2000) ->
     else:
         session.execute(text("DELETE FROM kb_search_fts"))
     # Read everything first: SQLite must not write the index while a read cursor is still open.
-    everything = session.execute(
-        text("SELECT id, title, body, category, tags FROM kb_articles ORDER BY id")
-    ).all()
+    everything = session.execute(text("SELECT id, title, body, category, tags FROM kb_articles ORDER BY id")).all()
     pool = None
     if processes > 1:
         import multiprocessing
@@ -143,11 +132,7 @@ def rebuild_index(session: Session, *, processes: int = 1, batch: int = 2000) ->
                 )
                 for r in chunk
             ]
-            docs = (
-                pool.map(_build_doc_row, rows, chunksize=200)
-                if pool
-                else [_build_doc_row(r) for r in rows]
-            )
+            docs = pool.map(_build_doc_row, rows, chunksize=200) if pool else [_build_doc_row(r) for r in rows]
             write_docs(session, docs)
             total += len(docs)
     finally:
@@ -155,7 +140,5 @@ def rebuild_index(session: Session, *, processes: int = 1, batch: int = 2000) ->
             pool.close()
             pool.join()
     if not _is_pg(session):
-        session.execute(
-            text("INSERT INTO kb_search_fts (kb_search_fts) VALUES ('optimize')")
-        )
+        session.execute(text("INSERT INTO kb_search_fts (kb_search_fts) VALUES ('optimize')"))
     return total

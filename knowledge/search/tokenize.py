@@ -150,9 +150,7 @@ def get_tokenizer() -> jieba.Tokenizer:
                 # A private Tokenizer so other packages' jieba use is unaffected; its marshal cache
                 # goes to a per-user temp dir rather than the working directory.
                 tokenizer = jieba.Tokenizer()
-                cache = (
-                    Path(tempfile.gettempdir()) / f"hotline12345-kb-jieba-{os.getuid()}"
-                )
+                cache = Path(tempfile.gettempdir()) / f"hotline12345-kb-jieba-{os.getuid()}"
                 cache.mkdir(mode=0o700, parents=True, exist_ok=True)
                 tokenizer.tmp_dir = str(cache)
                 tokenizer.initialize()
