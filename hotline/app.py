@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from pathlib import Path
@@ -14,6 +15,12 @@ from hotline.core.errors import register_error_handlers
 from hotline.core.extensions import csrf, db, migrate, socketio
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
+
+# Each domain package wires itself in (models, blueprints, suggestion providers, demo seeders, CLI)
+# through its ``wiring.init_app``; this list is the only place that names them all.
+PACKAGES = (
+    "hotline.console.wiring",
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -39,7 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_models()
     _register_blueprints(app)
     _register_cli(app)
-    _register_suggesters(app)
+    for dotted in PACKAGES:
+        importlib.import_module(dotted).init_app(app)
 
     @app.teardown_appcontext
     def _forget_deferred(_exc: BaseException | None) -> None:
@@ -82,5 +90,3 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(hotline_cli)
 
 
-def _register_suggesters(app: Flask) -> None:
-    """Wire the suggestion providers of the higher layers into intake."""
