@@ -154,7 +154,9 @@ def get_tokenizer() -> jieba.Tokenizer:
                 cache.mkdir(mode=0o700, parents=True, exist_ok=True)
                 tokenizer.tmp_dir = str(cache)
                 tokenizer.initialize()
-                tokenizer.load_userdict(str(USERDICT_PATH))
+                # Pass an open file: given a path, jieba never closes it (a ResourceWarning).
+                with USERDICT_PATH.open("rb") as fh:
+                    tokenizer.load_userdict(fh)
                 _tokenizer = tokenizer
     return _tokenizer
 
