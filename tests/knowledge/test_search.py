@@ -28,13 +28,24 @@ def kb_corpus(kb_session, kb_units):
     """Publish a small corpus that distinguishes the ranking cases."""
     water, fund = kb_units["water"].id, kb_units["fund"].id
     arts = {
-        "fund_withdraw": make(kb_session, "住房公积金提取办理指南", "职工购房、租房可以申请提取住房公积金，需携带身份证。",
-                              category="住房保障", unit_id=fund),
-        "fund_loan": make(kb_session, "公积金贷款额度说明", "公积金贷款额度与缴存年限有关。", category="住房保障", unit_id=fund),
+        "fund_withdraw": make(
+            kb_session,
+            "住房公积金提取办理指南",
+            "职工购房、租房可以申请提取住房公积金，需携带身份证。",
+            category="住房保障",
+            unit_id=fund,
+        ),
+        "fund_loan": make(
+            kb_session, "公积金贷款额度说明", "公积金贷款额度与缴存年限有关。", category="住房保障", unit_id=fund
+        ),
         "withdraw_other": make(kb_session, "养老金提取年龄", "达到退休年龄可以提取个人账户余额。", category="社会保障"),
-        "water_cut": make(kb_session, "停水报修指南", "小区突然停水，请拨打供水公司抢修电话。", category="水电气", unit_id=water),
+        "water_cut": make(
+            kb_session, "停水报修指南", "小区突然停水，请拨打供水公司抢修电话。", category="水电气", unit_id=water
+        ),
         "power": make(kb_session, "停电怎么办", "停电时先检查空气开关。", category="水电气"),
-        "medical": make(kb_session, "医疗保险住院结算", "参保人住院时持社保卡直接结算医疗保险费用。", category="社会保障"),
+        "medical": make(
+            kb_session, "医疗保险住院结算", "参保人住院时持社保卡直接结算医疗保险费用。", category="社会保障"
+        ),
         "draft": make(kb_session, "停水应急草稿", "停水草稿内容。", status="draft"),
         "expired_date": make(kb_session, "停水旧规定", "旧的停水规定。", valid_to=dt.date(2024, 5, 1)),
         "expired_status": make(kb_session, "停水过期通知", "停水过期通知。", status="expired"),
@@ -135,7 +146,9 @@ def test_feedback_cannot_beat_much_better_match(kb_session, kb_users):
 
 
 def test_suggest_from_ticket_text(kb_session, kb_corpus):
-    text = "来电人反映所在小区从今天早上开始突然停水，一直没有来水，家里老人孩子用水困难，希望供水公司尽快抢修恢复供水。"
+    text = (
+        "来电人反映所在小区从今天早上开始突然停水，一直没有来水，家里老人孩子用水困难，希望供水公司尽快抢修恢复供水。"
+    )
     hits = suggest_articles(kb_session, text, limit=3, today=TODAY)
     assert hits[0].title == "停水报修指南"
     assert all(h.status == "published" for h in hits)
