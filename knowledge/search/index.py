@@ -50,14 +50,15 @@ def _is_pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def write_docs(session: Session, docs: Sequence[IndexDoc]) -> None:
-    """Replace the index entries of ``docs``."""
+def write_docs(session: Session, docs: Sequence[IndexDoc], *, replace: bool = True) -> None:
+    """Write the index entries of ``docs`` (replacing old ones unless the index was just emptied)."""
     if not docs:
         return
     ids = [{"id": d.article_id} for d in docs]
     rows = [{"id": d.article_id, "title": d.title, "body": d.body, "grams": d.grams} for d in docs]
     if _is_pg(session):
-        session.execute(text("DELETE FROM kb_search_docs WHERE article_id = :id"), ids)
+        if replace:
+            session.execute(text("DELETE FROM kb_search_docs WHERE article_id = :id"), ids)
         session.execute(
             text(
                 "INSERT INTO kb_search_docs (article_id, tsv, grams) VALUES (:id, "
@@ -67,7 +68,8 @@ def write_docs(session: Session, docs: Sequence[IndexDoc]) -> None:
             rows,
         )
     else:
-        session.execute(text("DELETE FROM kb_search_fts WHERE rowid = :id"), ids)
+        if replace:
+            session.execute(text("DELETE FROM kb_search_fts WHERE rowid = :id"), ids)
         session.execute(
             text("INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (:id, :title, :body, :grams)"),
             rows,
@@ -133,7 +135,7 @@ def rebuild_index(session: Session, *, processes: int = 1, batch: int = 2000) ->
                 for r in chunk
             ]
             docs = pool.map(_build_doc_row, rows, chunksize=200) if pool else [_build_doc_row(r) for r in rows]
-            write_docs(session, docs)
+            write_docs(session, docs, replace=False)
             total += len(docs)
     finally:
         if pool:
