@@ -63,9 +63,7 @@ def _clause_flags(clause: str, keyword: str, needs_present: bool) -> bool:
         return present and not _NEGATION.search(before)
     if _NEGATION.search(before[-4:]):
         return False  # "没有打架": the negation sits right before the act
-    if _PAST_OR_CONSULT.search(clause) and not present:
-        return False
-    return True
+    return present or not _PAST_OR_CONSULT.search(clause)
 
 
 def detect_linkage(text: str) -> Linkage | None:

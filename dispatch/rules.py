@@ -17,6 +17,7 @@ without one, no match returns ``None`` and the ticket goes to the dispatcher que
 from __future__ import annotations
 
 import csv
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -236,34 +237,36 @@ def match_rules(
 
 
 class RuleBook:
-    """Rules compiled once: sorted and bucketed by category so a decision looks at few rows."""
+    """Rules compiled once into buckets keyed by (category, area); a decision merges the few that apply."""
 
     def __init__(self, rules: Iterable[Rule], unit_names: Mapping[str, str] | None = None) -> None:
         self.rules: list[Rule] = sorted((r for r in rules if r.enabled), key=rank_key)
         self.unit_names: Mapping[str, str] = dict(unit_names or {})
-        self._any: list[tuple[tuple, Rule]] = []
-        self._by_code_root: dict[str, list[tuple[tuple, Rule]]] = defaultdict(list)
-        self._by_name: dict[str, list[tuple[tuple, Rule]]] = defaultdict(list)
-        for rule in self.rules:
-            item = (rank_key(rule), rule)
-            if not rule.category:
-                self._any.append(item)
-            elif _is_code(rule.category):
-                self._by_code_root[rule.category.split(".", 1)[0]].append(item)
-            else:
-                self._by_name[rule.category].append(item)
+        # Category key: "" for any, the exact code for codes (facts look up every prefix), the name for names.
+        self._buckets: dict[tuple[str, str], list[tuple[tuple, Rule]]] = defaultdict(list)
+        for rule in self.rules:  # already sorted, so every bucket is too
+            self._buckets[(rule.category, rule.area)].append((rank_key(rule), rule))
 
-    def _candidates(self, facts: Facts) -> list[Rule]:
-        buckets = [self._any]
+    def _category_keys(self, facts: Facts) -> list[str]:
+        keys = [""]
         if facts.category and _is_code(facts.category):
-            buckets.append(self._by_code_root.get(facts.category.split(".", 1)[0], []))
-        for name in dict.fromkeys((facts.category, *facts.category_names)):
-            if name and name in self._by_name:
-                buckets.append(self._by_name[name])
-        if len(buckets) == 1:
-            return [r for _, r in self._any]
-        merged = sorted((item for b in buckets for item in b), key=lambda kr: kr[0])
-        return [r for _, r in merged]
+            parts = facts.category.split(".")
+            keys += [".".join(parts[: i + 1]) for i in range(len(parts))]
+        keys += [n for n in dict.fromkeys((facts.category, *facts.category_names)) if n and not _is_code(n)]
+        return keys
+
+    def _candidates(self, facts: Facts) -> Iterable[Rule]:
+        areas = [""] + [a for a in (facts.district, facts.street, facts.community, facts.grid) if a]
+        lists = [
+            bucket
+            for c in self._category_keys(facts)
+            for a in areas
+            if (bucket := self._buckets.get((c, a)))
+        ]
+        if len(lists) == 1:
+            return (r for _, r in lists[0])
+        # Lazy merge: the walk stops after the winner's priority, so most rows are never touched.
+        return (r for _, r in heapq.merge(*lists))
 
     def match(self, facts: Facts) -> Decision | None:
         """Return the same decision as ``match_rules`` over all rules, looking only at candidate buckets."""
