@@ -46,8 +46,9 @@ def make_rules(rng: random.Random, n: int) -> list[Rule]:
             category = rng.choice(CATEGORIES) if rng.random() < 0.95 else ""
         area = rng.choice(("", "", f"A{rng.randint(1, 9)}", f"A{rng.randint(1, 9)}-{rng.randint(1, 40):02d}"))
         keywords = tuple(rng.sample(KEYWORDS, rng.randint(1, 3))) if rng.random() < 0.4 else ()
-        rules.append(Rule(f"R{i:05d}", rng.choice((10, 20, 30, 50)), category, area, "", keywords,
-                          f"U{rng.randint(1, 200)}"))
+        rules.append(
+            Rule(f"R{i:05d}", rng.choice((10, 20, 30, 50)), category, area, "", keywords, f"U{rng.randint(1, 200)}")
+        )
     rules.append(Rule("FB", 999, lead_unit="A"))
     return rules
 
@@ -91,9 +92,14 @@ def main() -> int:
         c = time.thread_time()
         t = time.perf_counter()
         area = matcher.match(text)
-        facts = Facts(category=category, district=area.district if area else "",
-                      street=area.street if area else "", community=area.community if area else "",
-                      grid=area.grid_code if area else "", text=text)
+        facts = Facts(
+            category=category,
+            district=area.district if area else "",
+            street=area.street if area else "",
+            community=area.community if area else "",
+            grid=area.grid_code if area else "",
+            text=text,
+        )
         decision = book.match(facts)
         fast.append((time.perf_counter() - t) * 1000)
         # CPU time too: on a shared machine the wall-clock tail is mostly other processes' time slices.
@@ -101,9 +107,14 @@ def main() -> int:
 
         t = time.perf_counter()
         entry = naive_address(places, text)
-        naive_facts = Facts(category=category, district=entry.district if entry else "",
-                            street=entry.street if entry else "", community=entry.community if entry else "",
-                            grid=entry.grid_code if entry else "", text=text)
+        naive_facts = Facts(
+            category=category,
+            district=entry.district if entry else "",
+            street=entry.street if entry else "",
+            community=entry.community if entry else "",
+            grid=entry.grid_code if entry else "",
+            text=text,
+        )
         naive = match_rules(rules, naive_facts)
         slow.append((time.perf_counter() - t) * 1000)
         mismatches += (decision.rule_id if decision else None) != (naive.rule_id if naive else None)
@@ -111,8 +122,10 @@ def main() -> int:
     p50, p99 = statistics.median(fast), percentile(fast, 0.99)
     n50, n99 = statistics.median(slow), percentile(slow, 0.99)
     print(f"rules={len(rules)} places={len(places)} decisions={len(queries)} build={build_ms:.0f} ms")
-    print(f"indexed: p50={p50:.3f} ms p99={p99:.3f} ms (cpu p50={statistics.median(fast_cpu):.3f} ms "
-          f"p99={percentile(fast_cpu, 0.99):.3f} ms)")
+    print(
+        f"indexed: p50={p50:.3f} ms p99={p99:.3f} ms (cpu p50={statistics.median(fast_cpu):.3f} ms "
+        f"p99={percentile(fast_cpu, 0.99):.3f} ms)"
+    )
     print(f"naive:   p50={n50:.3f} ms p99={n99:.3f} ms")
     print(f"speed-up: p50 x{n50 / p50:.0f}, p99 x{n99 / p99:.0f}; target p99 <= 5 ms: {'OK' if p99 <= 5 else 'MISSED'}")
     print(f"decisions differing from the naive scan: {mismatches}")

@@ -53,8 +53,16 @@ class AccuracyReport:
     def shares(self) -> dict[str, float]:
         """Return each count as a share of the messages evaluated."""
         n = self.n or 1
-        keys = ("specific_rule", "expected_or_local", "expected_department", "local_unit", "direct",
-                "address_district", "address_grid", "ambiguous")
+        keys = (
+            "specific_rule",
+            "expected_or_local",
+            "expected_department",
+            "local_unit",
+            "direct",
+            "address_district",
+            "address_grid",
+            "ambiguous",
+        )
         return {k: round(getattr(self, k) / n, 4) for k in keys}
 
 

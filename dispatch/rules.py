@@ -189,9 +189,7 @@ def _reason(rule: Rule, facts: Facts, unit_names: Mapping[str, str], lead: str, 
     return "；".join(parts)
 
 
-def _decide(
-    ordered: Iterable[Rule], facts: Facts, unit_names: Mapping[str, str]
-) -> Decision | None:
+def _decide(ordered: Iterable[Rule], facts: Facts, unit_names: Mapping[str, str]) -> Decision | None:
     """Walk rules already in evaluation order; return the first match with its ambiguity."""
     winner: Rule | None = None
     winner_key: tuple = ()
@@ -229,9 +227,7 @@ def _decide(
     )
 
 
-def match_rules(
-    rules: Sequence[Rule], facts: Facts, unit_names: Mapping[str, str] | None = None
-) -> Decision | None:
+def match_rules(rules: Sequence[Rule], facts: Facts, unit_names: Mapping[str, str] | None = None) -> Decision | None:
     """Return the decision of the first matching rule (naive scan), or None for the dispatcher queue."""
     return _decide(sorted(rules, key=rank_key), facts, unit_names or {})
 
@@ -257,12 +253,7 @@ class RuleBook:
 
     def _candidates(self, facts: Facts) -> Iterable[Rule]:
         areas = [""] + [a for a in (facts.district, facts.street, facts.community, facts.grid) if a]
-        lists = [
-            bucket
-            for c in self._category_keys(facts)
-            for a in areas
-            if (bucket := self._buckets.get((c, a)))
-        ]
+        lists = [bucket for c in self._category_keys(facts) for a in areas if (bucket := self._buckets.get((c, a)))]
         if len(lists) == 1:
             return (r for _, r in lists[0])
         # Lazy merge: the walk stops after the winner's priority, so most rows are never touched.
@@ -307,6 +298,16 @@ def load_rules(path: str | Path = DEMO_RESPONSIBILITY_LIST) -> list[Rule]:
 
 
 RULE_COLUMNS = (
-    "id", "priority", "category", "area", "kind", "keywords", "lead_unit", "co_units",
-    "direct", "grid_first", "legal_basis", "enabled",
+    "id",
+    "priority",
+    "category",
+    "area",
+    "kind",
+    "keywords",
+    "lead_unit",
+    "co_units",
+    "direct",
+    "grid_first",
+    "legal_basis",
+    "enabled",
 )
