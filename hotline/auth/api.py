@@ -6,7 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import g, request, session
+from flask import current_app, g, request, session
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from hotline.auth.models import User
 from hotline.auth.roles import Role
@@ -15,6 +17,7 @@ from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 
 F = TypeVar("F", bound=Callable)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def current_user() -> User | None:
@@ -30,18 +33,40 @@ def current_user() -> User | None:
     return user
 
 
+def check_session_csrf() -> None:
+    """Refuse a state-changing call that rides on the page session without a valid ``X-CSRFToken``.
+
+    The JSON blueprints are exempt from form CSRF because bearer tokens cannot be sent cross-site; a
+    session cookie can, so the session path needs the token the pages put in their ``<meta>``.
+    """
+    if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+    except ValidationError:
+        raise ApiError(403, "csrf_failed", "页面已过期或缺少 CSRF 令牌，请刷新页面后重试") from None
+
+
+def authenticate_request(*roles: Role | str) -> User:
+    """Return the caller with one of ``roles`` (any role when none), or refuse with 401/403."""
+    user = current_user()
+    if user is None:
+        raise ApiError(401, "unauthorized", "未登录或令牌已失效")
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        check_session_csrf()
+    allowed = {str(r) for r in roles}
+    if allowed and user.role not in allowed:
+        raise ApiError(403, "forbidden_role", "当前角色无权执行此操作")
+    return user
+
+
 def api_auth(*roles: Role | str) -> Callable[[F], F]:
     """Require a valid caller (and one of ``roles`` when given); sets ``g.actor``."""
-    allowed = {str(r) for r in roles}
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            user = current_user()
-            if user is None:
-                raise ApiError(401, "unauthorized", "未登录或令牌已失效")
-            if allowed and user.role not in allowed:
-                raise ApiError(403, "forbidden_role", "当前角色无权执行此操作")
+            authenticate_request(*roles)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

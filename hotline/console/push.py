@@ -8,10 +8,25 @@ message queue, so workers and several web processes reach every browser.
 
 from __future__ import annotations
 
+from hotline.auth.models import User
+from hotline.auth.roles import SCOPED_ROLES, Role
 from hotline.core.extensions import db, socketio
 from hotline.tickets.models import Ticket
 
-EVENTS = ("ticket.created", "ticket.updated", "ticket.warning", "call.new", "callback.due")
+EVENTS = ("ticket.created", "ticket.updated", "ticket.warning", "call.new", "call.updated", "callback.due")
+MANAGER_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def rooms_for_user(user: User) -> list[str]:
+    """Return the rooms a user's browser joins: their unit, the managers' room, or the agents' rooms."""
+    role = user.role_enum
+    if role in SCOPED_ROLES:
+        return [f"unit:{user.unit.code}"]
+    if role in MANAGER_ROLES:
+        return ["managers"]
+    if role == Role.AGENT:
+        return ["agents", f"agent:{user.username}"]
+    return []
 
 
 def rooms_for(ticket: Ticket) -> set[str]:
@@ -49,6 +64,11 @@ def ticket_changed(ticket_id: int, event: str) -> None:
         socketio.emit("callback.due", payload, to="agents")
 
 
-def call_arrived(agent_username: str, payload: dict) -> None:
-    """Pop the caller's history on one agent's console."""
-    socketio.emit("call.new", payload, to=f"agent:{agent_username}")
+def call_arrived(agent_username: str | None, payload: dict) -> None:
+    """Pop the caller's history on one agent's console (every agent's when the switch names nobody)."""
+    socketio.emit("call.new", payload, to=f"agent:{agent_username}" if agent_username else "agents")
+
+
+def call_changed(agent_username: str | None, payload: dict) -> None:
+    """Tell one agent's console that a call was answered or hung up."""
+    socketio.emit("call.updated", payload, to=f"agent:{agent_username}" if agent_username else "agents")

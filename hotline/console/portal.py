@@ -1,0 +1,85 @@
+"""``/portal``: citizens submit, follow and rate their requests without an account (CSRF-protected forms)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from hotline.console.citizen import RateLimiter, find_for_citizen, public_view, rate_by_citizen
+from hotline.core import clock
+from hotline.core.effects import commit, rollback
+from hotline.core.errors import ApiError
+from hotline.core.extensions import db
+from hotline.intake.views import take_in
+from hotline.tickets.models import KIND_NAMES, SATISFACTION_NAMES
+from hotline.tickets.services import NewTicket
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+PORTAL_KINDS = dict(KIND_NAMES)
+
+
+def limiter() -> RateLimiter:
+    """Return this app's portal rate limiter (``HOTLINE_PORTAL_RATE`` hits per 10 minutes per IP)."""
+    if "hotline.portal_limiter" not in current_app.extensions:
+        current_app.extensions["hotline.portal_limiter"] = RateLimiter(current_app.config["HOTLINE_PORTAL_RATE"], 600)
+    return current_app.extensions["hotline.portal_limiter"]
+
+
+def _render(status: int = 200, **context):
+    defaults = {"kinds": PORTAL_KINDS, "satisfactions": SATISFACTION_NAMES, "form": {}, "ticket": None,
+                "created": None, "error": None, "track_error": None, "rated": False, "track": None, "tz": clock.TZ}
+    return render_template("portal.html", **(defaults | context)), status
+
+
+@bp.get("")
+def index():
+    return _render()
+
+
+@bp.post("/submit")
+def submit():
+    form = {k: (request.form.get(k) or "").strip() for k in ("content", "title", "caller_name", "caller_phone",
+                                                               "address", "kind")}
+    if not limiter().allow(request.remote_addr or "?"):
+        return _render(429, form=form, error="提交过于频繁，请稍后再试")
+    if len(form["content"]) < 5 or len(form["content"]) > 5000:
+        return _render(422, form=form, error="请填写诉求内容（5 至 5000 字）")
+    phone = form["caller_phone"]
+    if not (phone.isdigit() and 7 <= len(phone) <= 15):
+        return _render(422, form=form, error="请填写正确的联系电话（用于查询进度与回访）")
+    data = NewTicket(
+        channel="web", content=form["content"], title=form["title"][:200] or None,
+        caller_name=form["caller_name"][:80] or None, caller_phone=phone, address=form["address"][:300] or None,
+        kind=form["kind"] if form["kind"] in KIND_NAMES else "", urgency="",
+    )
+    ticket, _, _ = take_in(data, None)
+    return _render(201, created={"number": ticket.number, "reply_due": ticket.reply_due})
+
+
+@bp.post("/track")
+def track():
+    number, phone = request.form.get("number", ""), request.form.get("phone", "")
+    if not limiter().allow("track:" + (request.remote_addr or "?")):
+        return _render(429, track_error="查询过于频繁，请稍后再试")
+    ticket = find_for_citizen(db.session, number, phone)
+    if ticket is None:
+        return _render(404, track_error="未找到工单，请核对工单编号和联系电话")
+    return _render(ticket=public_view(db.session, ticket), track={"number": number, "phone": phone})
+
+
+@bp.post("/rate")
+def rate():
+    number, phone = request.form.get("number", ""), request.form.get("phone", "")
+    ticket = find_for_citizen(db.session, number, phone)
+    if ticket is None:
+        return _render(404, track_error="未找到工单，请核对工单编号和联系电话")
+    resolved = request.form.get("resolved") == "yes"
+    comment = (request.form.get("comment") or "").strip()[:500] or None
+    try:
+        rate_by_citizen(db.session, ticket, request.form.get("satisfaction", ""), resolved, comment,
+                        preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+        commit(db.session)
+    except ApiError as exc:
+        rollback(db.session)
+        return _render(exc.status, ticket=public_view(db.session, ticket), track={"number": number, "phone": phone},
+                       track_error=exc.message)
+    return _render(ticket=public_view(db.session, ticket), track={"number": number, "phone": phone}, rated=True)

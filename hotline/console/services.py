@@ -1,0 +1,149 @@
+"""What the live console and the manager dashboard ask of the tickets: call pops, counts, approvals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.auth.models import User
+from hotline.auth.roles import Role
+from hotline.core import clock
+from hotline.tickets.models import Ticket
+from hotline.tickets.services import caller_history
+from hotline.tickets.states import OPEN, STATE_NAMES, State
+from hotline.units.models import Unit
+
+CTI_EVENTS = ("newCall", "answer", "hangup")
+REPEAT_WINDOW = dt.timedelta(days=30)
+REPEAT_THRESHOLD = 2
+# The approvals a supervisor or dispatcher works through on the dashboard, in the order shown.
+APPROVAL_KINDS = ("return", "extension", "suspend", "reply", "dispute")
+
+
+def normalise_phone(raw: str) -> str:
+    """Return the national number of ``raw`` (``+86 138-1234-5678`` → ``13812345678``)."""
+    digits = re.sub(r"\D", "", raw)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    elif digits.startswith("0") and len(digits) == 12 and digits[1] == "1":
+        digits = digits[1:]
+    return digits
+
+
+def find_agent(session: Session, username: str) -> User | None:
+    """Return the active agent called ``username``."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or user.role_enum != Role.AGENT:
+        return None
+    return user
+
+
+def history_item(ticket: Ticket) -> dict:
+    """Return one line of a caller's history (the agent sees it all; nothing masked here)."""
+    state = State(ticket.state)
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "state": ticket.state,
+        "state_name": STATE_NAMES[state],
+        "open": state in OPEN,
+        "warning": ticket.warning,
+        "category": ticket.category,
+        "unit": ticket.handling_unit.name if ticket.handling_unit else None,
+        "created_at": ticket.created_at.isoformat(),
+    }
+
+
+def call_payload(session: Session, *, event: str, phone: str, to: str | None, call_id: str,
+                 agent: str | None, now: dt.datetime | None = None) -> dict:
+    """Return what the agent's console shows for a call: the caller's history, open tickets first."""
+    moment = now or clock.now()
+    history = caller_history(session, phone) if phone else []
+    recent = sum(1 for t in history if t.created_at >= moment - REPEAT_WINDOW)
+    return {
+        "event": event,
+        "call_id": call_id,
+        "from": phone,
+        "to": to,
+        "agent": agent,
+        "at": moment.isoformat(),
+        "history": [history_item(t) for t in history],
+        "open_count": sum(1 for t in history if State(t.state) in OPEN),
+        "recent_count": recent,
+        "repeat_caller": recent >= REPEAT_THRESHOLD,
+    }
+
+
+def _local_day_start(moment: dt.datetime) -> dt.datetime:
+    local = clock.to_local(moment)
+    return clock.as_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+def dashboard_summary(session: Session, now: dt.datetime | None = None) -> dict:
+    """Return the live counts of the manager dashboard: states, warnings, approvals, today's intake."""
+    moment = now or clock.now()
+    by_state = dict(session.execute(select(Ticket.state, func.count()).group_by(Ticket.state)).all())
+    open_values = [s.value for s in OPEN]
+    by_warning = dict(
+        session.execute(
+            select(Ticket.warning, func.count()).where(Ticket.state.in_(open_values)).group_by(Ticket.warning)
+        ).all()
+    )
+    pending_extension = session.scalar(
+        select(func.count()).where(Ticket.pending_extension_days.is_not(None), Ticket.state == State.ACCEPTED.value)
+    )
+    pending_suspend = session.scalar(
+        select(func.count()).where(Ticket.pending_suspend_reason.is_not(None), Ticket.state == State.ACCEPTED.value)
+    )
+    start = _local_day_start(moment)
+    today = select(Ticket).where(Ticket.created_at >= start).subquery()
+    by_category = session.execute(
+        select(func.coalesce(today.c.category, ""), func.count()).group_by(today.c.category).order_by(func.count().desc())
+    ).all()
+    by_unit = session.execute(
+        select(Unit.code, Unit.name, func.count())
+        .select_from(today)
+        .outerjoin(Unit, Unit.id == today.c.lead_unit_id)
+        .group_by(Unit.code, Unit.name)
+        .order_by(func.count().desc())
+    ).all()
+    return {
+        "at": moment.isoformat(),
+        "states": [
+            {"state": s.value, "name": STATE_NAMES[s], "count": int(by_state.get(s.value, 0))} for s in State
+        ],
+        "open": sum(int(by_state.get(v, 0)) for v in open_values),
+        "warnings": {"yellow": int(by_warning.get("yellow", 0)), "red": int(by_warning.get("red", 0))},
+        "approvals": {
+            "return": int(by_state.get(State.RETURN_REQUESTED.value, 0)),
+            "extension": int(pending_extension or 0),
+            "suspend": int(pending_suspend or 0),
+            "reply": int(by_state.get(State.REPLIED.value, 0)),
+            "dispute": int(by_state.get(State.DISPUTED.value, 0)),
+        },
+        "today": {
+            "total": sum(int(n) for _, n in by_category),
+            "by_category": [{"category": c or "未分类", "count": int(n)} for c, n in by_category],
+            "by_unit": [{"unit": code or "", "name": name or "未派单", "count": int(n)} for code, name, n in by_unit],
+        },
+    }
+
+
+def approval_queue(session: Session, limit: int = 50) -> dict[str, list[Ticket]]:
+    """Return the tickets waiting for a manager's decision, by kind, oldest first."""
+    accepted = Ticket.state == State.ACCEPTED.value
+
+    def rows(condition) -> list[Ticket]:
+        return list(session.scalars(select(Ticket).where(condition).order_by(Ticket.updated_at).limit(limit)))
+
+    return {
+        "return": rows(Ticket.state == State.RETURN_REQUESTED.value),
+        "extension": rows(accepted & Ticket.pending_extension_days.is_not(None)),
+        "suspend": rows(accepted & Ticket.pending_suspend_reason.is_not(None)),
+        "reply": rows(Ticket.state == State.REPLIED.value),
+        "dispute": rows(Ticket.state == State.DISPUTED.value),
+    }
+

@@ -1,0 +1,120 @@
+/* 指挥调度台: live counts, the dispatch queue with proposals, approvals, today's intake charts. */
+"use strict";
+(() => {
+  const APPROVALS = [
+    ["return", "退单待审", ["approve_return", "reject_return"]],
+    ["extension", "延期申请", ["approve_extension", "reject_extension"]],
+    ["suspend", "挂账申请", ["approve_suspend", "reject_suspend"]],
+    ["reply", "答复审核", ["approve_reply", "reject_reply"]],
+    ["dispute", "差评甄别", ["rework", "uphold"]],
+  ];
+  const SHOWN_STATES = ["registered", "dispatched", "return_requested", "accepted", "suspended", "replied", "callback_due", "disputed", "closed"];
+  let known = {};          // number -> ticket (queue and approvals)
+  const $ = (id) => document.getElementById(id);
+
+  function stat(id, label, n, cls) {
+    return `<div class="stat ${cls || ""}" data-stat="${id}"><div class="n">${n}</div><div class="l">${label}</div></div>`;
+  }
+
+  function renderSummary(s) {
+    const byState = Object.fromEntries(s.states.map((x) => [x.state, x]));
+    let html = stat("open", "在办总数", s.open) + stat("yellow", "即将超期", s.warnings.yellow, "yellow") + stat("red", "已超期", s.warnings.red, "red");
+    for (const st of SHOWN_STATES) html += stat(st, byState[st].name, byState[st].count);
+    $("stats").innerHTML = html;
+    $("today-total").textContent = s.today.total;
+    $("chart-category").innerHTML = barChart(s.today.by_category.map((r) => [r.category, r.count]));
+    $("chart-unit").innerHTML = barChart(s.today.by_unit.map((r) => [r.name, r.count]));
+  }
+
+  /* A horizontal bar chart as inline SVG (no chart library). */
+  function barChart(rows) {
+    if (!rows.length) return '<p class="empty">今日暂无受理</p>';
+    rows = rows.slice(0, 12);
+    const max = Math.max(...rows.map((r) => r[1]));
+    const rowH = 24, labelW = 130, width = 420, barW = width - labelW - 40;
+    let svg = `<svg class="chart" viewBox="0 0 ${width} ${rows.length * rowH + 4}" width="100%" role="img">`;
+    rows.forEach(([label, n], i) => {
+      const y = i * rowH + 2, w = Math.max(2, (n / max) * barW);
+      svg += `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end">${H.esc(String(label).slice(0, 12))}</text>`;
+      svg += `<rect x="${labelW}" y="${y + 3}" width="${w}" height="${rowH - 8}" fill="#1d4f91" rx="2"></rect>`;
+      svg += `<text x="${labelW + w + 4}" y="${y + 15}">${n}</text>`;
+    });
+    return svg + "</svg>";
+  }
+
+  function proposalText(t) {
+    const p = (t.suggestion || {}).proposal;
+    if (!p) return '<span class="muted">无建议，请选择单位</span>';
+    const unit = p.unit ? (p.unit.name || p.unit) : "—";
+    let html = `<strong>${H.esc(unit)}</strong>`;
+    if (p.grid) html += ` / ${H.esc(p.grid.name || p.grid)}`;
+    if (p.confidence != null) html += ` <span class="muted">${Math.round(p.confidence * 100)}%</span>`;
+    if (p.rule) html += `<br><span class="muted">依据：${H.esc(p.rule.name || p.rule.id || p.rule)}</span>`;
+    if (p.transfer_110) html += ' <span class="badge red">建议转110</span>';
+    const cats = (t.suggestion || {}).categories || [];
+    if (cats.length && !t.category) html += `<br><span class="muted">分类建议：${H.esc(cats[0].name || cats[0].code)}</span>`;
+    return html;
+  }
+
+  function renderQueue(rows) {
+    $("queue-count").textContent = rows.length;
+    $("queue").innerHTML = rows.length ? rows.map((t) => {
+      const p = (t.suggestion || {}).proposal || {};
+      const can = (t.actions || []).some((a) => a.action === "dispatch");
+      const oneClick = can && H.unitCode(p.unit) ? `<button class="small" data-number="${H.esc(t.number)}" data-quick="1">按建议派单</button>` : "";
+      return `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
+        <td><span class="number">${H.esc(t.number)}</span><br><span class="muted">${H.esc(t.channel_name)} ${H.fmtTime(t.created_at)}</span></td>
+        <td><strong>${H.esc(t.title)}</strong> ${H.flags(t)}<br><span class="muted">${H.esc((t.address || ""))}</span></td>
+        <td>${proposalText(t)}</td>
+        <td>${H.countdown(t)}</td>
+        <td><div class="actions">${oneClick}${H.actionButtons(t, ["dispatch", "merge", "transfer", "urge"])}</div></td></tr>`;
+    }).join("") : '<tr><td colspan="5" class="empty">暂无待派工单</td></tr>';
+  }
+
+  function renderApprovals(data) {
+    $("approvals").innerHTML = APPROVALS.map(([kind, label, actions]) => {
+      const rows = data[kind] || [];
+      const body = rows.length ? rows.map((t) => `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
+          <td><span class="number">${H.esc(t.number)}</span></td>
+          <td>${H.esc(t.title)} ${H.flags(t)}<br><span class="muted">${H.esc(t.handling_unit ? t.handling_unit.name : "")}${t.public_answer && kind === "reply" ? " · 答复：" + H.esc(t.public_answer.slice(0, 60)) : ""}${kind === "dispute" && t.satisfaction ? " · 评价：" + H.esc(t.satisfaction) : ""}</span></td>
+          <td><div class="actions">${H.actionButtons(t, [...actions, "urge", "supervise"])}</div></td></tr>`).join("")
+        : '<tr><td colspan="3" class="empty">无</td></tr>';
+      return `<h3 style="font-size:14px;margin:10px 0 4px">${label} <span class="badge ${rows.length ? "blue" : ""}" data-approval="${kind}">${rows.length}</span></h3>
+        <table class="list"><tbody>${body}</tbody></table>`;
+    }).join("");
+  }
+
+  async function refresh() {
+    try {
+      const [summary, approvals, queue] = await Promise.all([
+        H.api("GET", "/api/v1/console/summary"),
+        H.api("GET", "/api/v1/console/approvals"),
+        H.listTickets("registered", 2),
+      ]);
+      known = {};
+      for (const t of queue) known[t.number] = t;
+      for (const rows of Object.values(approvals)) for (const t of rows) known[t.number] = t;
+      renderSummary(summary);
+      renderQueue(queue);
+      renderApprovals(approvals);
+    } catch (err) { H.toast(err.message, "error"); }
+  }
+
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button[data-quick]");
+    if (!b) return;
+    const t = known[b.dataset.number];
+    const p = (t.suggestion || {}).proposal || {};
+    const body = {unit: H.unitCode(p.unit), co_units: (p.co_units || []).map(H.unitCode).filter(Boolean)};
+    if (H.unitCode(p.grid)) body.grid = H.unitCode(p.grid);
+    b.disabled = true;
+    try {
+      await H.api("POST", `/api/v1/tickets/${t.number}/dispatch`, body);
+      H.toast(`${t.number} 已派至 ${p.unit.name || body.unit}`);
+      refresh();
+    } catch (err) { H.toast(err.message, "error"); b.disabled = false; }
+  });
+  H.bindActions(document.querySelector("main"), (n) => known[n], refresh);
+  H.live(refresh);
+  setInterval(refresh, 60000);
+})();

@@ -1,0 +1,54 @@
+/* 承办单位工作台: the unit's tickets by stage, live. */
+"use strict";
+(() => {
+  const STATES = "dispatched,return_requested,accepted,suspended,replied";
+  const OPEN = new Set(["dispatched", "return_requested", "accepted", "suspended", "replied"]);
+  const TABS = [
+    ["pending", "待签收", (t) => t.state === "dispatched"],
+    ["doing", "办理中", (t) => t.state === "accepted"],
+    ["yellow", "即将超期", (t) => OPEN.has(t.state) && t.warning === "yellow"],
+    ["red", "已超期", (t) => OPEN.has(t.state) && t.warning === "red"],
+    ["returned", "退单中", (t) => t.state === "return_requested"],
+    ["suspended", "挂账", (t) => t.state === "suspended" || t.pending_suspend],
+    ["replied", "答复待审", (t) => t.state === "replied"],
+    ["all", "全部", () => true],
+  ];
+  let tickets = [];
+  let tab = "pending";
+  const body = document.getElementById("inbox-body");
+  const tabs = document.getElementById("tabs");
+
+  function render() {
+    tabs.innerHTML = TABS.map(([key, label, test]) =>
+      `<button class="${key === tab ? "active" : ""} tab-${key}" data-tab="${key}">${label}<span class="count">${tickets.filter(test).length}</span></button>`).join("");
+    const test = TABS.find(([key]) => key === tab)[2];
+    const rows = tickets.filter(test);
+    if (!rows.length) { body.innerHTML = '<tr><td colspan="6" class="empty">暂无工单</td></tr>'; return; }
+    body.innerHTML = rows.map((t) => `
+      <tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
+        <td><span class="number">${H.esc(t.number)}</span><br><span class="muted">${H.esc(t.kind_name || "")} · ${H.esc(t.channel_name || "")}</span></td>
+        <td><strong>${H.esc(t.title)}</strong><br><span class="muted">${H.esc((t.content || "").slice(0, 80))}</span>
+            ${t.address ? `<br><span class="muted">地址：${H.esc(t.address)}</span>` : ""}
+            ${t.handling_unit && t.handling_unit.code !== document.body.dataset.unit ? `<br><span class="muted">当前承办：${H.esc(t.handling_unit.name)}</span>` : ""}</td>
+        <td>${H.esc(t.state_name)} ${H.warningBadge(t)}</td>
+        <td>${H.countdown(t)}</td>
+        <td>${H.flags(t) || '<span class="muted">—</span>'}</td>
+        <td><div class="actions">${H.actionButtons(t, null, ["comment"])}</div></td>
+      </tr>`).join("");
+  }
+
+  async function refresh() {
+    try {
+      tickets = await H.listTickets(STATES);
+      render();
+    } catch (err) { H.toast(err.message, "error"); }
+  }
+
+  tabs.addEventListener("click", (ev) => {
+    const b = ev.target.closest("button[data-tab]");
+    if (b) { tab = b.dataset.tab; render(); }
+  });
+  H.bindActions(body, (n) => tickets.find((t) => t.number === n), refresh);
+  H.live(refresh);
+  setInterval(render, 30000);  // keep the countdowns moving
+})();
