@@ -356,6 +356,8 @@ def _uphold(ctx: Context) -> None:
 
 def _reopen(ctx: Context) -> None:
     _need(ctx.params.reason or ctx.params.note, "reason", "重新开启的理由")
+    if ctx.params.unit or ctx.params.grid:  # e.g. one closed on the call: it never had a unit
+        ctx.ticket.lead_unit, _ = _unit_or_grid(ctx)
     _back_to_lead_unit(ctx)
 
 
@@ -416,10 +418,6 @@ def check_may_act(ticket: Ticket, action: Action, actor: User) -> State:
     role = actor.role_enum
     if role not in ROLES_FOR_ACTION[action]:
         raise DomainError(403, "forbidden_role", f"{ACTION_NAMES[action]}不是当前角色可以执行的操作")
-    if role in UNIT_SIDE and action != Action.COMMENT:
-        holder = ticket.handling_unit
-        if holder is None or not holder.is_within(actor.unit):
-            raise DomainError(403, "not_your_ticket", "只能处理本单位（网格）承办的工单")
     transition = find_transition(ticket.state_enum, action)
     if transition is None:
         raise DomainError(
@@ -429,6 +427,10 @@ def check_may_act(ticket: Ticket, action: Action, actor: User) -> State:
             state=ticket.state,
             action=action.value,
         )
+    if role in UNIT_SIDE and action != Action.COMMENT:
+        holder = ticket.handling_unit
+        if holder is None or not holder.is_within(actor.unit):
+            raise DomainError(403, "not_your_ticket", "只能处理本单位（网格）承办的工单")
     return transition.target
 
 

@@ -1,0 +1,67 @@
+"""Races on real PostgreSQL: exactly one accept wins, numbers and intake stay unique."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+pytestmark = pytest.mark.postgres
+
+
+def _race(app, n: int, call) -> list:
+    """Run ``call(client)`` from ``n`` threads released at once; return the responses."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        results[i] = call(client)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_handlers_accepting_at_once_exactly_one_wins(app, api):
+    from tests.conftest import ApiClient
+
+    # A second handler at the same unit, so both may accept.
+    with app.app_context():
+        from hotline.auth.services import create_user
+        from hotline.core.extensions import db
+        from hotline.units.services import get_unit_by_code
+
+        create_user(db.session, "handler1b", "demo-12345", "handler", get_unit_by_code(db.session, "A1"))
+        db.session.commit()
+        db.session.remove()
+    for attempt in range(5):
+        number = api.new_ticket(content=f"并发签收测试 {attempt}")["number"]
+        api.act(number, "dispatch", "dispatcher1", unit="A1")
+        tokens = [api.token("handler1"), ApiClient(app.test_client()).token("handler1b")]
+        responses = _race(app, 2, lambda c, t=iter(tokens): c.post(
+            f"/api/v1/tickets/{number}/accept", headers={"Authorization": f"Bearer {next(t)}"}, json={}))
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [200, 409], [r.get_json() for r in responses]
+        loser = next(r for r in responses if r.status_code == 409).get_json()
+        assert loser["error"]["code"] in ("conflict", "invalid_transition")
+        events = api.get(f"/api/v1/tickets/{number}/events", as_="handler1").get_json()["events"]
+        assert [e["action"] for e in events].count("accept") == 1
+
+
+def test_concurrent_intake_gets_unique_numbers_and_one_ticket_per_external_id(app, api):
+    token = api.token("agent1")
+    headers = {"Authorization": f"Bearer {token}"}
+    responses = _race(app, 8, lambda c: c.post("/api/v1/tickets", headers=headers,
+                                                json={"channel": "phone", "content": "并发受理"}))
+    numbers = [r.get_json()["ticket"]["number"] for r in responses]
+    assert all(r.status_code == 201 for r in responses)
+    assert len(set(numbers)) == 8
+    twins = _race(app, 6, lambda c: c.post("/api/v1/tickets", headers=headers,
+                                           json={"channel": "app", "content": "重复推送", "external_id": "app-1"}))
+    assert sorted(r.status_code for r in twins).count(201) == 1
+    assert len({r.get_json()["ticket"]["number"] for r in twins}) == 1
