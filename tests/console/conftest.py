@@ -24,10 +24,21 @@ def login(app, world) -> Callable:
 
 
 @pytest.fixture
-def sockets(app) -> Iterator[Callable]:
-    """Return ``connect(flask_client)`` → a Socket.IO test client; all are disconnected afterwards."""
+def sockets(app, monkeypatch) -> Iterator[Callable]:
+    """Return ``connect(flask_client)`` → a Socket.IO test client; all are disconnected afterwards.
+
+    Flask-SocketIO's test client refuses a message queue, so with Redis this swaps in a local manager for
+    the test (rooms and emits are the same code); the Redis path is driven by the e2e browser tests.
+    """
+    from socketio import Manager, PubSubManager
+
     from hotline.core.extensions import socketio
 
+    if isinstance(socketio.server.manager, PubSubManager):
+        local = Manager()
+        local.set_server(socketio.server)
+        local.initialize()
+        monkeypatch.setattr(socketio.server, "manager", local)
     opened = []
 
     def _connect(client=None):
