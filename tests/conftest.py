@@ -142,8 +142,8 @@ class World:
     usernames: tuple[str, ...]
 
     def unit(self, code: str):
-        from hotline.units.services import get_unit_by_code
         from hotline.core.extensions import db
+        from hotline.units.services import get_unit_by_code
 
         return get_unit_by_code(db.session, code)
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.auth.models import User
-from hotline.auth.roles import Role
 from hotline.core import clock
 from hotline.core.clock import Duration
 from hotline.core.effects import defer

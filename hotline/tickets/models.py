@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -133,7 +134,7 @@ class Ticket(db.Model):
     suggestion: Mapped[dict | None] = mapped_column(JSON)
 
     version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
     handling_unit: Mapped[Unit | None] = relationship(foreign_keys=[handling_unit_id])

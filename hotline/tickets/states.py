@@ -153,7 +153,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(_S.DISPUTED, _A.REWORK, _S.DISPATCHED, SUPERVISOR),
     Transition(_S.DISPUTED, _A.UPHOLD, _S.CLOSED, SUPERVISOR),
     Transition(_S.CLOSED, _A.REOPEN, _S.DISPATCHED, SUPERVISOR),
-) + tuple(Transition(state, action, state, roles) for state in sorted(OPEN) for action, roles in ANYTIME.items())
+    *(Transition(state, action, state, roles) for state in sorted(OPEN) for action, roles in ANYTIME.items()),
+)
 
 TABLE: dict[tuple[State, Action], Transition] = {(t.source, t.action): t for t in TRANSITIONS}
 ROLES_FOR_ACTION: dict[Action, frozenset[Role]] = {t.action: t.roles for t in TRANSITIONS}

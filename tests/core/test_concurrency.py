@@ -10,14 +10,14 @@ pytestmark = pytest.mark.postgres
 
 
 def _race(app, n: int, call) -> list:
-    """Run ``call(client)`` from ``n`` threads released at once; return the responses."""
+    """Run ``call(client, i)`` from ``n`` threads released at once; return the responses."""
     barrier = threading.Barrier(n)
     results: list = [None] * n
 
     def run(i: int) -> None:
         client = app.test_client()
         barrier.wait()
-        results[i] = call(client)
+        results[i] = call(client, i)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
@@ -43,8 +43,9 @@ def test_two_handlers_accepting_at_once_exactly_one_wins(app, api):
         number = api.new_ticket(content=f"并发签收测试 {attempt}")["number"]
         api.act(number, "dispatch", "dispatcher1", unit="A1")
         tokens = [api.token("handler1"), ApiClient(app.test_client()).token("handler1b")]
-        responses = _race(app, 2, lambda c, t=iter(tokens): c.post(
-            f"/api/v1/tickets/{number}/accept", headers={"Authorization": f"Bearer {next(t)}"}, json={}))
+        path = f"/api/v1/tickets/{number}/accept"
+        responses = _race(app, 2, lambda c, i, p=path, t=tokens: c.post(
+            p, headers={"Authorization": f"Bearer {t[i]}"}, json={}))
         codes = sorted(r.status_code for r in responses)
         assert codes == [200, 409], [r.get_json() for r in responses]
         loser = next(r for r in responses if r.status_code == 409).get_json()
@@ -56,12 +57,12 @@ def test_two_handlers_accepting_at_once_exactly_one_wins(app, api):
 def test_concurrent_intake_gets_unique_numbers_and_one_ticket_per_external_id(app, api):
     token = api.token("agent1")
     headers = {"Authorization": f"Bearer {token}"}
-    responses = _race(app, 8, lambda c: c.post("/api/v1/tickets", headers=headers,
-                                                json={"channel": "phone", "content": "并发受理"}))
+    responses = _race(app, 8, lambda c, i: c.post("/api/v1/tickets", headers=headers,
+                                                   json={"channel": "phone", "content": "并发受理"}))
     numbers = [r.get_json()["ticket"]["number"] for r in responses]
     assert all(r.status_code == 201 for r in responses)
     assert len(set(numbers)) == 8
-    twins = _race(app, 6, lambda c: c.post("/api/v1/tickets", headers=headers,
-                                           json={"channel": "app", "content": "重复推送", "external_id": "app-1"}))
+    twins = _race(app, 6, lambda c, i: c.post("/api/v1/tickets", headers=headers,
+                                              json={"channel": "app", "content": "重复推送", "external_id": "app-1"}))
     assert sorted(r.status_code for r in twins).count(201) == 1
     assert len({r.get_json()["ticket"]["number"] for r in twins}) == 1

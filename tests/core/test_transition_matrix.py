@@ -136,6 +136,7 @@ def test_every_action_and_role_in_state(session, world, state):
     tickets = {False: _ticket_in(session, world, state), True: _ticket_in(session, world, state, to_grid=True)}
     other, _ = register_ticket(session, NewTicket(channel="phone", content="另一件"), world.user("agent1"), now=NOW)
     session.commit()
+    actors = {role: world.user(username) for role, username in ROLE_USERS.items()}
     for action, role in itertools.product(Action, Role):
         held_by_grid = role == Role.GRID_WORKER
         ticket = tickets[held_by_grid]
@@ -149,7 +150,7 @@ def test_every_action_and_role_in_state(session, world, state):
         if action == Action.FORWARD:
             params.unit, params.grid = None, "A1-01-01-G01"
         try:
-            perform_action(session, ticket, action.value, world.user(ROLE_USERS[role]), params, now=NOW)
+            perform_action(session, ticket, action.value, actors[role], params, now=NOW)
         except DomainError as exc:
             if allowed and action == Action.FORWARD and held_by_grid:
                 assert exc.code == "not_a_child_unit"  # a grid has no child to send down to
