@@ -20,6 +20,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 # through its ``wiring.init_app``; this list is the only place that names them all.
 PACKAGES = (
     "hotline.console.wiring",
+    "reports.wiring",
 )
 
 
@@ -58,8 +59,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_models() -> None:
     # Importing the models registers their tables on the metadata (for Alembic and relationships).
-    import hotline.auth.models  # noqa: F401
-    import hotline.tickets.models  # noqa: F401
+    import hotline.auth.models
+    import hotline.tickets.models
     import hotline.units.models  # noqa: F401
 
 
