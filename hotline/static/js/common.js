@@ -57,6 +57,7 @@ const H = (() => {
   function live(refresh, handlers = {}, wants = null) {
     const status = document.getElementById("live-status");
     const socket = io({transports: ["websocket", "polling"]});
+    window.__hotlineSocket = socket;
     const later = debounce(refresh, 120);
     socket.on("connect", () => {
       if (status) { status.textContent = "● 实时"; status.className = "live-status on"; }
