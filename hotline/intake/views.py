@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
+from hotline.categories.services import resolve_category
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.core.validation import get_bool, get_str, json_body
@@ -16,6 +17,10 @@ from hotline.tickets.services import NewTicket, register_ticket
 from hotline.units.services import get_unit_by_code
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1/tickets")
+
+
+def _category_code(value: str | None) -> str | None:
+    return resolve_category(db.session, value).code if value else None
 
 
 def new_ticket_from(body: dict) -> NewTicket:
@@ -30,7 +35,7 @@ def new_ticket_from(body: dict) -> NewTicket:
         address=get_str(body, "address", max_length=300),
         kind=get_str(body, "kind", choices=KINDS) or "",
         urgency=get_str(body, "urgency", choices=URGENCIES) or "",
-        category=get_str(body, "category", max_length=40),
+        category=_category_code(get_str(body, "category", max_length=80)),
         external_id=get_str(body, "external_id", max_length=120),
         area_unit=get_unit_by_code(db.session, area) if area else None,
         is_enterprise=bool(get_bool(body, "enterprise")),

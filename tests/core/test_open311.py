@@ -1,0 +1,58 @@
+"""Open311 GeoReport v2: any 311 client can file and follow a ticket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "data" / "taxonomy.csv"
+
+
+@pytest.fixture
+def key(app, world) -> str:
+    from hotline.categories.services import load_taxonomy
+    from hotline.core.extensions import db
+    from hotline.open311.services import create_client
+
+    with app.app_context():
+        load_taxonomy(db.session, TAXONOMY)
+        secret = create_client(db.session, "citizen-app")
+        db.session.commit()
+    return secret
+
+
+def test_file_and_follow_a_request(api, key):
+    client = api.client
+    services = client.get("/open311/v2/services.json").get_json()
+    assert {"service_code": "JT", "service_name": "交通运输"}.items() <= next(s for s in services if s["service_code"] == "JT").items()
+    filed = client.post("/open311/v2/requests.json", data={
+        "api_key": key, "service_code": "CX.01", "description": "工地夜间施工噪音扰民", "address_string": "A1区东风路8号",
+        "phone": "13800001111", "first_name": "三", "last_name": "张"})
+    assert filed.status_code == 201
+    number = filed.get_json()[0]["service_request_id"]
+    shown = client.get(f"/open311/v2/requests/{number}.json").get_json()[0]
+    assert shown["status"] == "open" and shown["status_notes"] == "已受理" and shown["service_code"] == "CX.01"
+    assert "13800001111" not in str(shown)  # the public view carries no caller data
+    api.act(number, "dispatch", "dispatcher1", unit="A1")
+    shown = client.get(f"/open311/v2/requests/{number}.json").get_json()[0]
+    assert shown["agency_responsible"] == "A1区" and shown["expected_datetime"]
+    xml = client.get(f"/open311/v2/requests/{number}.xml")
+    root = ET.fromstring(xml.data)
+    assert root.tag == "service_requests" and root.find("request/service_request_id").text == number
+    listing = client.get("/open311/v2/requests.json?status=open&service_code=CX.01").get_json()
+    assert [r["service_request_id"] for r in listing] == [number]
+    assert client.get(f"/open311/v2/tokens/{number}.json").get_json()[0]["service_request_id"] == number
+
+
+def test_bad_requests_get_georeport_errors(api, key):
+    client = api.client
+    no_key = client.post("/open311/v2/requests.json", data={"service_code": "JT", "description": "x"})
+    assert no_key.status_code == 403 and no_key.get_json()[0]["code"] == 403
+    unknown = client.post("/open311/v2/requests.json", data={"api_key": key, "service_code": "ZZ", "description": "x"})
+    assert unknown.status_code == 404
+    empty = client.post("/open311/v2/requests.xml", data={"api_key": key, "service_code": "JT"})
+    assert empty.status_code == 400 and ET.fromstring(empty.data).find("error/code").text == "400"
+    assert client.get("/open311/v2/requests.json?start_date=yesterday").status_code == 400
+    assert client.get("/open311/v2/discovery.json").get_json()["endpoints"][0]["formats"] == ["application/json", "text/xml"]
