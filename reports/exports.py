@@ -58,6 +58,8 @@ def sheet_title(name: str, used: set[str]) -> str:
 
 
 def _header(ws, columns: Sequence[Column], title: str | None) -> None:
+    # Write-only sheets write their view with the first row: freeze before appending anything.
+    ws.freeze_panes = "A3" if title else "A2"
     for index, (_, _, width, _) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     if title:
@@ -70,7 +72,6 @@ def _header(ws, columns: Sequence[Column], title: str | None) -> None:
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cells.append(cell)
-    ws.freeze_panes = "A3" if title else "A2"
     ws.append(cells)
 
 

@@ -131,7 +131,7 @@ def _rows_for(session: Session, campaign: Campaign, numbers: list[str] | None) -
              .where(LedgerRow.campaign_id == campaign.id).order_by(LedgerRow.id))
     if numbers is not None:
         query = query.where(Ticket.number.in_(numbers))
-    found = list(session.execute(query).tuples())
+    found = [(row[0], row[1]) for row in session.execute(query)]
     if numbers is not None:
         missing = sorted(set(numbers) - {t.number for _, t in found})
         if missing:

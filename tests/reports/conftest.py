@@ -165,7 +165,7 @@ def build_month(session, world) -> Built:
     n["reworked_twice"] = t.number
 
     # 12. Three tickets at one address within 90 days (open); 13. old tickets for every age bucket (open).
-    for i, when in enumerate((at(8, 1), at(9, 10), at(10, 15))):
+    for i, when in enumerate((at(7, 20), at(9, 10), at(10, 15))):
         t = m.new(when, kind="complaint", category="HB.02", address=REPEAT_ADDRESS, area="A1")
         n[f"repeat{i}"] = t.number
     for name, when in (("age_over_90", dt.datetime(2024, 7, 1, 10, tzinfo=TZ)), ("age_30_90", at(8, 15)),
