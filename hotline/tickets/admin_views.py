@@ -1,0 +1,104 @@
+"""Admin of the time-limit table and the 临期提醒 list a unit reads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+
+from hotline.auth.api import api_auth
+from hotline.auth.roles import SCOPED_ROLES, Role
+from hotline.core.clock import UNITS
+from hotline.core.effects import commit
+from hotline.core.errors import ApiError, not_found
+from hotline.core.extensions import db
+from hotline.core.validation import get_str, json_body
+from hotline.tickets.limits import LIMIT_STAGES, PRESETS, rows_for
+from hotline.tickets.models import KINDS, URGENCIES, Ticket, TicketReminder, TimeLimit
+from hotline.units.models import Unit
+
+bp = Blueprint("tickets_admin_api", __name__, url_prefix="/api/v1")
+
+
+def _row_dict(row) -> dict:
+    return {
+        "id": getattr(row, "id", None),
+        "stage": row.stage,
+        "amount": row.amount,
+        "unit": row.unit,
+        "kind": row.kind,
+        "urgency": row.urgency,
+        "category_prefix": row.category_prefix,
+        "area_code": row.area_code,
+        "note": row.note,
+    }
+
+
+@bp.get("/time-limits")
+@api_auth(Role.ADMIN, Role.SUPERVISOR)
+def list_time_limits():
+    preset = request.args.get("preset") or current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
+    if preset not in PRESETS:
+        raise ApiError(422, "invalid_choice", f"预设无效，可选：{'、'.join(PRESETS)}")
+    stages = {stage: [_row_dict(r) for r in rows_for(db.session, preset, stage)] for stage in LIMIT_STAGES}
+    return jsonify({"preset": preset, "presets": list(PRESETS), "stages": stages})
+
+
+@bp.post("/time-limits")
+@api_auth(Role.ADMIN)
+def add_time_limit():
+    body = json_body(request)
+    amount = body.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 < amount <= 10000:
+        raise ApiError(422, "invalid_type", "amount 必须是 0 到 10000 之间的数字", field="amount")
+    row = TimeLimit(
+        preset=get_str(body, "preset", required=True, choices=tuple(PRESETS)),
+        stage=get_str(body, "stage", required=True, choices=LIMIT_STAGES),
+        unit=get_str(body, "unit", required=True, choices=UNITS),
+        amount=float(amount),
+        kind=get_str(body, "kind", choices=KINDS),
+        urgency=get_str(body, "urgency", choices=URGENCIES),
+        category_prefix=get_str(body, "category_prefix", max_length=40),
+        area_code=get_str(body, "area_code", max_length=40),
+        note=get_str(body, "note", max_length=200),
+    )
+    db.session.add(row)
+    db.session.flush()
+    result = _row_dict(row)
+    current_app.logger.info("time limit added by %s: %s", g.actor.username, result)
+    commit(db.session)
+    return jsonify(result), 201
+
+
+@bp.delete("/time-limits/<int:row_id>")
+@api_auth(Role.ADMIN)
+def delete_time_limit(row_id: int):
+    row = db.session.get(TimeLimit, row_id)
+    if row is None:
+        raise not_found("时限规则")
+    db.session.delete(row)
+    current_app.logger.info("time limit %s deleted by %s", row_id, g.actor.username)
+    commit(db.session)
+    return jsonify({"deleted": row_id})
+
+
+@bp.get("/reminders")
+@api_auth()
+def list_reminders():
+    """临期提醒 and overdue notices for the caller's unit subtree (all units for city roles)."""
+    query = (
+        select(TicketReminder, Ticket.number, Ticket.title)
+        .join(Ticket, Ticket.id == TicketReminder.ticket_id)
+        .order_by(TicketReminder.created_at.desc())
+        .limit(100)
+    )
+    if g.actor.role_enum in SCOPED_ROLES:
+        in_scope = select(Unit.id).where(Unit.path.like(g.actor.unit.path + "%"))
+        query = query.where(TicketReminder.unit_id.in_(in_scope))
+    rows = db.session.execute(query).all()
+    return jsonify(
+        [
+            {"number": number, "title": title, "stage": r.stage, "level": r.level, "due_at": r.due_at.isoformat(),
+             "created_at": r.created_at.isoformat()}
+            for r, number, title in rows
+        ]
+    )
