@@ -20,6 +20,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 # through its ``wiring.init_app``; this list is the only place that names them all.
 PACKAGES = (
     "hotline.console.wiring",
+    "dispatch.wiring",
     "reports.wiring",
 )
 

@@ -31,3 +31,57 @@ def demo_rules() -> list[Rule]:
 @pytest.fixture(scope="session")
 def book(demo_rules: list[Rule], units: list[UnitRow]) -> RuleBook:
     return RuleBook(demo_rules, {u.code: u.name for u in units})
+
+
+# --- database-backed fixtures (the demo city on top of the core ``world``) -----------------------------
+
+DEMO_PASSWORD = "demo-12345"
+
+
+@pytest.fixture
+def jobs_in_process(app, monkeypatch):
+    """Run deferred jobs in this process even on the Redis pass, so a test sees their effect at once."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    return app
+
+
+@pytest.fixture
+def demo_city(app, world, jobs_in_process):
+    """Load the demo unit tree and responsibility list over the small world (same codes are kept)."""
+    from dispatch.gazetteer import DEMO_UNITS
+    from dispatch.ruleset import load_demo_rules
+    from dispatch.services import invalidate_caches
+    from hotline.core.extensions import db
+    from hotline.units.services import load_units_csv
+
+    with app.app_context():
+        invalidate_caches(app)
+        load_units_csv(db.session, DEMO_UNITS)
+        load_demo_rules(db.session)
+        db.session.commit()
+        db.session.remove()
+    return world
+
+
+@pytest.fixture
+def classifier(app, monkeypatch):
+    """Install a fake classifier provider; ``classifier.set(name, confidence)`` changes its answer."""
+
+    class Fake:
+        name, confidence, version = "城乡建设", 0.95, "test-model-1"
+
+        def set(self, name: str, confidence: float) -> None:
+            self.name, self.confidence = name, confidence
+
+        def __call__(self, text: str) -> dict:
+            return {"categories": [{"code": self.name, "name": self.name, "confidence": self.confidence}],
+                    "kind": "complaint", "urgency": "normal", "model_version": self.version}
+
+    fake = Fake()
+    monkeypatch.setitem(app.extensions, "hotline.classify", fake)
+    return fake
+
+
+@pytest.fixture
+def no_classifier(app, monkeypatch):
+    monkeypatch.delitem(app.extensions, "hotline.classify", raising=False)

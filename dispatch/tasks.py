@@ -1,0 +1,26 @@
+"""Dispatch jobs (rq, or in-process without Redis): they take ids, call services and commit once."""
+
+from __future__ import annotations
+
+from dispatch.auto import decide_for_ticket, ticket_for_token
+from hotline.core.effects import commit
+from hotline.core.extensions import db
+from hotline.tickets.models import Ticket
+
+
+def auto_dispatch(ticket_id: int) -> dict:
+    """Decide a registered ticket: dispatch it as the system when certain, else leave it to the dispatcher."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return {"ticket": None}
+    proposal, auto, why_not = decide_for_ticket(db.session, ticket)
+    commit(db.session)
+    return {"ticket": ticket.number, "auto": auto, "rule": proposal.rule_id, "why_not": why_not}
+
+
+def after_intake(token: str) -> dict:
+    """Find the ticket intake just registered with this suggestion token and decide it."""
+    ticket = ticket_for_token(db.session, token)
+    if ticket is None:  # a repeated external id: the first intake already decided
+        return {"ticket": None}
+    return auto_dispatch(ticket.id)

@@ -1,0 +1,247 @@
+"""``/api/v1/dispatch``: proposals, the responsibility list, grid reports, 110 intake, returns and accuracy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import Blueprint, current_app, g, jsonify, request, send_file
+
+from dispatch import io as rules_io
+from dispatch import ruleset, stats
+from dispatch.auto import carry_out, register_from_110
+from dispatch.grid import assign_grid_worker, assignment_to_dict, register_patrol_report
+from dispatch.services import find_similar_open, latest_decision, propose_dispatch, record_decision
+from hotline.auth.api import api_auth
+from hotline.auth.roles import Role
+from hotline.core.effects import commit
+from hotline.core.errors import ApiError
+from hotline.core.extensions import db
+from hotline.core.validation import get_str, get_str_list, json_body
+from hotline.tickets.models import KINDS, URGENCIES
+from hotline.tickets.schemas import ticket_to_dict
+from hotline.tickets.services import get_visible_ticket
+
+bp = Blueprint("dispatch_api", __name__, url_prefix="/api/v1/dispatch")
+
+PROPOSERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+MANAGERS = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def proposal_body(proposal) -> dict:
+    """The SPEC §5 shape first, then the extra detail."""
+    full = proposal.to_dict()
+    head = {k: full.pop(k) for k in ("unit", "co_units", "grid", "rule", "confidence", "transfer_110")}
+    return head | full
+
+
+@bp.post("/propose")
+@api_auth(*PROPOSERS)
+def propose():
+    body = json_body(request)
+    text = get_str(body, "text", max_length=20000)
+    category = get_str(body, "category", max_length=40)
+    address = get_str(body, "address", max_length=300)
+    kind = get_str(body, "kind", choices=KINDS)
+    if not (text or category or address):
+        raise ApiError(422, "missing_field", "请至少提供诉求内容（text）、类别（category）或地址（address）之一",
+                       field="text")
+    proposal = propose_dispatch(db.session, text=text or "", category=category, kind=kind, address=address)
+    return jsonify(proposal_body(proposal))
+
+
+@bp.get("/similar/<number>")
+@api_auth(*PROPOSERS)
+def similar(number: str):
+    ticket = get_visible_ticket(db.session, number, g.actor)
+    found = find_similar_open(db.session, f"{ticket.title} {ticket.content}",
+                              ticket.area_unit.code if ticket.area_unit else None, exclude_id=ticket.id)
+    return jsonify({"ticket": ticket.number, "similar": found})
+
+
+@bp.get("/tickets/<number>")
+@api_auth(*MANAGERS)
+def ticket_dispatch(number: str):
+    """The latest stored decision and a fresh proposal for one ticket."""
+    from dispatch.auto import propose_for_ticket
+
+    ticket = get_visible_ticket(db.session, number, g.actor)
+    decision = latest_decision(db.session, ticket.id)
+    return jsonify({
+        "ticket": ticket.number,
+        "decision": None if decision is None else {
+            "rule_id": decision.rule_id, "auto": decision.auto, "model_version": decision.model_version,
+            "created_at": decision.created_at.isoformat(), "proposal": decision.proposal,
+        },
+        "proposal": proposal_body(propose_for_ticket(db.session, ticket)),
+    })
+
+
+@bp.post("/tickets/<number>/apply")
+@api_auth(Role.DISPATCHER, Role.SUPERVISOR)
+def apply_proposal(number: str):
+    """Dispatch a ticket as proposed now (one click for the dispatcher), storing the decision."""
+    from dispatch.auto import propose_for_ticket
+
+    ticket = get_visible_ticket(db.session, number, g.actor)
+    proposal = propose_for_ticket(db.session, ticket)
+    if proposal.unit is None:
+        raise ApiError(409, "no_proposal", "确责清单没有可适用的条目，请手动指定承办单位")
+    carry_out(db.session, ticket, proposal, g.actor, note=f"按确责清单 {proposal.rule_id} 派单")
+    record_decision(db.session, ticket, proposal, auto=False)
+    commit(db.session)
+    return jsonify({"ticket": ticket_to_dict(ticket, g.actor), "proposal": proposal_body(proposal)})
+
+
+@bp.post("/tickets/<number>/assign")
+@api_auth(Role.DISPATCHER, Role.SUPERVISOR)
+def assign(number: str):
+    """Give a ticket held by a grid to its least-loaded grid worker."""
+    ticket = get_visible_ticket(db.session, number, g.actor)
+    row = assign_grid_worker(db.session, ticket)
+    if row is None:
+        raise ApiError(409, "no_grid_worker", "工单不在网格或该网格没有网格员")
+    commit(db.session)
+    return jsonify({"ticket": ticket.number, "assignment": assignment_to_dict(row)})
+
+
+@bp.post("/patrol")
+@api_auth(Role.GRID_WORKER)
+def patrol():
+    body = json_body(request)
+    ticket = register_patrol_report(
+        db.session, g.actor,
+        content=get_str(body, "content", required=True, max_length=20000) or "",
+        title=get_str(body, "title", max_length=200),
+        address=get_str(body, "address", max_length=300),
+        kind=get_str(body, "kind", choices=KINDS) or "report",
+        preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
+    )
+    commit(db.session)
+    return jsonify({"ticket": ticket_to_dict(ticket, g.actor)}), 201
+
+
+@bp.post("/from-110")
+@api_auth(Role.ADMIN, Role.DISPATCHER)
+def from_110():
+    body = json_body(request)
+    ticket, created = register_from_110(
+        db.session, g.actor,
+        incident_number=get_str(body, "incident_number", required=True, max_length=120) or "",
+        content=get_str(body, "content", required=True, max_length=20000) or "",
+        title=get_str(body, "title", max_length=200),
+        address=get_str(body, "address", max_length=300),
+        caller_name=get_str(body, "caller_name", max_length=80),
+        caller_phone=get_str(body, "caller_phone", max_length=30),
+        kind=get_str(body, "kind", choices=KINDS) or "help",
+        urgency=get_str(body, "urgency", choices=URGENCIES) or "normal",
+    )
+    commit(db.session)
+    return jsonify({"ticket": ticket_to_dict(ticket, g.actor)}), (201 if created else 200)
+
+
+# --- the responsibility list ----------------------------------------------------------------------------
+
+def _rule_fields(body: dict) -> dict:
+    out = {k: body[k] for k in ruleset.EDITABLE if k in body}
+    for key in ("keywords", "co_units"):
+        if key in body and isinstance(body[key], list):
+            out[key] = get_str_list(body, key, max_items=200)
+    return out
+
+
+@bp.get("/rules")
+@api_auth(*MANAGERS)
+def list_rules():
+    rows = ruleset.list_rules(db.session)
+    return jsonify({"rules": [ruleset.rule_to_dict(r) for r in rows],
+                    "version": ruleset.rules_version(db.session)[0]})
+
+
+@bp.post("/rules")
+@api_auth(Role.ADMIN)
+def create_rule():
+    body = json_body(request)
+    row = ruleset.create_rule(db.session, {"id": body.get("id"), **_rule_fields(body)}, g.actor,
+                              note=get_str(body, "note", max_length=500))
+    commit(db.session)
+    return jsonify(ruleset.rule_to_dict(row)), 201
+
+
+@bp.get("/rules/<rule_id>")
+@api_auth(*MANAGERS)
+def show_rule(rule_id: str):
+    row = ruleset.get_rule(db.session, rule_id)
+    changes = ruleset.list_changes(db.session, rule_id)
+    return jsonify(ruleset.rule_to_dict(row) | {"changes": [ruleset.change_to_dict(c) for c in changes]})
+
+
+@bp.route("/rules/<rule_id>", methods=["PATCH", "PUT"])
+@api_auth(Role.ADMIN)
+def update_rule(rule_id: str):
+    body = json_body(request)
+    row = ruleset.update_rule(db.session, rule_id, _rule_fields(body), g.actor,
+                              note=get_str(body, "note", max_length=500))
+    commit(db.session)
+    return jsonify(ruleset.rule_to_dict(row))
+
+
+@bp.post("/rules/<rule_id>/disable")
+@api_auth(Role.ADMIN)
+def disable_rule(rule_id: str):
+    body = json_body(request, required=False)
+    row = ruleset.disable_rule(db.session, rule_id, g.actor, note=get_str(body, "note", max_length=500))
+    commit(db.session)
+    return jsonify(ruleset.rule_to_dict(row))
+
+
+@bp.get("/rule-changes")
+@api_auth(Role.ADMIN, Role.SUPERVISOR)
+def rule_changes():
+    changes = ruleset.list_changes(db.session, request.args.get("rule") or None)
+    return jsonify({"changes": [ruleset.change_to_dict(c) for c in changes]})
+
+
+@bp.get("/rules/export")
+@api_auth(Role.ADMIN, Role.SUPERVISOR)
+def export_rules():
+    data = rules_io.export_rules_xlsx(db.session)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="responsibility_list.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/rules/import")
+@api_auth(Role.ADMIN)
+def import_rules():
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(422, "missing_field", "请上传 Excel 文件（字段名 file）", field="file")
+    counts = rules_io.import_rules_xlsx(db.session, upload.stream, g.actor)
+    commit(db.session)
+    return jsonify(counts)
+
+
+# --- reports --------------------------------------------------------------------------------------------
+
+def _day(name: str) -> dt.datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, "invalid_date", f"日期格式应为 YYYY-MM-DD：{name}", field=name) from None
+    moment = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return moment + dt.timedelta(days=1) if name == "to" else moment
+
+
+@bp.get("/rules/returns")
+@api_auth(*MANAGERS)
+def rules_returns():
+    return jsonify({"rows": stats.rules_by_returns(db.session, since=_day("from"), until=_day("to"))})
+
+
+@bp.get("/accuracy")
+@api_auth(*MANAGERS)
+def accuracy():
+    return jsonify(stats.dispatch_accuracy(db.session, since=_day("from"), until=_day("to")))

@@ -1,0 +1,46 @@
+"""Wire dispatch into the app: tables, API, the admin page, the intake provider, the demo list, the CLI."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from hotline.core.wiring import register_api, register_demo_seeder
+from hotline.intake.suggestions import register_suggester
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def seed_responsibility_list(session: Session) -> dict:
+    """Demo seeder: load the demo list and make sure the system dispatcher exists."""
+    from dispatch.ruleset import load_demo_rules
+    from dispatch.services import invalidate_caches, system_dispatcher
+
+    invalidate_caches()
+    rules = load_demo_rules(session)
+    system_dispatcher(session)
+    return {"rules": rules}
+
+
+def init_app(app: Flask) -> None:
+    """Register dispatch's API, admin page, suggestion provider, demo seeder and commands."""
+    import dispatch.models  # noqa: F401  (tables on the metadata)
+    from dispatch.auto import intake_suggestion
+    from dispatch.cli import dispatch_cli
+    from dispatch.pages import pages
+    from dispatch.views import bp
+
+    app.config.setdefault("HOTLINE_GAZETTEER", os.environ.get("HOTLINE_GAZETTEER") or None)
+    app.config.setdefault("HOTLINE_AUTO_DISPATCH", _env_flag("HOTLINE_AUTO_DISPATCH", True))
+    app.config.setdefault("HOTLINE_AUTO_DISPATCH_CONFIDENCE",
+                          float(os.environ.get("HOTLINE_AUTO_DISPATCH_CONFIDENCE") or 0.9))
+    register_api(app, bp)
+    app.register_blueprint(pages)
+    register_suggester(app, "dispatch", intake_suggestion)
+    register_demo_seeder(app, "responsibility_list", seed_responsibility_list)
+    app.cli.add_command(dispatch_cli)
