@@ -12,6 +12,7 @@ import argparse
 import csv
 import importlib.util
 import json
+import logging
 import random
 import re
 import sys
@@ -211,6 +212,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--backend", default="both", choices=["sqlite", "postgresql", "both"])
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     get_tokenizer()  # load the dictionary before forking the tokenising workers
     t = time.perf_counter()
     rows, texts = generate(args.n)

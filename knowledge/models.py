@@ -134,3 +134,12 @@ class Synonym(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(String(40), unique=True)
     synonyms: Mapped[str] = mapped_column(Text)
+
+
+class SearchTerm(db.Model):
+    """How many indexed articles contain a word; kept by the index writer, read to pick suggestion terms."""
+
+    __tablename__ = "kb_search_terms"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    df: Mapped[int] = mapped_column(Integer, default=0)

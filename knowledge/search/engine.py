@@ -11,12 +11,12 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from knowledge.search.snippet import highlight
+from knowledge.search.stats import document_count, document_frequencies, idf
 from knowledge.search.synonyms import load_synonyms
 from knowledge.search.tokenize import (
     char_bigrams,
     get_tokenizer,
     html_to_text,
-    key_terms,
     query_words,
 )
 
@@ -120,24 +120,30 @@ class _Filters:
 
 
 def _ranked(
-    session: Session, node: Node, field: str, filters: _Filters, pool: int
+    session: Session, node: Node, field: str, filters: _Filters, pool: int, candidates: int | None = None
 ) -> list[tuple[int, float, int, int]]:
-    """Return (id, score, helpful, unhelpful) for the best ``pool`` matches of one query tree."""
+    """Return (id, score, helpful, unhelpful) for the best ``pool`` matches of one query tree.
+
+    With ``candidates``, only that many matching entries are scored (a bound for suggestion queries).
+    """
+    bound = f" LIMIT {int(candidates)}" if candidates else ""
     if session.get_bind().dialect.name == "postgresql":
-        column = "d.tsv" if field == "words" else "d.grams"
+        column = "tsv" if field == "words" else "grams"
         sql = (
-            f"SELECT a.id, ts_rank({column}, q, 1) AS score, a.helpful_count, a.unhelpful_count "
-            f"FROM kb_search_docs d JOIN kb_articles a ON a.id = d.article_id, "
-            f"to_tsquery('simple', :q) q WHERE {column} @@ q AND {filters.sql()} "
+            f"SELECT a.id, ts_rank(d.{column}, q, 1) AS score, a.helpful_count, a.unhelpful_count "
+            f"FROM (SELECT article_id, {column} FROM kb_search_docs, to_tsquery('simple', :q) q0 "
+            f"WHERE {column} @@ q0{bound}) d JOIN kb_articles a ON a.id = d.article_id, "
+            f"to_tsquery('simple', :q) q WHERE {filters.sql()} "
             "ORDER BY score DESC, a.id LIMIT :pool"
         )
         q = _tsquery(node)
     else:
         columns = "{title body}" if field == "words" else "{grams}"
         sql = (
-            "SELECT a.id, -bm25(kb_search_fts, 4.0, 1.0, 1.0) AS score, a.helpful_count, a.unhelpful_count "
-            "FROM kb_search_fts JOIN kb_articles a ON a.id = kb_search_fts.rowid "
-            f"WHERE kb_search_fts MATCH :q AND {filters.sql()} ORDER BY score DESC, a.id LIMIT :pool"
+            "SELECT a.id, m.score, a.helpful_count, a.unhelpful_count FROM "
+            "(SELECT rowid, -bm25(kb_search_fts, 4.0, 1.0, 1.0) AS score FROM kb_search_fts "
+            f"WHERE kb_search_fts MATCH :q{bound}) m JOIN kb_articles a ON a.id = m.rowid "
+            f"WHERE {filters.sql()} ORDER BY m.score DESC, a.id LIMIT :pool"
         )
         q = f"{columns} : {_fts5(node)}"
     stmt = sql_text(sql).bindparams(bindparam("statuses", expanding=True), bindparam("today", type_=Date))
@@ -159,7 +165,9 @@ SYNONYM_FACTOR = 0.5
 Stage = list[tuple[Node, str, float]]
 
 
-def _run_stages(session: Session, stages: list[Stage], filters: _Filters, limit: int) -> list[tuple[int, float]]:
+def _run_stages(
+    session: Session, stages: list[Stage], filters: _Filters, limit: int, *, candidates: int | None = None
+) -> list[tuple[int, float]]:
     """Run stages in order, each filling the places the previous ones left, feedback-boosted."""
     found: dict[int, float] = {}
     pool = max(limit * 3, 30)
@@ -168,7 +176,7 @@ def _run_stages(session: Session, stages: list[Stage], filters: _Filters, limit:
             break
         merged: dict[int, float] = {}
         for node, field, factor in stage:
-            for aid, score, helpful, unhelpful in _ranked(session, node, field, filters, pool):
+            for aid, score, helpful, unhelpful in _ranked(session, node, field, filters, pool, candidates):
                 # The first query of a stage is the literal one: its score stands for the articles it found.
                 if aid not in found and aid not in merged:
                     merged[aid] = score * factor * feedback_boost(helpful, unhelpful)
@@ -234,13 +242,40 @@ def search_articles(
     return _hits(session, ranked, marks)
 
 
+# Suggestions search with the few words of a ticket text that best tell its topic apart: the highest
+# tf·idf words by the index's own document frequencies. Words in more than this share of the articles
+# say little and would make the candidate set large; they are used only when nothing rarer is there.
+SUGGEST_TERMS = 4
+SUGGEST_MAX_DF_SHARE = 0.05
+SUGGEST_CANDIDATES = 2000
+
+
+def suggestion_terms(session: Session, text: str, k: int = SUGGEST_TERMS) -> list[str]:
+    """Return the ``k`` words of ``text`` that best identify its topic in this index."""
+    counts: dict[str, int] = {}
+    for word in query_words(text or "", keep_duplicates=True):
+        if len(word) >= 2 and not word.isdigit():
+            counts[word] = counts.get(word, 0) + 1
+    if not counts:
+        return []
+    n = document_count(session)
+    df = document_frequencies(session, counts)
+    present = [w for w in counts if df[w] > 0]
+    cap = max(20, SUGGEST_MAX_DF_SHARE * n)
+    telling = [w for w in present if df[w] <= cap] or present
+    ranked = sorted(telling, key=lambda w: (-counts[w] * idf(df[w], n), w))
+    return ranked[:k]
+
+
 def suggest_articles(session: Session, text: str, limit: int = 5, *, today: dt.date | None = None) -> list[SearchHit]:
-    """Return published articles like the ticket text being typed (its top TF-IDF words, OR-ed)."""
-    terms = key_terms(text or "", k=8)
+    """Return published articles like the ticket text being typed (its most telling words, OR-ed)."""
+    terms = suggestion_terms(session, (text or "")[:1000])
     if not terms:
         return []
     synonyms = load_synonyms(session)
     node = _or([_or(sorted(synonyms.get(t, {t}) | {t})) for t in terms])
     filters = _Filters(("published",), today or dt.date.today(), None, None)
-    ranked = _run_stages(session, [[(node, "words", 1.0)]], filters, max(1, min(limit, 20)))
+    ranked = _run_stages(
+        session, [[(node, "words", 1.0)]], filters, max(1, min(limit, 20)), candidates=SUGGEST_CANDIDATES
+    )
     return _hits(session, ranked, _tokens(node))

@@ -1,18 +1,32 @@
-"""Index maintenance: pre-segmented tokens into SQLite FTS5 or a PostgreSQL tsvector table."""
+"""Index maintenance: pre-segmented tokens into SQLite FTS5 or a PostgreSQL tsvector table.
+
+Next to the index, ``kb_search_terms`` keeps each word's document frequency, so suggestions can pick
+the rarest words of a ticket text without scanning the index.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from knowledge.search.tokenize import char_bigrams, html_to_text, index_tokens
+from knowledge.search.tokenize import block_tokens, char_bigrams, html_to_text, index_tokens, text_blocks
 
 # Tokenising more than this much body text adds index size but no findability: the answer's
 # topic is stated early.
 BODY_INDEX_CHARS = 4000
+TERM_MAX_CHARS = 100
+log = logging.getLogger(__name__)
+_PG_INDEXES = (
+    ("ix_kb_search_docs_tsv", "tsv"),
+    ("ix_kb_search_docs_grams", "grams"),
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,23 @@ class IndexDoc:
     body: str
     grams: str
 
+    def terms(self) -> set[str]:
+        """Return the distinct words of the entry (what document frequencies count)."""
+        return {t for t in f"{self.title} {self.body}".split() if len(t) <= TERM_MAX_CHARS}
+
+
+def _texts(title: str, body_html: str, category: str, tags: Iterable[str]) -> tuple[str, str, str]:
+    """Return (title, text for words, body text for bigrams) of an article."""
+    body_text = html_to_text(body_html)[:BODY_INDEX_CHARS]
+    extra = " ".join([category or "", *tags])
+    return title or "", f"{extra} {body_text}", body_text
+
+
+def _make_doc(article_id: int, title: str, words: str, body_text: str, tokens: Callable[[str], list[str]]) -> IndexDoc:
+    # Title bigrams twice so the fallback, like the word search, favours title matches.
+    grams = char_bigrams(title) * 2 + char_bigrams(body_text)
+    return IndexDoc(article_id, " ".join(tokens(title)), " ".join(tokens(words)), " ".join(grams))
+
 
 def build_doc(
     article_id: int,
@@ -33,27 +64,47 @@ def build_doc(
     tags: Iterable[str] = (),
 ) -> IndexDoc:
     """Segment an article's fields into an index entry."""
-    body_text = html_to_text(body_html)[:BODY_INDEX_CHARS]
-    extra = " ".join([category or "", *tags])
-    title_tokens = index_tokens(title)
-    body_tokens = index_tokens(f"{extra} {body_text}")
-    # Title bigrams twice so the fallback, like the word search, favours title matches.
-    grams = char_bigrams(title) * 2 + char_bigrams(body_text)
-    return IndexDoc(article_id, " ".join(title_tokens), " ".join(body_tokens), " ".join(grams))
-
-
-def _build_doc_row(row: tuple) -> IndexDoc:
-    return build_doc(*row)
+    return _make_doc(article_id, *_texts(title, body_html, category, tags), index_tokens)
 
 
 def _is_pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _old_terms(session: Session, article_id: int) -> set[str]:
+    if _is_pg(session):
+        row = session.execute(
+            text("SELECT array_to_string(tsvector_to_array(tsv), ' ') FROM kb_search_docs WHERE article_id = :id"),
+            {"id": article_id},
+        ).first()
+        return set(row[0].split()) if row and row[0] else set()
+    row = session.execute(text("SELECT title, body FROM kb_search_fts WHERE rowid = :id"), {"id": article_id}).first()
+    return {t for t in f"{row[0]} {row[1]}".split() if len(t) <= TERM_MAX_CHARS} if row else set()
+
+
+def _add_term_counts(session: Session, deltas: dict[str, int]) -> None:
+    rows = [{"term": t, "df": d} for t, d in deltas.items() if d]
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO kb_search_terms (term, df) VALUES (:term, :df) "
+                "ON CONFLICT (term) DO UPDATE SET df = kb_search_terms.df + excluded.df"
+            ),
+            rows,
+        )
+
+
 def write_docs(session: Session, docs: Sequence[IndexDoc], *, replace: bool = True) -> None:
     """Write the index entries of ``docs`` (replacing old ones unless the index was just emptied)."""
     if not docs:
         return
+    from knowledge.search.stats import forget_term_stats
+
+    deltas: Counter[str] = Counter()
+    for d in docs:
+        if replace:
+            deltas.subtract(_old_terms(session, d.article_id))
+        deltas.update(d.terms())
     ids = [{"id": d.article_id} for d in docs]
     rows = [{"id": d.article_id, "title": d.title, "body": d.body, "grams": d.grams} for d in docs]
     if _is_pg(session):
@@ -74,73 +125,126 @@ def write_docs(session: Session, docs: Sequence[IndexDoc], *, replace: bool = Tr
             text("INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (:id, :title, :body, :grams)"),
             rows,
         )
+    _add_term_counts(session, deltas)
+    forget_term_stats()
 
 
 def index_article(session: Session, article) -> None:
     """Re-index one article after its content was saved (call from the service that saved it)."""
     session.flush()
-    write_docs(
-        session,
-        [
-            build_doc(
-                article.id,
-                article.title,
-                article.body,
-                article.category,
-                article.tags or (),
-            )
-        ],
-    )
+    write_docs(session, [build_doc(article.id, article.title, article.body, article.category, article.tags or ())])
 
 
 def remove_from_index(session: Session, article_id: int) -> None:
     """Drop one article's index entry."""
+    from knowledge.search.stats import forget_term_stats
+
+    _add_term_counts(session, {t: -1 for t in _old_terms(session, article_id)})
     if _is_pg(session):
-        session.execute(
-            text("DELETE FROM kb_search_docs WHERE article_id = :id"),
-            {"id": article_id},
-        )
+        session.execute(text("DELETE FROM kb_search_docs WHERE article_id = :id"), {"id": article_id})
     else:
         session.execute(text("DELETE FROM kb_search_fts WHERE rowid = :id"), {"id": article_id})
+    forget_term_stats()
 
 
-def rebuild_index(session: Session, *, processes: int = 1, batch: int = 2000) -> int:
-    """Re-segment every article into a fresh index and return how many were indexed."""
-    import json
+# --- full rebuild -----------------------------------------------------------------------------------------
 
-    if _is_pg(session):
-        session.execute(text("DELETE FROM kb_search_docs"))
-    else:
-        session.execute(text("DELETE FROM kb_search_fts"))
+
+def _segment_chunk(blocks: list[str]) -> list[tuple[str, ...]]:
+    return [block_tokens(b) for b in blocks]
+
+
+def _segment_distinct(texts: Iterable[str], processes: int) -> dict[str, tuple[str, ...]]:
+    """Segment every distinct jieba block of ``texts`` once, in ``processes`` workers; return block → tokens."""
+    distinct = list(dict.fromkeys(b for t in texts for b in text_blocks(t)))
+    if processes <= 1 or len(distinct) < 5000:
+        return {block: block_tokens(block) for block in distinct}
+    import multiprocessing
+
+    size = max(1000, len(distinct) // (processes * 8))
+    chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
+    segmented: dict[str, tuple[str, ...]] = {}
+    # fork: children inherit the initialised jieba dictionary instead of loading it again.
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for chunk, tokens in zip(chunks, pool.imap(_segment_chunk, chunks), strict=True):
+            segmented.update(zip(chunk, tokens, strict=True))
+    return segmented
+
+
+def _copy_pg(session: Session, docs: list[IndexDoc]) -> None:
+    """Load entries with COPY into a staging table, convert in one statement, then build the GIN indexes."""
+    for name, _ in _PG_INDEXES:
+        session.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    session.execute(text("TRUNCATE kb_search_docs"))
+    session.execute(
+        text("CREATE TEMP TABLE kb_search_stage (article_id int, title text, body text, grams text) ON COMMIT DROP")
+    )
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy("COPY kb_search_stage (article_id, title, body, grams) FROM STDIN") as copy:
+        for d in docs:
+            copy.write_row((d.article_id, d.title, d.body, d.grams))
+    session.execute(
+        text(
+            "INSERT INTO kb_search_docs (article_id, tsv, grams) SELECT article_id, "
+            "setweight(to_tsvector('simple', title), 'A') || to_tsvector('simple', body), "
+            "to_tsvector('simple', grams) FROM kb_search_stage"
+        )
+    )
+    session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for name, column in _PG_INDEXES:
+        session.execute(text(f"CREATE INDEX {name} ON kb_search_docs USING gin ({column})"))
+    session.execute(text("DROP TABLE kb_search_stage"))
+
+
+def rebuild_index(session: Session, *, processes: int = 1, batch: int = 5000) -> int:
+    """Re-segment every article into a fresh index (each distinct clause once) and return how many."""
+    from knowledge.search.stats import forget_term_stats
+
     # Read everything first: SQLite must not write the index while a read cursor is still open.
     everything = session.execute(text("SELECT id, title, body, category, tags FROM kb_articles ORDER BY id")).all()
-    pool = None
-    if processes > 1:
-        import multiprocessing
+    texts = []
+    for aid, title, body, category, tags in everything:
+        tags = json.loads(tags) if isinstance(tags, str) else (tags or [])
+        texts.append((aid, *_texts(title, body, category or "", tags)))
+    started = time.perf_counter()
+    segmented = _segment_distinct((t for row in texts for t in row[1:3]), processes)
+    segmented_at = time.perf_counter()
 
-        # fork: children inherit the initialised jieba dictionary instead of loading it again.
-        pool = multiprocessing.get_context("fork").Pool(processes)
-    total = 0
-    try:
-        for start in range(0, len(everything), batch):
-            chunk = everything[start : start + batch]
+    def tokens(value: str) -> list[str]:
+        return index_tokens(value, blocks=segmented)
+
+    docs = [_make_doc(aid, title, words, body_text, tokens) for aid, title, words, body_text in texts]
+    counts: Counter[str] = Counter()
+    for d in docs:
+        counts.update(d.terms())
+    if _is_pg(session):
+        _copy_pg(session, docs)
+    else:
+        session.execute(text("DELETE FROM kb_search_fts"))
+        # Merge segments rarely while loading (one 'optimize' at the end does it once); defaults after.
+        session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('automerge', 16)"))
+        session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('crisismerge', 64)"))
+        insert = text("INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (:id, :title, :body, :grams)")
+        for start in range(0, len(docs), batch):
             rows = [
-                (
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3] or "",
-                    json.loads(r[4]) if isinstance(r[4], str) else (r[4] or []),
-                )
-                for r in chunk
+                {"id": d.article_id, "title": d.title, "body": d.body, "grams": d.grams}
+                for d in docs[start : start + batch]
             ]
-            docs = pool.map(_build_doc_row, rows, chunksize=200) if pool else [_build_doc_row(r) for r in rows]
-            write_docs(session, docs, replace=False)
-            total += len(docs)
-    finally:
-        if pool:
-            pool.close()
-            pool.join()
-    if not _is_pg(session):
+            session.execute(insert, rows)
         session.execute(text("INSERT INTO kb_search_fts (kb_search_fts) VALUES ('optimize')"))
-    return total
+        session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('automerge', 4)"))
+        session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('crisismerge', 16)"))
+    log.info(
+        "index: %d articles, %d distinct blocks segmented in %.1fs, written in %.1fs",
+        len(docs),
+        len(segmented),
+        segmented_at - started,
+        time.perf_counter() - segmented_at,
+    )
+    session.execute(text("DELETE FROM kb_search_terms"))
+    items = [{"term": t, "df": n} for t, n in counts.items()]
+    insert_terms = text("INSERT INTO kb_search_terms (term, df) VALUES (:term, :df)")
+    for start in range(0, len(items), 20_000):
+        session.execute(insert_terms, items[start : start + 20_000])
+    forget_term_stats()
+    return len(docs)

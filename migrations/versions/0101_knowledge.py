@@ -149,6 +149,12 @@ def upgrade() -> None:
     )
     op.bulk_insert(synonyms, [{"term": t, "synonyms": s} for t, s in SEED_SYNONYMS])
 
+    op.create_table(
+        "kb_search_terms",
+        sa.Column("term", sa.String(100), primary_key=True),
+        sa.Column("df", sa.Integer(), nullable=False, server_default="0"),
+    )
+
     if op.get_bind().dialect.name == "postgresql":
         # Pre-segmented jieba tokens; 'simple' only lower-cases, so the lexemes are exactly our tokens.
         op.create_table(
@@ -176,13 +182,21 @@ def upgrade() -> None:
         op.execute(
             "CREATE VIRTUAL TABLE kb_search_fts USING fts5(title, body, grams, tokenize = 'unicode61')"
         )
+        # A virtual table cannot reference kb_articles: deleting an article (or emptying the table)
+        # must still take its index entry with it, as ON DELETE CASCADE does on PostgreSQL.
+        op.execute(
+            "CREATE TRIGGER kb_articles_unindex AFTER DELETE ON kb_articles "
+            "BEGIN DELETE FROM kb_search_fts WHERE rowid = old.id; END"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_table("kb_search_docs")
     else:
+        op.execute("DROP TRIGGER IF EXISTS kb_articles_unindex")
         op.execute("DROP TABLE IF EXISTS kb_search_fts")
+    op.drop_table("kb_search_terms")
     op.drop_table("kb_synonyms")
     op.drop_table("kb_feedback")
     op.drop_table("kb_attachments")

@@ -1,0 +1,47 @@
+"""Wire the knowledge base into the app: models, API, pages, demo articles, intake suggestions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.core.wiring import register_api, register_demo_seeder
+from hotline.intake.suggestions import register_suggester
+
+DEMO_REVIEWER = "supervisor1"
+SUGGESTION_LIMIT = 5
+
+
+def init_app(app: Flask) -> None:
+    """Register the knowledge tables, the ``/api/v1/kb`` API, the ``/kb`` pages, the seeder and the suggester."""
+    import knowledge.models  # noqa: F401  (tables on the metadata)
+    from knowledge import pages, views
+
+    register_api(app, views.bp)
+    app.register_blueprint(pages.bp)
+    data_dir = Path(app.config["HOTLINE_DATA_DIR"])
+    register_demo_seeder(app, "knowledge", lambda session: seed_knowledge(session, data_dir))
+    register_suggester(app, "knowledge", suggest_for_ticket)
+
+
+def seed_knowledge(session: Session, data_dir: Path) -> int:
+    """Seed the demo articles once (reviewed by the demo supervisor); return how many were created."""
+    from hotline.auth.models import User
+    from knowledge.models import Article
+    from knowledge.seed import seed_demo_articles
+
+    if session.scalar(select(func.count()).select_from(Article)):
+        return 0
+    reviewer = session.scalar(select(User).where(User.username == DEMO_REVIEWER))
+    return seed_demo_articles(session, data_dir, reviewer=reviewer)
+
+
+def suggest_for_ticket(session: Session, text: str, address: str | None) -> dict:
+    """Return the published articles most like a ticket's text, for the intake suggestions."""
+    from knowledge.search import suggest_articles
+
+    hits = suggest_articles(session, text or "", limit=SUGGESTION_LIMIT)
+    return {"articles": [{"id": h.id, "title": h.title, "snippet": h.snippet, "score": h.score} for h in hits]}
