@@ -22,6 +22,7 @@ PACKAGES = (
     "hotline.console.wiring",
     "dispatch.wiring",
     "reports.wiring",
+    "knowledge.wiring",
 )
 
 

@@ -41,11 +41,11 @@ def _clean_values(values: dict) -> dict:
     if "title" in out:
         out["title"] = " ".join(str(out["title"] or "").split())
         if not out["title"] or len(out["title"]) > 200:
-            raise KnowledgeError("invalid_title", "标题不能为空且不超过200字")
+            raise KnowledgeError("invalid_title", "标题不能为空且不超过200字", status=422)
     if "body" in out:
         out["body"] = sanitize_html(str(out["body"] or ""))
         if not html_to_text(out["body"]):
-            raise KnowledgeError("invalid_body", "正文不能为空")
+            raise KnowledgeError("invalid_body", "正文不能为空", status=422)
     if "category" in out:
         out["category"] = str(out["category"] or "").strip()[:80]
     if "tags" in out:
@@ -60,7 +60,7 @@ def _clean_values(values: dict) -> dict:
 
 def _check_validity(article: Article) -> None:
     if article.valid_from and article.valid_to and article.valid_to < article.valid_from:
-        raise KnowledgeError("invalid_validity", "失效日期不能早于生效日期")
+        raise KnowledgeError("invalid_validity", "失效日期不能早于生效日期", status=422)
 
 
 def _snapshot(session: Session, article: Article, actor_id: int | None) -> None:
@@ -154,7 +154,7 @@ def update_article(session: Session, article_id: int, *, actor: Actor, **changes
         raise KnowledgeError("forbidden", "无权编辑该知识", status=403)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise KnowledgeError("invalid_field", f"不可修改的字段：{'、'.join(sorted(unknown))}")
+        raise KnowledgeError("invalid_field", f"不可修改的字段：{'、'.join(sorted(unknown))}", status=422)
     if "unit_id" in changes and actor.role == "handler" and changes["unit_id"] != actor.unit_id:
         raise KnowledgeError("forbidden", "只能为本单位编写知识", status=403)
     values = _clean_values(changes)
@@ -287,9 +287,9 @@ def add_attachment(
         raise KnowledgeError("forbidden", "无权编辑该知识", status=403)
     digest = (sha256 or "").lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise KnowledgeError("invalid_sha256", "附件摘要须为64位十六进制 SHA-256")
+        raise KnowledgeError("invalid_sha256", "附件摘要须为64位十六进制 SHA-256", status=422)
     if size < 0 or not filename.strip():
-        raise KnowledgeError("invalid_attachment", "附件文件名或大小无效")
+        raise KnowledgeError("invalid_attachment", "附件文件名或大小无效", status=422)
     attachment = Attachment(
         article_id=article.id,
         filename=filename.strip()[:255],
@@ -373,7 +373,7 @@ def set_synonyms(session: Session, term: str, synonyms: Sequence[str] | str, *, 
     words = parse_synonyms(synonyms) if isinstance(synonyms, str) else [s.strip() for s in synonyms if s.strip()]
     term = term.strip()
     if not term or not words:
-        raise KnowledgeError("invalid_synonyms", "词条和同义词不能为空")
+        raise KnowledgeError("invalid_synonyms", "词条和同义词不能为空", status=422)
     row = session.scalar(select(Synonym).where(Synonym.term == term))
     if row is None:
         row = Synonym(term=term, synonyms=",".join(words))

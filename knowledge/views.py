@@ -8,12 +8,19 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
+from sqlalchemy import select
+
 from hotline.auth.api import api_auth
-from hotline.core.errors import ApiError
+from hotline.core.effects import commit
+from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
+from hotline.core.validation import get_bool, get_int, get_str, get_str_list, json_body
+from hotline.units.models import Unit
 from knowledge import services
 from knowledge.errors import KnowledgeError
+from knowledge.models import Article
 from knowledge.search import search_articles, suggest_articles
+from knowledge.states import REVIEWER_ROLES
 
 bp = Blueprint("kb_api", __name__, url_prefix="/api/v1/kb")
 REVIEWER_STATUSES = ("draft", "in_review", "published", "expired")
@@ -43,21 +50,47 @@ def _int(name: str, default: int | None = None) -> int | None:
         raise ApiError(400, "invalid_parameter", f"参数 {name} 须为整数") from exc
 
 
-def _date(value: object) -> dt.date | None:
+def _date(payload: dict, name: str) -> dt.date | None:
+    value = payload.get(name)
     if value in (None, ""):
         return None
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid_date", f"字段 {name} 须为 YYYY-MM-DD 格式的日期", field=name)
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise ApiError(422, "invalid_date", f"日期格式错误：{value}") from exc
+        raise ApiError(422, "invalid_date", f"日期格式错误：{value}", field=name) from exc
 
 
-def _fields(payload: dict) -> dict:
-    out = {k: payload[k] for k in services.EDITABLE_FIELDS if k in payload}
+def _fields(payload: dict, *, creating: bool) -> dict:
+    """Parse the editable fields present in ``payload`` (title and body required when creating)."""
+    unknown = set(payload) - set(services.EDITABLE_FIELDS) - {"id", "status", "version"}
+    if unknown:
+        raise ApiError(422, "invalid_field", f"不可修改的字段：{'、'.join(sorted(unknown))}")
+    out: dict = {}
+    for name, limit in (("title", 200), ("body", 200_000), ("category", 80), ("source", 2000)):
+        if name in payload or (creating and name in ("title", "body")):
+            value = get_str(payload, name, required=name in ("title", "body"), max_length=limit)
+            out[name] = value or ""
+    if "tags" in payload:
+        out["tags"] = get_str_list(payload, "tags", max_items=30)
+    if "unit_id" in payload:
+        out["unit_id"] = get_int(payload, "unit_id", minimum=1, maximum=2**31 - 1)
+        if out["unit_id"] is not None and db.session.get(Unit, out["unit_id"]) is None:
+            raise ApiError(422, "invalid_unit", "单位不存在", field="unit_id")
     for key in ("valid_from", "valid_to"):
-        if key in out:
-            out[key] = _date(out[key])
+        if key in payload:
+            out[key] = _date(payload, key)
     return out
+
+
+def _may_see_unpublished(actor, article: Article) -> bool:
+    # Drafts are visible to reviewers, their author, and the maintainers of the owning unit.
+    return (
+        actor.role in REVIEWER_ROLES
+        or article.created_by_id == actor.id
+        or (actor.role == "handler" and article.unit_id is not None and article.unit_id == actor.unit_id)
+    )
 
 
 @bp.get("/search")
@@ -86,15 +119,17 @@ def suggest():
 @bp.get("/articles")
 @api_auth()
 def list_articles():
-    from sqlalchemy import select
-
-    from knowledge.models import Article
-
-    reviewer = g.actor.role in ("supervisor", "admin", "handler")
     status = request.args.get("status") or "published"
-    if status not in REVIEWER_STATUSES or (status != "published" and not reviewer):
-        raise ApiError(403, "forbidden", "无权查看该状态的知识")
-    stmt = select(Article).where(Article.status == status).order_by(Article.id.desc()).limit(_int("limit", 50))
+    if status not in REVIEWER_STATUSES:
+        raise ApiError(422, "invalid_status", "状态取值无效")
+    stmt = select(Article).where(Article.status == status)
+    if status != "published":
+        if g.actor.role == "handler":
+            stmt = stmt.where(Article.unit_id == g.actor.unit_id)
+        elif g.actor.role not in REVIEWER_ROLES:
+            stmt = stmt.where(Article.created_by_id == g.actor.id)
+    limit = max(1, min(_int("limit", 50) or 50, 200))
+    stmt = stmt.order_by(Article.id.desc()).limit(limit)
     return jsonify({"results": [a.to_dict() for a in db.session.scalars(stmt)]})
 
 
@@ -102,9 +137,9 @@ def list_articles():
 @api_auth("agent", "handler", "supervisor", "admin")
 @_refusals
 def create():
-    payload = request.get_json(silent=True) or {}
-    article = services.create_article(db.session, actor=g.actor, **_fields(payload))
-    db.session.commit()
+    payload = json_body(request)
+    article = services.create_article(db.session, actor=g.actor, **_fields(payload, creating=True))
+    commit(db.session)
     return jsonify(article.to_dict()), 201
 
 
@@ -113,18 +148,32 @@ def create():
 @_refusals
 def show(article_id: int):
     article = services.get_article(db.session, article_id)
-    if article.status != "published" and g.actor.role not in ("supervisor", "admin", "handler"):
-        raise ApiError(404, "not_found", "知识条目不存在或无权查看")
+    if article.status != "published" and not _may_see_unpublished(g.actor, article):
+        raise not_found("知识条目")
     return jsonify(article.to_dict())
+
+
+@bp.get("/articles/<int:article_id>/versions")
+@api_auth("agent", "handler", "supervisor", "admin")
+@_refusals
+def versions(article_id: int):
+    article = services.get_article(db.session, article_id)
+    if not _may_see_unpublished(g.actor, article):
+        raise not_found("知识条目")
+    rows = services.list_versions(db.session, article_id)
+    return jsonify({"results": [{"version": v.version, "title": v.title, "created_at": v.created_at.isoformat()} for v in rows]})
 
 
 @bp.put("/articles/<int:article_id>")
 @api_auth("agent", "handler", "supervisor", "admin")
 @_refusals
 def update(article_id: int):
-    payload = request.get_json(silent=True) or {}
-    article = services.update_article(db.session, article_id, actor=g.actor, **_fields(payload))
-    db.session.commit()
+    payload = json_body(request)
+    article = services.get_article(db.session, article_id)
+    if article.status != "published" and not _may_see_unpublished(g.actor, article):
+        raise not_found("知识条目")
+    article = services.update_article(db.session, article_id, actor=g.actor, **_fields(payload, creating=False))
+    commit(db.session)
     return jsonify(article.to_dict())
 
 
@@ -136,21 +185,27 @@ _ACTIONS = {
 }
 
 
+@bp.post("/articles/<int:article_id>/feedback")
+@api_auth()
+@_refusals
+def feedback(article_id: int):
+    payload = json_body(request)
+    helpful = get_bool(payload, "helpful", required=True)
+    query = get_str(payload, "query", max_length=500) or ""
+    services.record_feedback(db.session, article_id, actor=g.actor, helpful=bool(helpful), query=query)
+    commit(db.session)
+    return jsonify({"ok": True}), 201
+
+
 @bp.post("/articles/<int:article_id>/<action>")
 @api_auth()
 @_refusals
 def act(article_id: int, action: str):
-    if action == "feedback":
-        payload = request.get_json(silent=True) or {}
-        if not isinstance(payload.get("helpful"), bool):
-            raise ApiError(422, "invalid_feedback", "helpful 须为 true 或 false")
-        services.record_feedback(
-            db.session, article_id, actor=g.actor, helpful=payload["helpful"], query=str(payload.get("query", ""))
-        )
-        db.session.commit()
-        return jsonify({"ok": True}), 201
     if action not in _ACTIONS:
         raise ApiError(404, "not_found", "不支持的操作")
+    article = services.get_article(db.session, article_id)
+    if article.status != "published" and not _may_see_unpublished(g.actor, article):
+        raise not_found("知识条目")
     article = _ACTIONS[action](db.session, article_id, actor=g.actor)
-    db.session.commit()
+    commit(db.session)
     return jsonify(article.to_dict())
