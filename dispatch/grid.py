@@ -39,7 +39,7 @@ def open_loads(session: Session, grid: Unit) -> dict[int, int]:
                Ticket.handling_unit_id == grid.id)
         .group_by(DispatchAssignment.user_id)
     )
-    loads.update(dict(rows))
+    loads.update({uid: n for uid, n in rows.all()})
     return loads
 
 
