@@ -19,6 +19,8 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 # Each domain package wires itself in (models, blueprints, suggestion providers, demo seeders, CLI)
 # through its ``wiring.init_app``; this list is the only place that names them all.
 PACKAGES = (
+    "hotline.categories.wiring",
+    "hotline.open311.wiring",
     "hotline.console.wiring",
     "dispatch.wiring",
     "reports.wiring",
@@ -71,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from hotline.core import health
     from hotline.core.openapi import bp as openapi_bp
     from hotline.intake import views as intake_views
+    from hotline.tickets import admin_views as ticket_admin_views
     from hotline.tickets import views as ticket_views
     from hotline.units import views as unit_views
 
@@ -79,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         unit_views.bp,
         intake_views.bp,
         ticket_views.bp,
+        ticket_admin_views.bp,
         health.bp,
         openapi_bp,
     ):
