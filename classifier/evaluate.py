@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,9 +46,7 @@ def evaluate_predictions(
     all_labels = list(labels) + sorted(set(y_true) - set(labels))
     correct = np.array([t == p for t, p in zip(y_true, y_pred, strict=True)])
     conf = np.asarray(confidence, dtype=float)
-    prec, rec, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=all_labels, zero_division=0
-    )
+    prec, rec, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=all_labels, zero_division=0)
     per_class = {
         label: {
             "precision": round(float(p), 4),
@@ -58,7 +57,7 @@ def evaluate_predictions(
         for label, p, r, f, s in zip(all_labels, prec, rec, f1, support, strict=True)
     }
     calibration = []
-    for lo, hi in zip(BUCKET_EDGES, BUCKET_EDGES[1:], strict=False):
+    for lo, hi in itertools.pairwise(BUCKET_EDGES):
         mask = (conf >= lo) & (conf < hi)
         n = int(mask.sum())
         calibration.append(

@@ -44,7 +44,11 @@ KIND_RULES: tuple[Rule, ...] = (
         "含“举报/违法/违建/传销/诈骗”等揭发违法违规行为的用语",
     ),
     _rule("complaint", r"投诉", "明确使用“投诉”"),
-    _rule("help", r"求助|救救|帮帮|帮忙|求救|走投无路|无家可归|请求解决|恳请解决|求公平", "含“求助/帮忙/请求解决”等求助用语"),
+    _rule(
+        "help",
+        r"求助|救救|帮帮|帮忙|求救|走投无路|无家可归|请求解决|恳请解决|求公平",
+        "含“求助/帮忙/请求解决”等求助用语",
+    ),
     _rule(
         "suggestion",
         r"建议|倡议|提议|建言|献策|应该|应当|希望.{0,12}(增设|增加|开通|设立|安装|延伸|规划|出台)"
@@ -74,7 +78,11 @@ URGENCY_RULES: tuple[Rule, ...] = (
     _rule(URGENT, r"坍塌|倒塌|垮塌|塌方|塌陷|倾斜|随时.{0,6}(倒|垮|塌)", "建筑或地面坍塌风险"),
     _rule(URGENT, r"打架|斗殴|殴打|持刀|砍人|行凶|流血|寻衅滋事|人身安全|生命安全|生命危险", "人身安全受威胁"),
     _rule(URGENT, r"群体性|聚集|围堵|堵路|集体上访", "群体性事件或聚集"),
-    _rule(URGENT, r"(?<!经常)(?<!常常)(?<!时常)(?<!老是)(?<!总是)(?<!频繁)(停水|停电|停气|断水|断电|断气)", "停水停电停气，影响基本生活"),
+    _rule(
+        URGENT,
+        r"(?<!经常)(?<!常常)(?<!时常)(?<!老是)(?<!总是)(?<!频繁)(停水|停电|停气|断水|断电|断气)",
+        "停水停电停气，影响基本生活",
+    ),
     _rule(URGENT, r"溺水|触电|中毒|被困|紧急求助", "人员被困、中毒或触电等紧急情况"),
 )
 URGENCY_FALLBACK = (NORMAL, "未命中紧急情形关键词")
@@ -138,7 +146,9 @@ def _scores(gold_kind: list[str], pred_kind: list[str], gold_urg: list[str], pre
     return {
         "n": len(gold_kind),
         "kind_accuracy": round(float(accuracy_score(gold_kind, pred_kind)), 4),
-        "kind_macro_f1": round(float(f1_score(gold_kind, pred_kind, labels=present, average="macro", zero_division=0)), 4),
+        "kind_macro_f1": round(
+            float(f1_score(gold_kind, pred_kind, labels=present, average="macro", zero_division=0)), 4
+        ),
         "urgent_support": gold_urg.count(URGENT),
         "urgent_predicted": pred_urg.count(URGENT),
         "urgent_precision": round(float(precision_score(gold_urg, pred_urg, pos_label=URGENT, zero_division=0)), 4),

@@ -61,7 +61,9 @@ def get_tokenizer() -> jieba.Tokenizer:
             tokenizer = jieba.Tokenizer()
             tokenizer.tmp_dir = str(_cache_dir())
             tokenizer.initialize()
-            tokenizer.load_userdict(str(USERDICT_PATH))
+            # Pass an open file: given a path, jieba never closes the handle (ResourceWarning).
+            with USERDICT_PATH.open("rb") as fh:
+                tokenizer.load_userdict(fh)
             _tokenizer = tokenizer
     return _tokenizer
 

@@ -13,7 +13,7 @@ from classifier.dataset import check_trainable, load_csv, load_dataset
 from classifier.errors import ClassifierDataError
 from classifier.pipeline import CHOSEN, CV_RESULTS, SEED, build_pipeline
 
-__all__ = ["TrainedModel", "train", "holdout_split", "data_sha256", "load_csv", "load_dataset"]
+__all__ = ["TrainedModel", "data_sha256", "holdout_split", "load_csv", "load_dataset", "train"]
 
 # Confidence above which a ticket may be dispatched without a human check (admin-tunable in metadata).
 DEFAULT_THRESHOLD = 0.8
