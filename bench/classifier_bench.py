@@ -13,9 +13,9 @@ from sklearn.metrics import accuracy_score, f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.dataset import load_dataset  # noqa: E402
-from classifier.pipeline import build_baseline_pipeline  # noqa: E402
-from classifier.train import train  # noqa: E402
+from classifier.dataset import load_dataset
+from classifier.pipeline import build_baseline_pipeline
+from classifier.train import train
 
 DATA = Path(os.environ.get("HOTLINE_MESSAGES_CSV", "/work/shared/data/messages.csv"))
 
