@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Flask
@@ -44,3 +45,20 @@ def init_app(app: Flask) -> None:
     register_suggester(app, "dispatch", intake_suggestion)
     register_demo_seeder(app, "responsibility_list", seed_responsibility_list)
     app.cli.add_command(dispatch_cli)
+    app.extensions.setdefault("hotline.preloaders", {})["dispatch"] = lambda: _preload(app)
+
+
+def _preload(app: Flask) -> None:
+    """Build the address matcher and RuleBook before serving, so the first intake does not pay for them."""
+    from dispatch.ruleset import current_rulebook
+    from dispatch.services import address_matcher
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        try:
+            address_matcher(db.session)
+            current_rulebook(db.session)
+        except Exception:  # an unmigrated database must not stop the server; the first request builds them
+            logging.getLogger(__name__).exception("dispatch preload failed")
+        finally:
+            db.session.remove()
