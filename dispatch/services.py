@@ -172,9 +172,20 @@ def _taxonomy() -> dict[str, tuple[str, ...]]:
     return chains
 
 
-def category_names(category: str, name: str = "") -> tuple[str, ...]:
+def _names_of_code(session: Session | None, code: str) -> tuple[str, ...]:
+    """Return the level names of a dotted code from the core category tree, when that tree is installed."""
+    from hotline.core.extensions import db
+
+    if session is None or "categories" not in db.metadata.tables:
+        return ()
+    table = db.metadata.tables["categories"]
+    path = session.scalar(select(table.c.path_name).where(table.c.code == code))
+    return tuple(p for p in (path or "").split("/") if p)
+
+
+def category_names(category: str, name: str = "", session: Session | None = None) -> tuple[str, ...]:
     """Return the level names a category (code or name) carries, level 1 first."""
-    names: list[str] = []
+    names: list[str] = list(_names_of_code(session, category)) if category and category.isascii() else []
     for label in (name, category):
         if label and not label.isascii():
             names.extend(_taxonomy().get(label, (label,)))
@@ -273,7 +284,7 @@ def propose_dispatch(
     where = where or resolve_area(session, address=address, text=text)
     facts = Facts(
         category=cls.code,
-        category_names=category_names(cls.code, cls.name),
+        category_names=category_names(cls.code, cls.name, session),
         kind=kind or cls.kind or "",
         district=where.district if where else "",
         street=where.street if where else "",

@@ -120,3 +120,17 @@ def test_propose_api_shape_422_and_roles(api, demo_city, no_classifier):
     for user in ("handler1", "grid1"):
         assert api.post("/api/v1/dispatch/propose", as_=user, json={"text": "停水"}).status_code == 403
     assert api.post("/api/v1/dispatch/propose", json={"text": "停水"}).status_code == 401
+
+
+def test_a_category_code_carries_its_level_names(app, demo_city, no_classifier):
+    from dispatch.services import category_names
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        assert category_names("城市建设和市政管理") == ("城乡建设", "城市建设和市政管理")
+        if "categories" in db.metadata.tables:  # the core category tree (CX.01 codes) is installed
+            table = db.metadata.tables["categories"]
+            db.session.execute(table.insert().values(code="ZZ", name="城乡建设", path_name="城乡建设", level=1,
+                                                     active=True))
+            assert category_names("ZZ", session=db.session) == ("城乡建设",)
+            db.session.rollback()
