@@ -66,7 +66,7 @@ def test_suggest_returns_providers_output(app, api):
 
 def test_summary_counts_and_roles(api):
     a = api.new_ticket()
-    api.new_ticket(category="CX.01")
+    api.new_ticket(content="公交车到站不停")
     api.act(a["number"], "dispatch", "dispatcher1", unit="A1")
     api.act(a["number"], "accept", "handler1")
     api.act(a["number"], "request_extension", "handler1", days=3, reason="需协调")
@@ -75,7 +75,7 @@ def test_summary_counts_and_roles(api):
     assert states["registered"] == 1 and states["accepted"] == 1 and body["open"] == 2
     assert body["approvals"]["extension"] == 1
     assert body["today"]["total"] == 2
-    assert {r["category"] for r in body["today"]["by_category"]} == {"CX.01", "未分类"}
+    assert sum(r["count"] for r in body["today"]["by_category"]) == 2
     assert {r["name"] for r in body["today"]["by_unit"]} == {"A1区", "未派单"}
     for user in ("agent1", "handler1", "grid1"):
         assert api.get("/api/v1/console/summary", as_=user).status_code == 403
