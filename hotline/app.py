@@ -21,6 +21,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 PACKAGES = (
     "hotline.categories.wiring",
     "hotline.open311.wiring",
+    "hotline.classification.wiring",
     "hotline.console.wiring",
     "dispatch.wiring",
     "reports.wiring",

@@ -9,7 +9,7 @@ from hotline.core import clock
 from hotline.core.effects import commit, rollback
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
-from hotline.intake.views import take_in
+from hotline.intake.services import take_in
 from hotline.tickets.models import KIND_NAMES, SATISFACTION_NAMES
 from hotline.tickets.services import NewTicket
 
@@ -51,7 +51,8 @@ def submit():
         caller_name=form["caller_name"][:80] or None, caller_phone=phone, address=form["address"][:300] or None,
         kind=form["kind"] if form["kind"] in KIND_NAMES else "", urgency="",
     )
-    ticket, _, _ = take_in(data, None)
+    ticket, _, _ = take_in(db.session, data, None, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+    commit(db.session)
     return _render(201, created={"number": ticket.number, "reply_due": ticket.reply_due})
 
 

@@ -10,10 +10,10 @@ from hotline.categories.services import resolve_category
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.core.validation import get_bool, get_str, json_body
-from hotline.intake.suggestions import build_suggestions
+from hotline.intake.services import take_in
 from hotline.tickets.models import CHANNELS, KINDS, URGENCIES
 from hotline.tickets.schemas import ticket_to_dict
-from hotline.tickets.services import NewTicket, register_ticket
+from hotline.tickets.services import NewTicket
 from hotline.units.services import get_unit_by_code
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1/tickets")
@@ -43,24 +43,10 @@ def new_ticket_from(body: dict) -> NewTicket:
     )
 
 
-def take_in(data: NewTicket, actor) -> tuple[object, bool, dict]:
-    """Register ``data`` with suggestions filling what the caller left open; commit; return the result."""
-    suggestions = build_suggestions(db.session, f"{data.title or ''} {data.content}", data.address)
-    data.kind = data.kind or suggestions.get("kind") or "consult"
-    data.urgency = data.urgency or suggestions.get("urgency") or "normal"
-    if data.area_unit is None and suggestions.get("area_unit"):
-        data.area_unit = get_unit_by_code(db.session, suggestions["area_unit"])
-    ticket, created = register_ticket(
-        db.session, data, actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
-        suggestion={k: v for k, v in suggestions.items() if k != "articles"},
-    )
-    commit(db.session)
-    return ticket, created, suggestions
-
-
 @bp.post("")
 @api_auth(Role.AGENT)
 def create_ticket():
     data = new_ticket_from(json_body(request))
-    ticket, created, suggestions = take_in(data, g.actor)
+    ticket, created, suggestions = take_in(db.session, data, g.actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+    commit(db.session)
     return jsonify({"ticket": ticket_to_dict(ticket, g.actor), "suggestions": suggestions}), (201 if created else 200)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.auth.models import User
+from hotline.categories.services import resolve_category
 from hotline.core import clock
 from hotline.core.clock import Duration
 from hotline.core.effects import defer
@@ -62,6 +63,7 @@ class ActionParams:
     unreachable: bool | None = None
     into: str | None = None
     target: str | None = None
+    category: str | None = None
 
 
 @dataclass
@@ -130,6 +132,19 @@ def _dispatch(ctx: Context) -> None:
     _start_dispatch_clocks(ctx)
     ctx.data = {"unit": lead.code, "grid": handling.code if handling is not lead else None,
                 "co_units": [u.code for u in co_units]}
+    if ctx.params.category:
+        _recategorise(ctx, resolve_category(ctx.session, ctx.params.category).code)
+
+
+def _recategorise(ctx: Context, code: str) -> None:
+    """The dispatcher corrects the category; the change becomes training data for the classifier."""
+    t = ctx.ticket
+    if code == t.category:
+        return
+    suggested = ((t.suggestion or {}).get("categories") or [{}])[0].get("code")
+    ctx.data["category"] = {"from": t.category, "to": code}
+    t.category = code
+    defer(ctx.session, "hotline.classification.tasks:note_category_change", t.id, suggested, code, ctx.actor.id)
 
 
 def _close_on_call(ctx: Context) -> None:

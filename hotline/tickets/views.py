@@ -35,6 +35,7 @@ def action_params(body: dict) -> ActionParams:
         unreachable=get_bool(body, "unreachable"),
         into=get_str(body, "into", max_length=14),
         target=get_str(body, "target", max_length=40),
+        category=get_str(body, "category", max_length=80),
     )
 
 

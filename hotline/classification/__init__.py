@@ -1,0 +1,1 @@
+"""The classifier in the app: model versions, the active predictor, corrections, retraining."""

@@ -1,0 +1,55 @@
+"""Wire the classifier into the app: the API, the CLI, intake suggestions, the preloaded model, the demo model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from classifier.cli import classifier as classifier_cli
+from hotline.classification import models  # noqa: F401  (registers the tables)
+from hotline.classification.services import PredictorCache, active_version, ensure_demo_model, prediction_to_dict
+from hotline.classification.views import bp
+from hotline.core.extensions import db
+from hotline.core.wiring import register_api, register_demo_seeder
+from hotline.intake.suggestions import register_suggester
+
+
+def _suggest(session: Session, text: str, address: str | None) -> dict:
+    predictor = current_app.extensions["hotline.predictor_cache"].get(session)
+    if predictor is None:
+        return {}
+    result = prediction_to_dict(predictor.predict(text))
+    return {
+        "categories": result["category"],
+        "kind": result["kind"],
+        "kind_reason": result["kind_reason"],
+        "urgency": result["urgency"],
+        "urgency_reason": result["urgency_reason"],
+        "model_version": result["model_version"],
+        "confident": result["confident"],
+    }
+
+
+def _classify(text: str) -> dict | None:
+    """The classifier as other packages (dispatch) see it: ``{categories, kind, urgency, model_version, …}``."""
+    return _suggest(db.session, text, None) or None
+
+
+def _seed_model(session: Session) -> str:
+    config = current_app.config
+    return ensure_demo_model(session, Path(config["HOTLINE_DATA_DIR"]) / "messages.csv", Path(config["HOTLINE_MODELS_DIR"]))
+
+
+def init_app(app: Flask) -> None:
+    """Register the classifier's API, CLI, suggestion provider, preloader and demo seeder."""
+    cache = PredictorCache(Path(app.config["HOTLINE_MODELS_DIR"]))
+    app.extensions["hotline.predictor_cache"] = cache
+    app.extensions["hotline.classify"] = _classify
+    app.extensions["hotline.model_version"] = lambda: getattr(active_version(db.session), "version", None)
+    app.extensions.setdefault("hotline.preloaders", {})["classifier"] = lambda: cache.get(db.session)
+    register_api(app, bp)
+    app.cli.add_command(classifier_cli)
+    register_suggester(app, "classification", _suggest)
+    register_demo_seeder(app, "classifier", _seed_model)
