@@ -30,7 +30,7 @@ precisely (a period is whole Asia/Shanghai days, ``[start, end)`` in UTC):
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,16 +272,27 @@ def compute_rates(
     if rank_by not in RANKABLE:
         raise ApiError(422, "invalid_choice", f"排名指标无效，可选：{'、'.join(RANKABLE)}", field="rank_by")
     now = now or clock.now()
-    results: dict = {}
-    for key_by in (by, None):
-        merged: dict = defaultdict(dict)
-        for make in SPECS:
-            if make is registered_spec and (scope is not None or key_by == "unit"):
-                continue
-            if make is overdue_spec and key_by in GRAINS:
-                continue  # a snapshot of now, not a period measure
-            _merge(merged, count_spec(session, make(period, scope, now), key_by))
-        results[key_by] = merged
+    grouped: dict = defaultdict(dict)
+    total: Counter = Counter()
+    for make in SPECS:
+        if make is registered_spec and scope is not None:
+            continue
+        spec = make(period, scope, now)
+        # Every row of a spec lands in exactly one group, so the totals are the sums over the groups — except
+        # where a group is dropped: registered tickets have no unit, overdue is a snapshot (not per period).
+        keyless = (make is registered_spec and by == "unit") or (make is overdue_spec and by in GRAINS)
+        if not keyless:
+            found = count_spec(session, spec, by)
+            _merge(grouped, found)
+            for counts in found.values():
+                total.update(counts)
+        if keyless or (make is overdue_spec and by == "unit"):
+            # Unit rows leave out what no unit holds (overdue before dispatch): count it once for the totals.
+            if make is overdue_spec and by == "unit":
+                for name in spec.measures:
+                    total[name] = 0
+            total.update(count_spec(session, spec, None)["all"])
+    results = {by: grouped, None: {"all": dict(total)}}
     city = scope is None
     totals = _finish(results[None].get("all", {}), city=city)
     rows = []
