@@ -1,7 +1,8 @@
 """What every report query shares: periods in Asia/Shanghai days, unit scope, time buckets in SQL.
 
-The measures themselves live in one module per concept (``rates``, ``backlog``, ``hotspots``, ``ledger``);
-this module re-exports their entry points so callers can import from one place.
+The measures themselves live in one module per concept: ``rates`` (§6 measures and rankings), ``backlog``
+(open tickets, buckets, reasons), ``ledger`` (万件清理 campaigns), ``hotspots`` (热点, 类案), ``exports`` (Excel),
+``tasks`` (scheduled summaries), ``views`` (API and pages).
 """
 
 from __future__ import annotations
