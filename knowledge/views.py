@@ -7,7 +7,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
-
 from sqlalchemy import select
 
 from hotline.auth.api import api_auth
@@ -161,7 +160,9 @@ def versions(article_id: int):
     if not _may_see_unpublished(g.actor, article):
         raise not_found("知识条目")
     rows = services.list_versions(db.session, article_id)
-    return jsonify({"results": [{"version": v.version, "title": v.title, "created_at": v.created_at.isoformat()} for v in rows]})
+    return jsonify(
+        {"results": [{"version": v.version, "title": v.title, "created_at": v.created_at.isoformat()} for v in rows]}
+    )
 
 
 @bp.put("/articles/<int:article_id>")

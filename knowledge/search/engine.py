@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -27,6 +28,8 @@ FEEDBACK_PRIOR = 5
 # Queries up to this many characters also try the character-bigram fallback when words find too little.
 SHORT_QUERY_CHARS = 8
 MAX_QUERY_WORDS = 12
+# bm25 weight of a title match against a body match (SQLite; PostgreSQL weighs the title 'A').
+TITLE_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,40 @@ def _and(nodes: list[Node]) -> Node:
     return nodes[0] if len(nodes) == 1 else ("and", nodes)
 
 
-def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
-    """Return the word, its synonyms, or (for compounds) all of its dictionary sub-words."""
-    alternatives: list[Node] = sorted(synonyms.get(word, set()) | {word})
+def _single_word_node(word: str) -> Node:
+    """Return the word or (for compounds) all of its maximal dictionary sub-words."""
     subs = [s for s in get_tokenizer().cut_for_search(word, HMM=False) if s != word and len(s) > 1]
     # Keep maximal sub-words only: 公积金 already implies 公积 and 积金.
     subs = [s for s in dict.fromkeys(subs) if not any(s != o and s in o for o in subs)]
-    if len(subs) > 1:
-        alternatives.append(_and([_or(sorted(synonyms.get(s, set()) | {s})) for s in subs]))
-    return _or(alternatives)
+    return _or([word, _and(subs)]) if len(subs) > 1 else word
+
+
+def _phrase_node(phrase: str) -> Node:
+    """Return a node for a word or a several-word phrase (a synonym such as 不发工资: all its words)."""
+    words = query_words(phrase)
+    if len(words) <= 1:
+        return _single_word_node(words[0] if words else phrase.lower())
+    return _and([_single_word_node(w) for w in words])
+
+
+def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
+    """Return the word or any of its synonyms (each a word or a phrase)."""
+    return _or([_phrase_node(alt) for alt in sorted(synonyms.get(word, set()) | {word})])
+
+
+def split_query(query: str, synonyms: dict[str, frozenset[str]]) -> list[str]:
+    """Segment a query, keeping synonym phrases (老板不发工资 → 老板, 不发工资) whole."""
+    phrases = sorted((p for p in synonyms if len(p) > 1 and p in query.lower()), key=len, reverse=True)
+    if not phrases:
+        return query_words(query)
+    pattern = re.compile("(" + "|".join(re.escape(p) for p in phrases) + ")")
+    words: list[str] = []
+    for part in pattern.split(query.lower()):
+        if part in synonyms:
+            words.append(part)
+        elif part:
+            words.extend(query_words(part))
+    return list(dict.fromkeys(words))
 
 
 def _tokens(node: Node) -> set[str]:
@@ -120,7 +148,13 @@ class _Filters:
 
 
 def _ranked(
-    session: Session, node: Node, field: str, filters: _Filters, pool: int, candidates: int | None = None
+    session: Session,
+    node: Node,
+    field: str,
+    filters: _Filters,
+    pool: int,
+    candidates: int | None = None,
+    coverage: Sequence[tuple[Node, float]] = (),
 ) -> list[tuple[int, float, int, int]]:
     """Return (id, score, helpful, unhelpful) for the best ``pool`` matches of one query tree.
 
@@ -129,8 +163,14 @@ def _ranked(
     bound = f" LIMIT {int(candidates)}" if candidates else ""
     if session.get_bind().dialect.name == "postgresql":
         column = "tsv" if field == "words" else "grams"
+        # ts_rank barely rewards an OR query's extra matches; with ``coverage`` each matched part adds its
+        # weight (idf), so the article covering most of a ticket's telling words comes first.
+        extra = "".join(
+            f" + CASE WHEN d.{column} @@ to_tsquery('simple', :cov{i}) THEN {float(w)} ELSE 0 END"
+            for i, (_, w) in enumerate(coverage)
+        )
         sql = (
-            f"SELECT a.id, ts_rank(d.{column}, q, 1) AS score, a.helpful_count, a.unhelpful_count "
+            f"SELECT a.id, ts_rank(d.{column}, q, 1){extra} AS score, a.helpful_count, a.unhelpful_count "
             f"FROM (SELECT article_id, {column} FROM kb_search_docs, to_tsquery('simple', :q) q0 "
             f"WHERE {column} @@ q0{bound}) d JOIN kb_articles a ON a.id = d.article_id, "
             f"to_tsquery('simple', :q) q WHERE {filters.sql()} "
@@ -141,13 +181,15 @@ def _ranked(
         columns = "{title body}" if field == "words" else "{grams}"
         sql = (
             "SELECT a.id, m.score, a.helpful_count, a.unhelpful_count FROM "
-            "(SELECT rowid, -bm25(kb_search_fts, 4.0, 1.0, 1.0) AS score FROM kb_search_fts "
+            f"(SELECT rowid, -bm25(kb_search_fts, {TITLE_WEIGHT}, 1.0, 1.0) AS score FROM kb_search_fts "
             f"WHERE kb_search_fts MATCH :q{bound}) m JOIN kb_articles a ON a.id = m.rowid "
             f"WHERE {filters.sql()} ORDER BY m.score DESC, a.id LIMIT :pool"
         )
         q = f"{columns} : {_fts5(node)}"
     stmt = sql_text(sql).bindparams(bindparam("statuses", expanding=True), bindparam("today", type_=Date))
-    rows = session.execute(stmt, {**filters.params(), "q": q, "pool": pool}).all()
+    params = {**filters.params(), "q": q, "pool": pool}
+    params |= {f"cov{i}": _tsquery(part) for i, (part, _) in enumerate(coverage)}
+    rows = session.execute(stmt, params).all()
     return [(r[0], float(r[1]), r[2], r[3]) for r in rows]
 
 
@@ -166,7 +208,13 @@ Stage = list[tuple[Node, str, float]]
 
 
 def _run_stages(
-    session: Session, stages: list[Stage], filters: _Filters, limit: int, *, candidates: int | None = None
+    session: Session,
+    stages: list[Stage],
+    filters: _Filters,
+    limit: int,
+    *,
+    candidates: int | None = None,
+    coverage: Sequence[tuple[Node, float]] = (),
 ) -> list[tuple[int, float]]:
     """Run stages in order, each filling the places the previous ones left, feedback-boosted."""
     found: dict[int, float] = {}
@@ -176,7 +224,7 @@ def _run_stages(
             break
         merged: dict[int, float] = {}
         for node, field, factor in stage:
-            for aid, score, helpful, unhelpful in _ranked(session, node, field, filters, pool, candidates):
+            for aid, score, helpful, unhelpful in _ranked(session, node, field, filters, pool, candidates, coverage):
                 # The first query of a stage is the literal one: its score stands for the articles it found.
                 if aid not in found and aid not in merged:
                     merged[aid] = score * factor * feedback_boost(helpful, unhelpful)
@@ -202,6 +250,21 @@ def _hits(session: Session, ranked: list[tuple[int, float]], marks: set[str]) ->
     return hits
 
 
+# The any-word stage ranks by the words that tell articles apart: a word in more than this share of the
+# index (小区, 问题 in a complaints corpus) barely moves bm25 yet makes the candidate set huge.
+COMMON_WORD_SHARE = 0.04
+
+
+def _telling_words(session: Session, words: list[str]) -> set[str]:
+    """Return the query words worth searching for on their own (all but the very common ones)."""
+    n = document_count(session)
+    df = document_frequencies(session, words)
+    cap = max(20, COMMON_WORD_SHARE * n)
+    telling = {w for w in words if df[w] <= cap}
+    # Only common words: keep the two rarest so the stage still finds something.
+    return telling or set(sorted(words, key=lambda w: df[w])[:2])
+
+
 def search_articles(
     session: Session,
     query: str,
@@ -215,12 +278,12 @@ def search_articles(
     """Return the best articles for a query: all words, then any word, then character bigrams."""
     query = (query or "").strip()[:200]
     limit = max(1, min(int(limit), 50))
-    words = query_words(query)[:MAX_QUERY_WORDS]
+    synonyms = load_synonyms(session)
+    words = split_query(query, synonyms)[:MAX_QUERY_WORDS]
     grams = list(dict.fromkeys(char_bigrams(query)))
     if not words and not grams:
         return []
     filters = _Filters(tuple(statuses), today or dt.date.today(), category, unit_id)
-    synonyms = load_synonyms(session)
     stages: list[Stage] = []
     if words:
         exact = [_word_node(w, {}) for w in words]
@@ -228,7 +291,14 @@ def search_articles(
         combos = [(_and, exact, 1.0)] + ([(_and, expanded, SYNONYM_FACTOR)] if expanded != exact else [])
         stages.append([(join(nodes), "words", factor) for join, nodes, factor in combos])
         if len(words) > 1:
-            stages.append([(_or(nodes), "words", factor) for _, nodes, factor in combos])
+            keep = _telling_words(session, words)
+            if keep:
+                kept = [
+                    (nodes_of, [n for w, n in zip(words, nodes_of, strict=True) if w in keep])
+                    for nodes_of in (exact, expanded)
+                ]
+                relaxed = [(_or(kept[0][1]), 1.0)] + ([(_or(kept[1][1]), SYNONYM_FACTOR)] if expanded != exact else [])
+                stages.append([(node, "words", factor) for node, factor in relaxed])
     if grams and len(query) <= SHORT_QUERY_CHARS:
         stages.append([(_or(grams), "grams", 1.0)])
     ranked = _run_stages(session, stages, filters, limit)
@@ -245,9 +315,9 @@ def search_articles(
 # Suggestions search with the few words of a ticket text that best tell its topic apart: the highest
 # tf·idf words by the index's own document frequencies. Words in more than this share of the articles
 # say little and would make the candidate set large; they are used only when nothing rarer is there.
-SUGGEST_TERMS = 4
-SUGGEST_MAX_DF_SHARE = 0.05
-SUGGEST_CANDIDATES = 2000
+SUGGEST_TERMS = 6
+SUGGEST_MAX_DF_SHARE = 0.01
+SUGGEST_CANDIDATES = 500
 
 
 def suggestion_terms(session: Session, text: str, k: int = SUGGEST_TERMS) -> list[str]:
@@ -273,9 +343,20 @@ def suggest_articles(session: Session, text: str, limit: int = 5, *, today: dt.d
     if not terms:
         return []
     synonyms = load_synonyms(session)
-    node = _or([_or(sorted(synonyms.get(t, {t}) | {t})) for t in terms])
+    parts = [_or(sorted(synonyms.get(t, {t}) | {t})) for t in terms]
+    node = _or(parts)
     filters = _Filters(("published",), today or dt.date.today(), None, None)
+    coverage: list[tuple[Node, float]] = []
+    if session.get_bind().dialect.name == "postgresql":
+        n = document_count(session)
+        df = document_frequencies(session, terms)
+        coverage = [(part, round(idf(df[t], n), 4)) for t, part in zip(terms, parts, strict=True)]
     ranked = _run_stages(
-        session, [[(node, "words", 1.0)]], filters, max(1, min(limit, 20)), candidates=SUGGEST_CANDIDATES
+        session,
+        [[(node, "words", 1.0)]],
+        filters,
+        max(1, min(limit, 20)),
+        candidates=SUGGEST_CANDIDATES,
+        coverage=coverage,
     )
     return _hits(session, ranked, _tokens(node))

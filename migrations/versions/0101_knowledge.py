@@ -18,20 +18,37 @@ branch_labels = ("knowledge",)
 depends_on = None
 
 # Seeded once here; afterwards the table is edited by people, not by code.
+# Words callers use for the same thing, as heard on the line. Groups must not share a word (groups
+# sharing one are merged when loaded).
 SEED_SYNONYMS = [
-    ("医保", "医疗保险,医保卡"),
+    ("医保", "医疗保险,基本医疗保险,医保卡"),
     ("公积金", "住房公积金"),
     ("居住证", "暂住证"),
-    ("社保", "社会保险,社保卡"),
-    ("低保", "最低生活保障"),
-    ("噪音", "噪声"),
-    ("违建", "违章建筑,违法建筑"),
-    ("欠薪", "拖欠工资"),
-    ("房产证", "不动产权证"),
-    ("停水", "断水"),
-    ("停电", "断电"),
+    ("社保", "社会保险,社会保障"),
+    ("社保卡", "社会保障卡"),
+    ("低保", "最低生活保障,低保户"),
+    ("噪音", "噪声,太吵,吵闹"),
+    ("违建", "违章建筑,违法建筑,乱搭乱建,私搭乱建,加建"),
+    ("拖欠工资", "欠薪,不发工资,工资拖欠,讨薪,克扣工资,欠工资"),
+    ("房产证", "不动产权证,房本,产权证"),
+    ("停水", "断水,没水"),
+    ("停电", "断电,没电"),
     ("燃气", "天然气,煤气"),
+    ("漏气", "泄漏"),
     ("公租房", "公共租赁住房,廉租房"),
+    ("落户", "户口迁入,迁户口,上户口,入户"),
+    ("养老金", "退休金,养老保险金"),
+    ("失业金", "失业保险金"),
+    ("出租车", "的士,出租"),
+    ("网约车", "滴滴,专车"),
+    ("占道经营", "摆摊,流动摊贩,小贩"),
+    ("离职", "辞职,跳槽"),
+    ("就医", "看病"),
+    ("异地", "外地,外省"),
+    ("补办", "补换,补领"),
+    ("新生儿", "刚出生,宝宝"),
+    ("入学", "上学,一年级,小升初"),
+    ("浑浊", "发黄,变黄"),
 ]
 
 
@@ -51,18 +68,12 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("helpful_count", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("unhelpful_count", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column(
-            "created_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True
-        ),
-        sa.Column(
-            "reviewed_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True
-        ),
+        sa.Column("created_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
+        sa.Column("reviewed_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
         sa.Column("reviewed_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.CheckConstraint(
-            "status IN ('draft', 'in_review', 'published', 'expired')", name="status"
-        ),
+        sa.CheckConstraint("status IN ('draft', 'in_review', 'published', 'expired')", name="status"),
         sa.CheckConstraint(
             "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
             name="validity",
@@ -90,17 +101,11 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("valid_from", sa.Date(), nullable=True),
         sa.Column("valid_to", sa.Date(), nullable=True),
-        sa.Column(
-            "edited_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True
-        ),
+        sa.Column("edited_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.UniqueConstraint(
-            "article_id", "version", name="uq_kb_article_versions_article_version"
-        ),
+        sa.UniqueConstraint("article_id", "version", name="uq_kb_article_versions_article_version"),
     )
-    op.create_index(
-        "ix_kb_article_versions_article_id", "kb_article_versions", ["article_id"]
-    )
+    op.create_index("ix_kb_article_versions_article_id", "kb_article_versions", ["article_id"])
 
     op.create_table(
         "kb_attachments",
@@ -115,9 +120,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("content_type", sa.String(120), nullable=False),
-        sa.Column(
-            "uploaded_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True
-        ),
+        sa.Column("uploaded_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint("size >= 0", name="size"),
     )
@@ -168,9 +171,7 @@ def upgrade() -> None:
             sa.Column("tsv", postgresql.TSVECTOR(), nullable=False),
             sa.Column("grams", postgresql.TSVECTOR(), nullable=False),
         )
-        op.create_index(
-            "ix_kb_search_docs_tsv", "kb_search_docs", ["tsv"], postgresql_using="gin"
-        )
+        op.create_index("ix_kb_search_docs_tsv", "kb_search_docs", ["tsv"], postgresql_using="gin")
         op.create_index(
             "ix_kb_search_docs_grams",
             "kb_search_docs",
@@ -179,9 +180,7 @@ def upgrade() -> None:
         )
     else:
         # unicode61 over space-joined jieba tokens: trigram would silently miss 2-character words.
-        op.execute(
-            "CREATE VIRTUAL TABLE kb_search_fts USING fts5(title, body, grams, tokenize = 'unicode61')"
-        )
+        op.execute("CREATE VIRTUAL TABLE kb_search_fts USING fts5(title, body, grams, tokenize = 'unicode61')")
         # A virtual table cannot reference kb_articles: deleting an article (or emptying the table)
         # must still take its index entry with it, as ON DELETE CASCADE does on PostgreSQL.
         op.execute(
