@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import current_app
@@ -24,8 +23,6 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.services import NewTicket, register_ticket
 from hotline.tickets.states import State
 from hotline.units.models import Unit
-
-TOKEN_KEY = "dispatch_token"
 
 
 def auto_dispatch_enabled() -> bool:
@@ -100,26 +97,14 @@ def decide_for_ticket(session: Session, ticket: Ticket) -> tuple[Proposal, bool,
 # --- intake ---------------------------------------------------------------------------------------------
 
 def intake_suggestion(session: Session, text: str, address: str | None) -> dict[str, Any]:
-    """Suggestion provider: the dispatch proposal, the area to record and similar open tickets.
-
-    The ticket does not exist yet; a token in the suggestion (stored on the ticket by intake) lets the
-    job deferred here find it after the commit and decide.
-    """
+    """Suggestion provider: the dispatch proposal, the area to record and similar open tickets."""
     proposal = propose_dispatch(session, text=text, address=address)
     area_unit = proposal.area.get("unit") if proposal.area else None
-    token = secrets.token_hex(12)
-    defer(session, "dispatch.tasks:after_intake", token)
     return {
         "proposal": proposal.to_dict(),
         "area_unit": area_unit,
         "similar": find_similar_open(session, text, area_unit),
-        TOKEN_KEY: token,
     }
-
-
-def ticket_for_token(session: Session, token: str) -> Ticket | None:
-    """Return the ticket registered with a suggestion token."""
-    return session.scalar(select(Ticket).where(Ticket.suggestion[TOKEN_KEY].as_string() == token).limit(1))
 
 
 def register_from_110(

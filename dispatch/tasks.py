@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dispatch.auto import decide_for_ticket, ticket_for_token
+from dispatch.auto import decide_for_ticket
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.tickets.models import Ticket
@@ -17,10 +17,3 @@ def auto_dispatch(ticket_id: int) -> dict:
     commit(db.session)
     return {"ticket": ticket.number, "auto": auto, "rule": proposal.rule_id, "why_not": why_not}
 
-
-def after_intake(token: str) -> dict:
-    """Find the ticket intake just registered with this suggestion token and decide it."""
-    ticket = ticket_for_token(db.session, token)
-    if ticket is None:  # a repeated external id: the first intake already decided
-        return {"ticket": None}
-    return auto_dispatch(ticket.id)

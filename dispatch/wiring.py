@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from hotline.core.wiring import register_api, register_demo_seeder
-from hotline.intake.suggestions import register_suggester
+from hotline.intake.suggestions import register_after_intake, register_suggester
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     register_api(app, bp)
     app.register_blueprint(pages)
     register_suggester(app, "dispatch", intake_suggestion)
+    register_after_intake(app, "dispatch.tasks:auto_dispatch")
     register_demo_seeder(app, "responsibility_list", seed_responsibility_list)
     app.cli.add_command(dispatch_cli)
     app.extensions.setdefault("hotline.preloaders", {})["dispatch"] = lambda: _preload(app)

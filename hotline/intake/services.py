@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
 from hotline.classification.services import record_classification, record_correction
-from hotline.intake.suggestions import build_suggestions
+from hotline.core.effects import defer
+from hotline.intake.suggestions import after_intake_jobs, build_suggestions
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import NewTicket, find_by_external_id, register_ticket
 from hotline.units.services import get_unit_by_code
@@ -30,6 +31,9 @@ def take_in(session: Session, data: NewTicket, actor: User | None, *, preset: st
     ticket, created = register_ticket(
         session, data, actor, preset=preset, suggestion={k: v for k, v in suggestions.items() if k != "articles"}
     )
+    if created:
+        for dotted in after_intake_jobs():  # e.g. auto-dispatch: decided once the ticket is committed
+            defer(session, dotted, ticket.id)
     if created and suggestions.get("model_version"):
         classification = {"category": suggestions["categories"], "kind": suggestions["kind"],
                           "urgency": suggestions["urgency"], "model_version": suggestions["model_version"]}

@@ -32,3 +32,13 @@ def build_suggestions(session: Session, text: str, address: str | None) -> dict:
             log.exception("suggestion provider %s failed", name)
             merged.setdefault("unavailable", []).append(name)
     return merged
+
+
+def register_after_intake(app, dotted: str) -> None:
+    """Have job ``dotted(ticket_id)`` run after the commit of every newly registered ticket."""
+    app.extensions.setdefault("hotline.after_intake", []).append(dotted)
+
+
+def after_intake_jobs() -> list[str]:
+    """Return the jobs to run for a newly registered ticket."""
+    return list(current_app.extensions.get("hotline.after_intake", []))
