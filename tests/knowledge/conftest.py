@@ -16,12 +16,18 @@ from alembic.operations import Operations
 from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
+from hotline.core.config import normalise_database_url
 from hotline.core.extensions import db
 from hotline.units.models import Unit
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = ROOT / "migrations" / "versions" / "0101_knowledge.py"
-PG_ADMIN_URL = os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The project's PostgreSQL pass sets HOTLINE_TEST_DATABASE_URL; the PostgreSQL half of these fixtures is
+# marked ``postgres`` so the SQLite-only pass deselects it, like every other PostgreSQL test.
+PG_ADMIN_URL = normalise_database_url(
+    os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    or os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+)
 
 
 def load_migration():
@@ -46,7 +52,7 @@ def build_schema(engine: sa.Engine) -> None:
         run_migration(conn, "upgrade")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def kb_engine(request, tmp_path_factory) -> Iterator[sa.Engine]:
     """Yield an engine with the knowledge schema on each backend."""
     if request.param == "sqlite":
