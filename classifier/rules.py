@@ -33,41 +33,68 @@ def _rule(label: str, pattern: str, reason: str) -> Rule:
     return Rule(label, re.compile(pattern), reason)
 
 
-# Order is priority: the first rule that matches wins. Praise and report come first because their words
-# are specific; consult words (吗, 是否) are so common inside complaints that they come late.
-KIND_RULES: tuple[Rule, ...] = (
+# Two tables, because the title states the purpose while the body mostly narrates (and asks rhetorical
+# questions). Order is priority: the first rule that matches wins.
+#
+# Title table. Reasons for the order, from reading where the first version went wrong:
+# - report before complaint: a title naming law-breaking (违建, 偷排, 传销, 违规招生, 补课 that the rules forbid,
+#   涉嫌, 私吞) exposes a third party even when it says 投诉 or complains about a nuisance.
+# - complaint grievances before consult: titles such as "油烟扰民何时休！", "路什么时候能修好？",
+#   "10年了拿不到房产证" are phrased as questions but demand a fix; a question word alone is not a consult.
+# - consult last among the specific rules, but it reads any question form (吗, 是否, 何时, 怎么, 能否, 啥时候,
+#   a trailing ？), since in a title without a grievance a question is an information request.
+KIND_TITLE_RULES: tuple[Rule, ...] = (
     _rule("praise", r"感谢信|表扬|点赞|致谢|赞扬|锦旗|^感谢|^赞", "含“感谢/表扬”等致谢用语"),
     _rule(
         "report",
-        r"举报|检举|揭发|揭露|控告|传销|诈骗|行骗|贪污|受贿|行贿|私吞|挪用|围标|串标|黑幕|内幕"
-        r"|违法|非法|偷排|违建|违章建筑|违章搭建|私搭乱建|无证|私屠滥宰|以权谋私|骗取",
-        "含“举报/违法/违建/传销/诈骗”等揭发违法违规行为的用语",
+        r"举报|检举|揭发|揭露|控告|传销|诈骗|行骗|欺骗|贪污|受贿|行贿|私吞|挪用|围标|串标|黑幕|内幕|买通"
+        r"|违法|非法|偷排|乱排|违建|违章|私搭乱建|私建|私宰|私屠|滥宰|无证|以权谋私|骗取|涉嫌|违规|违反"
+        r"|补课|滥发|垄断|私自",
+        "含“举报/违法/违建/违规/传销/诈骗”等揭发违法违规行为的用语",
     ),
     _rule("complaint", r"投诉", "明确使用“投诉”"),
+    _rule("consult", r"^(请问|咨询|询问)", "以“请问/咨询”开头"),
     _rule(
         "help",
-        r"求助|救救|帮帮|帮忙|求救|走投无路|无家可归|请求解决|恳请解决|求公平",
-        "含“求助/帮忙/请求解决”等求助用语",
+        r"求助|救救|帮帮|帮忙|求救|走投无路|无家可归|请求解决|恳请解决|请解决|求公平|维权|维护.{0,16}(权|利益)"
+        r"|危房|上学问题|无地方上学|辍学|生活.{0,4}艰苦|生存|蒙冤|拖欠.{0,6}工资",
+        "含“求助/请求解决/维权/危房”等求助用语",
     ),
     _rule(
         "suggestion",
-        r"建议|倡议|提议|建言|献策|应该|应当|希望.{0,12}(增设|增加|开通|设立|安装|延伸|规划|出台)"
-        r"|恳请.{0,12}(增设|增加|开通|设立|延伸|修建)|能否.{0,8}(增加|增设|开通|延长)",
+        r"建议|倡议|提议|建言|献策|应该|应当|(市|县|区|省|州|部门|政府|局)应|要实现|学习学习|多建|加大.{0,6}力度"
+        r"|希望.{0,12}(增设|增加|开通|设立|安装|延伸|规划|出台|健全|完善|能够|可以|更加)"
+        r"|恳请.{0,12}(增设|增加|开通|设立|延伸|修建|延至)|[南北东西]延|能否.{0,8}(增加|增设|开通|延长|再快)"
+        r"|^望|开办|不完善|较少",
         "含“建议/应该/希望增设”等建议用语",
     ),
     _rule(
-        "consult",
-        r"请问|咨询|询问|如何办理|怎么办理|怎样办理|怎么办|能否|可否|可不可以|能不能|是否|多少|哪里|哪个部门"
-        r"|何时|什么时候|吗[？?]|么[？?]",
-        "含“请问/咨询/能否/何时”等咨询用语",
-    ),
-    _rule(
         "complaint",
-        r"不满|要求处理|扰民|噪音|噪声|油烟|臭|污染|乱收费|收费|不作为|推诿|拖欠|拖延|一拖再拖|质量|不退|拒绝|拒不"
-        r"|态度差|为何|为什么|何时休|严重影响|不给|不办",
+        r"不满|扰民|噪音|噪声|油烟|臭|污染|乱收费|收费|不作为|推诿|拖欠|拖延|一拖再拖|质量|不退|拒绝|拒不"
+        r"|态度差|何时休|严重影响|不给|不办|拿不到|未拿到|修好|开裂|漏水|渗水|乱象|有失公平|区别对待|难$",
         "含“扰民/乱收费/不作为/质量问题”等不满用语",
     ),
+    _rule(
+        "consult",
+        r"请问|咨询|询问|疑问|疑惑|如何|怎么|怎样|能否|可否|可不可以|能不能|是否|多少|哪里|哪个|何时|什么时候"
+        r"|啥时候|为啥|为什么|会不会|要不要|是不是|有没有|吗|么[？?]|[？?]$",
+        "含“请问/咨询/能否/何时”等咨询用语或问句",
+    ),
 )
+# Body table: only explicit markers. Narratives of grievances are full of 请问, 是否, 应该, 建议 and 违法 used
+# rhetorically ("请问执法部门的执行力度在哪里？"), so topical words and question forms are not read here.
+KIND_BODY_RULES: tuple[Rule, ...] = (
+    _rule("praise", r"感谢信|表扬信|送锦旗", "含“感谢信/锦旗”等致谢用语"),
+    _rule(
+        "report",
+        r"我要举报|特此举报|实名举报|所举报|检举|揭发|控告信|传销|偷排|私屠滥宰|无证经营|非法经营|有偿补课|违规补课",
+        "含“实名举报/检举/偷排/传销”等揭发违法违规行为的用语",
+    ),
+    _rule("help", r"求助|救救|帮帮我|求救|走投无路|无家可归|求求", "含“求助/救救”等求助用语"),
+    _rule("consult", r"^.{0,6}(请问|咨询|我想咨询|想了解|想问)", "开头即“请问/咨询”"),
+)
+# Kept for callers that read the old single table: title rules are the fuller set.
+KIND_RULES: tuple[Rule, ...] = KIND_TITLE_RULES
 KIND_FALLBACK = ("complaint", "未命中明确关键词，按最常见的诉求类型“投诉”处理，请人工确认")
 
 # Habitual outages ("经常停水") are service-quality complaints, not emergencies, hence the look-behind.
@@ -113,10 +140,10 @@ def _first_match(rules: tuple[Rule, ...], text: str) -> Rule | None:
 
 
 def classify_kind(text: str) -> RuleResult:
-    """Return the 诉求类型 with its reason, trying the title before the whole text."""
+    """Return the 诉求类型 with its reason: the title table on the title, then explicit markers in the body."""
     head, whole = _split_head(text)
-    for where, part in (("标题", head), ("正文", whole)):
-        rule = _first_match(KIND_RULES, part)
+    for where, part, rules in (("标题", head, KIND_TITLE_RULES), ("正文", whole, KIND_BODY_RULES)):
+        rule = _first_match(rules, part)
         if rule is not None:
             match = rule.pattern.search(part)
             word = match.group(0) if match else ""
