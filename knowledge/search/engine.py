@@ -79,7 +79,11 @@ def _phrase_node(phrase: str) -> Node:
 
 def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
     """Return the word or any of its synonyms (each a word or a phrase)."""
-    return _or([_phrase_node(alt) for alt in sorted(synonyms.get(word, set()) | {word})])
+    # A phrase that segments to single characters only (没水 → 水) would match half the index: such a
+    # phrase stands for its group in the query but is not searched for itself.
+    group = sorted(synonyms.get(word, set()) | {word})
+    telling = [alt for alt in group if any(len(w) > 1 for w in query_words(alt))] or [word]
+    return _or([_phrase_node(alt) for alt in telling])
 
 
 def split_query(query: str, synonyms: dict[str, frozenset[str]]) -> list[str]:
