@@ -278,20 +278,17 @@ def compute_rates(
         if make is registered_spec and scope is not None:
             continue
         spec = make(period, scope, now)
-        # Every row of a spec lands in exactly one group, so the totals are the sums over the groups — except
-        # where a group is dropped: registered tickets have no unit, overdue is a snapshot (not per period).
+        # Every row of a spec lands in exactly one group (a NULL key is a group too), so the totals are the sums
+        # over the groups — except where a spec is not grouped: registered tickets have no unit, and overdue is a
+        # snapshot of now, not a per-period count.
         keyless = (make is registered_spec and by == "unit") or (make is overdue_spec and by in GRAINS)
-        if not keyless:
-            found = count_spec(session, spec, by)
-            _merge(grouped, found)
-            for counts in found.values():
-                total.update(counts)
-        if keyless or (make is overdue_spec and by == "unit"):
-            # Unit rows leave out what no unit holds (overdue before dispatch): count it once for the totals.
-            if make is overdue_spec and by == "unit":
-                for name in spec.measures:
-                    total[name] = 0
+        if keyless:
             total.update(count_spec(session, spec, None)["all"])
+            continue
+        found = count_spec(session, spec, by)
+        _merge(grouped, found)
+        for counts in found.values():
+            total.update(counts)
     results = {by: grouped, None: {"all": dict(total)}}
     city = scope is None
     totals = _finish(results[None].get("all", {}), city=city)
