@@ -26,7 +26,7 @@ from hotline.units.models import Unit
 
 
 def auto_dispatch_enabled() -> bool:
-    return bool(current_app.config.get("HOTLINE_AUTO_DISPATCH", True))
+    return bool(current_app.config.get("HOTLINE_AUTO_DISPATCH", False))
 
 
 def auto_dispatch_threshold() -> float:

@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     from dispatch.views import bp
 
     app.config.setdefault("HOTLINE_GAZETTEER", os.environ.get("HOTLINE_GAZETTEER") or None)
-    app.config.setdefault("HOTLINE_AUTO_DISPATCH", _env_flag("HOTLINE_AUTO_DISPATCH", True))
+    app.config.setdefault("HOTLINE_AUTO_DISPATCH", _env_flag("HOTLINE_AUTO_DISPATCH", False))
     app.config.setdefault("HOTLINE_AUTO_DISPATCH_CONFIDENCE",
                           float(os.environ.get("HOTLINE_AUTO_DISPATCH_CONFIDENCE") or 0.9))
     register_api(app, bp)

@@ -118,6 +118,13 @@ def _clean_tables(request) -> Iterator[None]:
 
 
 @pytest.fixture
+def jobs_in_process(app, monkeypatch):
+    """Run deferred jobs in this process even on the Redis pass, so a test sees their effect at once."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    return app
+
+
+@pytest.fixture
 def ctx(app: Flask) -> Iterator[None]:
     """An app context for service-level tests."""
     with app.app_context():

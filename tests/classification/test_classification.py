@@ -45,7 +45,7 @@ def test_intake_suggests_and_stores_the_classification_with_its_version(api, app
         assert (row.model_version, row.categories[0]["code"]) == (active_model, top)
 
 
-def test_agent_and_dispatcher_corrections_are_stored(api, app, active_model):
+def test_agent_and_dispatcher_corrections_are_stored(api, app, active_model, jobs_in_process):
     from hotline.categories.services import load_taxonomy
     from hotline.classification.models import CategoryCorrection
     from hotline.core.extensions import db

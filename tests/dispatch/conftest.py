@@ -46,8 +46,12 @@ def jobs_in_process(app, monkeypatch):
 
 
 @pytest.fixture
-def demo_city(app, world, jobs_in_process):
-    """Load the demo unit tree and responsibility list over the small world (same codes are kept)."""
+def demo_city(app, world, jobs_in_process, monkeypatch):
+    """Load the demo unit tree and responsibility list over the small world (same codes are kept).
+
+    Auto-dispatch is off by default (a centre turns it on once it trusts the list); these tests turn it on.
+    """
+    monkeypatch.setitem(app.config, "HOTLINE_AUTO_DISPATCH", True)
     from dispatch.gazetteer import DEMO_UNITS
     from dispatch.ruleset import load_demo_rules
     from dispatch.services import invalidate_caches
