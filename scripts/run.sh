@@ -7,11 +7,14 @@ PY=.venv/bin/python
 mkdir -p instance
 $PY -m flask db upgrade heads
 $PY -m flask hotline seed-demo
+pids=()
+# The demo classifier trains from ../shared/data in the background (about a minute); the server starts at
+# once and serves suggestions from the model as soon as it is active. A model already active is kept.
+$PY -m flask hotline train-demo-model &
+pids+=($!)
 if [[ -n "${REDIS_URL:-}" ]]; then
   $PY worker.py --schedule &
-  worker_pid=$!
-  trap 'kill $worker_pid 2>/dev/null || true' EXIT
+  pids+=($!)
 fi
-exec_status=0
-$PY -m hotline.serve || exec_status=$?
-exit $exec_status
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+$PY -m hotline.serve

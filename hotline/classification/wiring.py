@@ -1,18 +1,25 @@
-"""Wire the classifier into the app: the API, the CLI, intake suggestions, the preloaded model, the demo model."""
+"""Wire the classifier into the app: the API, the CLI, intake suggestions, the preloaded model, the demo model.
+
+``make run`` trains the demo model in a separate process (``flask hotline train-demo-model``) while the
+server starts; the server notices the new active version within ``RECHECK_SECONDS``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from classifier.cli import classifier as classifier_cli
 from hotline.classification import models  # noqa: F401  (registers the tables)
 from hotline.classification.services import PredictorCache, active_version, ensure_demo_model, prediction_to_dict
 from hotline.classification.views import bp
+from hotline.core.effects import commit
 from hotline.core.extensions import db
-from hotline.core.wiring import register_api, register_demo_seeder
+from hotline.core.wiring import register_api
 from hotline.intake.suggestions import register_suggester
 
 
@@ -37,9 +44,15 @@ def _classify(text: str) -> dict | None:
     return _suggest(db.session, text, None) or None
 
 
-def _seed_model(session: Session) -> str:
+@click.command("train-demo-model")
+@with_appcontext
+def train_demo_model_command() -> None:
+    """Train and activate the demo model from messages.csv unless a model is already active."""
     config = current_app.config
-    return ensure_demo_model(session, Path(config["HOTLINE_DATA_DIR"]) / "messages.csv", Path(config["HOTLINE_MODELS_DIR"]))
+    version = ensure_demo_model(db.session, Path(config["HOTLINE_DATA_DIR"]) / "messages.csv",
+                                Path(config["HOTLINE_MODELS_DIR"]))
+    commit(db.session)
+    click.echo(f"分类模型已启用：{version}")
 
 
 def init_app(app: Flask) -> None:
@@ -52,4 +65,6 @@ def init_app(app: Flask) -> None:
     register_api(app, bp)
     app.cli.add_command(classifier_cli)
     register_suggester(app, "classification", _suggest)
-    register_demo_seeder(app, "classifier", _seed_model)
+    from hotline.cli import hotline_cli
+
+    hotline_cli.add_command(train_demo_model_command)

@@ -77,6 +77,11 @@ class Context:
     # Filled by the handler: the state to go to (when the table offers a choice) and the event's data.
     target: State | None = None
     data: dict = field(default_factory=dict)
+    # 告知 to send once the action's own event is written, so the trail reads action → notify.
+    notices: list[tuple[str, Ticket | None]] = field(default_factory=list)
+
+    def tell(self, purpose: str, master: Ticket | None = None) -> None:
+        self.notices.append((purpose, master))
 
     def limit(self, stage: str) -> Duration:
         t = self.ticket
@@ -153,7 +158,7 @@ def _close_on_call(ctx: Context) -> None:
     ctx.ticket.public_answer = answer
     ctx.ticket.resolved = True
     ctx.ticket.closed_at = ctx.now
-    notify_citizen(ctx.session, ctx.ticket, "closed", ctx.now)
+    ctx.tell("closed")
 
 
 def _merge(ctx: Context) -> None:
@@ -166,7 +171,7 @@ def _merge(ctx: Context) -> None:
     ctx.ticket.merged_into = master
     ctx.ticket.closed_at = ctx.now
     ctx.data = {"into": master.number}
-    notify_citizen(ctx.session, ctx.ticket, "merged", ctx.now, master=master)
+    ctx.tell("merged", master=master)
 
 
 def _transfer(ctx: Context) -> None:
@@ -306,7 +311,7 @@ def _approve_reply(ctx: Context) -> None:
     t = ctx.ticket
     t.reply_approved_at = ctx.now
     t.callback_due_at = ctx.start_clock("callback", ctx.now)
-    notify_citizen(ctx.session, t, "answered", ctx.now)
+    ctx.tell("answered")
 
 
 def _reject_reply(ctx: Context) -> None:
@@ -340,7 +345,7 @@ def _callback(ctx: Context) -> None:
     if p.satisfaction in SATISFIED_LEVELS:
         ctx.target = State.CLOSED
         t.closed_at = ctx.now
-        notify_citizen(ctx.session, t, "closed", ctx.now)
+        ctx.tell("closed")
     else:
         ctx.target = State.DISPUTED
 
@@ -481,5 +486,7 @@ def perform_action(
         session.flush()
     except StaleDataError:
         raise DomainError(409, "conflict", "工单已被他人处理，请刷新后重试") from None
+    for purpose, master in ctx.notices:
+        notify_citizen(session, ticket, purpose, ctx.now, master=master)
     defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.updated")
     return ticket

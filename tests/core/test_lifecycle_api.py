@@ -80,6 +80,10 @@ def test_the_whole_loop_with_return_extension_and_rework(api):
     # 告知 at registration, at each approved answer and at closing.
     purposes = [e["data"]["purpose"] for e in events if e["action"] == "notify"]
     assert purposes == ["registered", "answered", "answered", "closed"]
+    # Each 告知 follows the action that caused it.
+    actions = [e["action"] for e in events]
+    assert [actions[i - 1] for i, a in enumerate(actions) if a == "notify"] == [
+        "register", "approve_reply", "approve_reply", "callback"]
 
 
 def test_an_illegal_action_is_409_and_changes_nothing(api):
