@@ -73,7 +73,7 @@ def main() -> None:
     status, illegal = call("POST", f"/api/v1/tickets/{number}/accept", "handler1", {})
     print(f"illegal accept on a closed ticket → {status} {illegal['error']['code']}")
     assert status == 409
-    status, hidden = call("GET", f"/api/v1/tickets/{number}", "handler2")
+    status, _ = call("GET", f"/api/v1/tickets/{number}", "handler2")
     print(f"handler2 (another unit) reads it → {status}")
     assert status == 404
     status, trail = call("GET", f"/api/v1/tickets/{number}/events", "supervisor1")
