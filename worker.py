@@ -1,7 +1,7 @@
 """rq worker: one app context for its whole life, the model preloaded, no fork per job.
 
 ``python worker.py`` works the queue (``--burst`` to stop when it is empty); ``--schedule`` also
-enqueues the periodic jobs (the warning sweep) every ``HOTLINE_WARNING_INTERVAL_SECONDS``.
+enqueues the periodic jobs every package registered (warning sweep, KB expiry, daily/weekly summaries).
 """
 
 from __future__ import annotations

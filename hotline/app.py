@@ -13,6 +13,7 @@ from flask import Flask
 from hotline.core.config import load_config
 from hotline.core.errors import register_error_handlers
 from hotline.core.extensions import csrf, db, migrate, socketio
+from hotline.core.scheduler import register_periodic
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 
@@ -52,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_models()
     _register_blueprints(app)
     _register_cli(app)
+    register_periodic(app, "hotline.tickets.tasks:recompute_warnings",
+                      every_seconds=app.config["HOTLINE_WARNING_INTERVAL_SECONDS"])
     for dotted in PACKAGES:
         importlib.import_module(dotted).init_app(app)
 

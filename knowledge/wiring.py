@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.core.scheduler import register_periodic
 from hotline.core.wiring import register_api, register_demo_seeder
 from hotline.intake.suggestions import register_suggester
 
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
     data_dir = Path(app.config["HOTLINE_DATA_DIR"])
     register_demo_seeder(app, "knowledge", lambda session: seed_knowledge(session, data_dir))
     register_suggester(app, "knowledge", suggest_for_ticket)
+    register_periodic(app, "knowledge.tasks:expire_and_remind", daily_at=dt.time(5, 30))
 
 
 def seed_knowledge(session: Session, data_dir: Path) -> int:

@@ -76,6 +76,20 @@ def generate_summary(period: str = "daily") -> int:
     return snapshot.id
 
 
+def scheduled_summary(period: str = "daily") -> int | None:
+    """Scheduler entry: build the ``period`` summary unless it exists (weekly ones on Mondays only)."""
+    from sqlalchemy import select
+
+    now = clock.now()
+    today = local_today(now)
+    if period == "weekly" and today.weekday() != 0:
+        return None
+    span = summary_period(period, today)
+    exists = db.session.scalar(select(ReportSnapshot.id).where(
+        ReportSnapshot.period == period, ReportSnapshot.period_start == span.first, ReportSnapshot.period_end == span.last))
+    return None if exists else generate_summary(period)
+
+
 def snapshot_to_dict(snapshot: ReportSnapshot, *, full: bool = False) -> dict:
     """Serialise a snapshot (the summary itself only when ``full``)."""
     data = {"id": snapshot.id, "period": snapshot.period, "from": snapshot.period_start.isoformat(),

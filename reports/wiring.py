@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask
 
+from hotline.core.scheduler import register_periodic
 from hotline.core.wiring import register_api
 
 
@@ -17,3 +20,5 @@ def init_app(app: Flask) -> None:
     register_api(app, api)
     app.register_blueprint(pages)
     app.cli.add_command(reports_cli)
+    register_periodic(app, "reports.tasks:scheduled_summary", "daily", daily_at=dt.time(6, 0))
+    register_periodic(app, "reports.tasks:scheduled_summary", "weekly", daily_at=dt.time(6, 10))
