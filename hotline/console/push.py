@@ -8,6 +8,8 @@ message queue, so workers and several web processes reach every browser.
 
 from __future__ import annotations
 
+import time
+
 from hotline.auth.models import User
 from hotline.auth.roles import SCOPED_ROLES, Role
 from hotline.core.extensions import db, socketio
@@ -53,11 +55,16 @@ def ticket_payload(ticket: Ticket) -> dict:
 
 
 def ticket_changed(ticket_id: int, event: str) -> None:
-    """Emit ``event`` about a committed ticket change to every room that may see it."""
+    """Emit ``event`` about a committed ticket change to every room that may see it.
+
+    This runs right after the commit (``hotline.core.effects.commit``); ``committed_at`` (epoch seconds,
+    taken first thing here) lets a client on the same clock measure commit-to-receipt latency.
+    """
+    committed_at = time.time()
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         return
-    payload = ticket_payload(ticket) | {"event": event}
+    payload = ticket_payload(ticket) | {"event": event, "committed_at": committed_at}
     for room in sorted(rooms_for(ticket)):
         socketio.emit(event, payload, to=room)
     if ticket.state == "callback_due":
