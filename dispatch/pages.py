@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from functools import wraps
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 
 from dispatch import io as rules_io
 from dispatch import ruleset
-from hotline.auth.api import current_user
-from hotline.auth.roles import LANDING_PAGES, ROLE_NAMES, Role
+from hotline.auth.pages import page_for
+from hotline.auth.roles import ROLE_NAMES, Role
 from hotline.core.effects import commit, rollback
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
@@ -20,20 +18,7 @@ from hotline.tickets.models import KIND_NAMES
 pages = Blueprint("dispatch_pages", __name__, url_prefix="/admin/dispatch-rules")
 
 
-def admin_page(view: Callable) -> Callable:
-    """Require a logged-in admin; others see the 403 page, strangers the login page."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        user = current_user()
-        if user is None:
-            return redirect(url_for("auth_pages.login"))
-        if user.role_enum != Role.ADMIN:
-            return render_template("403.html", me=user, home=LANDING_PAGES[user.role_enum]), 403
-        g.me = user
-        return view(*args, **kwargs)
-
-    return wrapper
+admin_page = page_for(Role.ADMIN)
 
 
 def _common() -> dict:

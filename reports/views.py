@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
-from hotline.auth.api import api_auth, current_user
+from hotline.auth.api import api_auth
 from hotline.auth.models import User
+from hotline.auth.pages import page_for
 from hotline.auth.roles import SCOPED_ROLES, Role
 from hotline.core import clock
 from hotline.core.effects import commit
@@ -269,30 +270,19 @@ def snapshot_xlsx(snapshot_id: int):
 
 # --- pages --------------------------------------------------------------------------------------------------
 
-def _page_user() -> User | Response:
-    user = current_user()
-    if user is None:
-        return redirect("/login")
-    if user.role_enum not in MANAGERS:
-        abort(403)
-    return user
-
-
 @pages.get("/reports")
+@page_for(*MANAGERS)
 def reports_page():
-    user = _page_user()
-    if isinstance(user, Response):
-        return user
+    user = g.me
     today = clock.to_local(clock.now()).date()
     return render_template("reports.html", user=user, default_from=(today - dt.timedelta(days=29)).isoformat(),
                            default_to=today.isoformat())
 
 
 @pages.get("/reports/tickets")
+@page_for(*MANAGERS)
 def reports_tickets_page():
-    user = _page_user()
-    if isinstance(user, Response):
-        return user
+    user = g.me
     try:
         period = parse_period(request.args.get("from"), request.args.get("to"))
         exact = request.args.get("unit")

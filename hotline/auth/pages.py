@@ -1,0 +1,31 @@
+"""Login and role checks for server-rendered pages (the API uses ``hotline.auth.api.api_auth``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import g, redirect, render_template, url_for
+
+from hotline.auth.api import current_user
+from hotline.auth.roles import LANDING_PAGES, Role
+
+
+def page_for(*roles: Role | str) -> Callable:
+    """Require a logged-in user with one of ``roles`` (sets ``g.me``): strangers go to /login, others get 403."""
+    allowed = {str(r) for r in roles}
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return redirect(url_for("auth_pages.login"))
+            if user.role not in allowed:
+                return render_template("403.html", me=user, home=LANDING_PAGES[user.role_enum]), 403
+            g.me = user
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
