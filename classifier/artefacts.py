@@ -22,10 +22,12 @@ MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 1
 
-# skops refuses to build any type not in its own safe set or in this list. Ours: the two module-level
-# text functions of classifier.pipeline and sklearn's private calibration helpers. Kept explicit (never
-# "trust whatever the file asks for") so a crafted file cannot make us import anything else.
+# skops refuses to build any type not in its own safe set or in this list. Ours: the feature transformer of
+# classifier.pipeline, its two text functions that models saved before TextFeatures hold, and sklearn's
+# private calibration helpers. Kept explicit (never "trust whatever the file asks for") so a crafted file
+# cannot make us import anything else.
 TRUSTED_TYPES: list[str] = [
+    "classifier.pipeline.TextFeatures",
     "classifier.pipeline.char_preprocessor",
     "classifier.pipeline.word_analyzer",
     "sklearn.calibration._CalibratedClassifier",
