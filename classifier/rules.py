@@ -33,6 +33,18 @@ def _rule(label: str, pattern: str, reason: str) -> Rule:
     return Rule(label, re.compile(pattern), reason)
 
 
+# Measured on the 365-row hand-labelled sample (LABELLING.md), kind accuracy / macro-F1:
+#   first single-table rules                 0.608 / 0.596
+#   these two tables                         0.819 / 0.839   (rules have no fitted parameters, but they were
+#                                                             rewritten after reading this sample's errors, so
+#                                                             this figure is optimistic for unseen messages)
+# A model on the sample does not help. Repeated grouped stratified CV (3 folds x 10 seeds, groups = identical
+# texts), logistic regression on title char 1-3 + body char 2-3 TF-IDF, scored on held-out folds only:
+#   model alone                              0.648 / 0.384
+#   rule on an explicit marker, else model   0.671 / 0.547
+#   model with the rule label as a feature   0.819 / 0.838   (= the rules: the model learns to copy them)
+# 365 rows (27 help, 3 praise) are too few for text features to add anything, so kind stays rules-only.
+#
 # Two tables, because the title states the purpose while the body mostly narrates (and asks rhetorical
 # questions). Order is priority: the first rule that matches wins.
 #

@@ -12,6 +12,17 @@ KIND_TABLE = [
     ("紧急求助\n家里老人生病无人照顾，请帮帮我们", "help"),
     ("小区楼下烧烤店油烟扰民\n晚上十二点还在营业", "complaint"),
     ("关于某路段的情况\n路面有一些情况", "complaint"),  # fallback
+    # A question in the title that demands a fix is a complaint, not a consult.
+    ("某小区牛肉粉馆油烟扰民何时休！\n每天早上五点开始", "complaint"),
+    ("某镇新街的路什么时候能修好？\n坑坑洼洼好几年了", "complaint"),
+    ("咨询某县企业社保问题\n想了解缴费基数", "consult"),
+    ("某县女代课教师多少岁可以申请退休？\n", "consult"),
+    # Forbidden 补课 and 违规招生 expose a third party: report, with or without the word 举报.
+    ("某县三中利用暑假偷偷补课\n一个月收700元", "report"),
+    # Rhetorical 请问 in a grievance's body does not make it a consult.
+    ("某路口废品店乱摆乱放\n占用路面。请问：执法部门的执行力度在哪里？", "complaint"),
+    ("某市应抓好公共安全管理，倡导文明养狗\n", "suggestion"),
+    ("某区业主小孩无地方上学\n报名系统里找不到我们的楼盘", "help"),
 ]
 
 
@@ -44,5 +55,6 @@ def test_rules_evaluated_on_hand_labelled_sample() -> None:
     assert overall["n"] >= 300
     assert result["random"]["n"] == 320
     # Floors well above the majority-class rate (complaint ≈ 0.45) so a regression in the tables shows up.
-    assert overall["kind_accuracy"] >= 0.55
+    # 0.61 before the title/body split; 0.82 after (rules written while reading this sample: in-sample figure).
+    assert overall["kind_accuracy"] >= 0.78
     assert overall["urgent_recall"] >= 0.8
