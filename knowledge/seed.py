@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from knowledge.guides import GUIDE_SOURCE, GUIDES
+from knowledge.search.engine import CASE_REPLY_CATEGORY as REPLY_CATEGORY
 from knowledge.search.tokenize import html_to_text
 from knowledge.services import create_article
 from knowledge.states import Actor, ArticleStatus
 
-REPLY_CATEGORY = "政民互动答复"
 CONTEXT_CHARS = 200
 
 

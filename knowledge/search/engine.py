@@ -69,12 +69,16 @@ def _single_word_node(word: str) -> Node:
     return _or([word, _and(subs)]) if len(subs) > 1 else word
 
 
-def _phrase_node(phrase: str) -> Node:
-    """Return a node for a word or a several-word phrase (a synonym such as 不发工资: all its words)."""
+def _phrase_node(phrase: str, *, sub_words: bool = True) -> Node:
+    """Return a node for a word or a several-word phrase (a synonym such as 不发工资: all its words).
+
+    With ``sub_words``, a compound also matches as all of its dictionary sub-words (see ``_single_word_node``).
+    """
     words = query_words(phrase)
+    single = _single_word_node if sub_words else (lambda w: w)
     if len(words) <= 1:
-        return _single_word_node(words[0] if words else phrase.lower())
-    return _and([_single_word_node(w) for w in words])
+        return single(words[0] if words else phrase.lower())
+    return _and([single(w) for w in words])
 
 
 def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
@@ -83,7 +87,9 @@ def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
     # phrase stands for its group in the query but is not searched for itself.
     group = sorted(synonyms.get(word, set()) | {word})
     telling = [alt for alt in group if any(len(w) > 1 for w in query_words(alt))] or [word]
-    return _or([_phrase_node(alt) for alt in telling])
+    # Synonyms are matched as written: widening a synonym again by its sub-words (社会 AND 保障 AND 卡 for
+    # 社会保障卡) matches a good part of the index and is slow to rank for little gain.
+    return _or([_phrase_node(alt, sub_words=alt == word) for alt in telling])
 
 
 def split_query(query: str, synonyms: dict[str, frozenset[str]]) -> list[str]:
@@ -101,10 +107,16 @@ def split_query(query: str, synonyms: dict[str, frozenset[str]]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def _but_not(node: Node, exclude: Node) -> Node:
+    """Return a node matching ``node`` but not ``exclude`` (what only a synonym finds)."""
+    return ("not", [node, exclude])
+
+
 def _tokens(node: Node) -> set[str]:
     if isinstance(node, str):
         return {node}
-    return set().union(*(_tokens(child) for child in node[1]))
+    children = node[1][:1] if node[0] == "not" else node[1]
+    return set().union(*(_tokens(child) for child in children))
 
 
 def _fts5(node: Node) -> str:
@@ -116,6 +128,8 @@ def _fts5(node: Node) -> str:
 def _tsquery(node: Node) -> str:
     if isinstance(node, str):
         return "'" + node.replace("\\", "").replace("'", "''") + "'"
+    if node[0] == "not":
+        return f"({_tsquery(node[1][0])} & !{_tsquery(node[1][1])})"
     return "(" + (" & " if node[0] == "and" else " | ").join(_tsquery(c) for c in node[1]) + ")"
 
 
@@ -151,6 +165,26 @@ class _Filters:
         }
 
 
+# Archived replies to one citizen's message (the demo seed's 政民互动答复) answer that one case in its own
+# words, and carry the citizen's message too; every other article is curated guidance written by the units
+# (办事指引, 标准答复), the answer agents should read first. A curated article's text score counts this much
+# more; a prior, not a filter: a reply that matches clearly better still comes first.
+CASE_REPLY_CATEGORY = "政民互动答复"
+CURATED_PRIOR = 1.5
+
+
+def article_prior(category: str) -> float:
+    """Return the static score multiplier of an article (curated guidance over archived case replies)."""
+    return 1.0 if category == CASE_REPLY_CATEGORY else CURATED_PRIOR
+
+
+# A search scores the best this many index entries per query before it joins them to their articles for
+# filters, priors and feedback: joining every match of a common word (公交, 小区: thousands of articles)
+# cost more than ranking them. When filters leave fewer than the page needs and more entries matched, the
+# query runs again unbounded.
+RANK_CANDIDATES = 200
+
+
 def _ranked(
     session: Session,
     node: Node,
@@ -162,38 +196,89 @@ def _ranked(
 ) -> list[tuple[int, float, int, int]]:
     """Return (id, score, helpful, unhelpful) for the best ``pool`` matches of one query tree.
 
-    With ``candidates``, only that many matching entries are scored (a bound for suggestion queries).
+    The score is the text score times the article's static prior (``article_prior``). With ``candidates``,
+    only that many matching entries are scored, in no order (a bound for suggestion queries).
     """
-    bound = f" LIMIT {int(candidates)}" if candidates else ""
-    if session.get_bind().dialect.name == "postgresql":
-        column = "tsv" if field == "words" else "grams"
+    pg = session.get_bind().dialect.name == "postgresql"
+    k = max(RANK_CANDIDATES, pool * 4)
+    rows = _ranked_once(session, pg, node, field, filters, pool, None if candidates else k, candidates, coverage)
+    if not candidates and len(rows) < pool and _match_count(session, pg, node, field) > k:
+        rows = _ranked_once(session, pg, node, field, filters, pool, None, None, coverage)
+    return rows
+
+
+def _match_count(session: Session, pg: bool, node: Node, field: str) -> int:
+    if pg:
+        column = _PG_COLUMNS[field]
+        sql = f"SELECT count(*) FROM kb_search_docs WHERE {column} @@ CAST(:q AS tsquery)"
+        return session.execute(sql_text(sql), {"q": _tsquery(node)}).scalar() or 0
+    sql = "SELECT count(*) FROM kb_search_fts WHERE kb_search_fts MATCH :q"
+    return session.execute(sql_text(sql), {"q": _fts5_query(node, field)}).scalar() or 0
+
+
+# What each field of a query searches: FTS5 column filter, PostgreSQL tsvector column.
+_FTS5_COLUMNS = {"words": "{title body}", "title": "{title}", "grams": "{grams}"}
+_PG_COLUMNS = {"words": "tsv", "title": "title", "grams": "grams"}
+
+
+def _fts5_query(node: Node, field: str) -> str:
+    return f"{_FTS5_COLUMNS[field]} : {_fts5(node)}"
+
+
+def _ranked_once(
+    session: Session,
+    pg: bool,
+    node: Node,
+    field: str,
+    filters: _Filters,
+    pool: int,
+    k: int | None,
+    candidates: int | None,
+    coverage: Sequence[tuple[Node, float]],
+) -> list[tuple[int, float, int, int]]:
+    if pg:
+        column = _PG_COLUMNS[field]
         # ts_rank barely rewards an OR query's extra matches; with ``coverage`` each matched part adds its
         # weight (idf), so the article covering most of a ticket's telling words comes first.
         extra = "".join(
-            f" + CASE WHEN d.{column} @@ to_tsquery('simple', :cov{i}) THEN {float(w)} ELSE 0 END"
+            f" + CASE WHEN d.{column} @@ CAST(:cov{i} AS tsquery) THEN {float(w)} ELSE 0 END"
             for i, (_, w) in enumerate(coverage)
         )
-        sql = (
-            f"SELECT a.id, ts_rank(d.{column}, q, 1){extra} AS score, a.helpful_count, a.unhelpful_count "
-            f"FROM (SELECT article_id, {column} FROM kb_search_docs, to_tsquery('simple', :q) q0 "
-            f"WHERE {column} @@ q0{bound}) d JOIN kb_articles a ON a.id = d.article_id, "
-            f"to_tsquery('simple', :q) q WHERE {filters.sql()} "
-            "ORDER BY score DESC, a.id LIMIT :pool"
-        )
-        q = _tsquery(node)
+        score = f"ts_rank(d.{column}, CAST(:q AS tsquery), 1){extra}"
+        if candidates:
+            inner = (
+                f"SELECT d.article_id, {score} AS score FROM (SELECT article_id, {column} FROM kb_search_docs "
+                f"WHERE {column} @@ CAST(:q AS tsquery) LIMIT {int(candidates)}) d"
+            )
+        else:
+            inner = f"SELECT d.article_id, {score} AS score FROM kb_search_docs d WHERE d.{column} @@ CAST(:q AS tsquery)"
+            inner += f" ORDER BY score DESC, d.article_id LIMIT {int(k)}" if k else ""
+        params = {"q": _tsquery(node)} | {f"cov{i}": _tsquery(part) for i, (part, _) in enumerate(coverage)}
+        sql = f"SELECT a.id, m.score, a.helpful_count, a.unhelpful_count, a.category FROM ({inner}) m "
+        sql += "JOIN kb_articles a ON a.id = m.article_id"
     else:
-        columns = "{title body}" if field == "words" else "{grams}"
-        sql = (
-            "SELECT a.id, m.score, a.helpful_count, a.unhelpful_count FROM "
-            f"(SELECT rowid, -bm25(kb_search_fts, {TITLE_WEIGHT}, 1.0, 1.0) AS score FROM kb_search_fts "
-            f"WHERE kb_search_fts MATCH :q{bound}) m JOIN kb_articles a ON a.id = m.rowid "
-            f"WHERE {filters.sql()} ORDER BY m.score DESC, a.id LIMIT :pool"
-        )
-        q = f"{columns} : {_fts5(node)}"
+        weights = f"{TITLE_WEIGHT}, 1.0, 1.0"
+        if candidates:
+            inner = (
+                f"SELECT rowid, -bm25(kb_search_fts, {weights}) AS score FROM kb_search_fts "
+                f"WHERE kb_search_fts MATCH :q LIMIT {int(candidates)}"
+            )
+        else:
+            # From the FTS table alone, ORDER BY rank sorts on FTS5's bm25 auxiliary inside the module and
+            # only the best k rows are joined (an outer ORDER BY over the join ranks every match).
+            inner = (
+                "SELECT rowid, -rank AS score FROM kb_search_fts WHERE kb_search_fts MATCH :q "
+                f"AND rank MATCH 'bm25({weights})' ORDER BY rank LIMIT {int(k) if k else -1}"
+            )
+        params = {"q": _fts5_query(node, field)}
+        sql = f"SELECT a.id, m.score, a.helpful_count, a.unhelpful_count, a.category FROM ({inner}) m "
+        sql += "JOIN kb_articles a ON a.id = m.rowid"
+    # The prior multiplies inside SQL so only ``pool`` rows come back.
+    prior = f"(CASE WHEN a.category = '{CASE_REPLY_CATEGORY}' THEN 1.0 ELSE {CURATED_PRIOR} END)"
+    sql = sql.replace("SELECT a.id, m.score,", f"SELECT a.id, m.score * {prior} AS score,", 1)
+    sql += f" WHERE {filters.sql()} ORDER BY score DESC, a.id LIMIT :pool"
     stmt = sql_text(sql).bindparams(bindparam("statuses", expanding=True), bindparam("today", type_=Date))
-    params = {**filters.params(), "q": q, "pool": pool}
-    params |= {f"cov{i}": _tsquery(part) for i, (part, _) in enumerate(coverage)}
-    rows = session.execute(stmt, params).all()
+    rows = session.execute(stmt, {**filters.params(), **params, "pool": pool}).all()
     return [(r[0], float(r[1]), r[2], r[3]) for r in rows]
 
 
@@ -292,8 +377,16 @@ def search_articles(
     if words:
         exact = [_word_node(w, {}) for w in words]
         expanded = [_word_node(w, synonyms) for w in words]
-        combos = [(_and, exact, 1.0)] + ([(_and, expanded, SYNONYM_FACTOR)] if expanded != exact else [])
-        stages.append([(join(nodes), "words", factor) for join, nodes, factor in combos])
+        # The synonym query leaves out what the literal query finds: those articles keep the literal score
+        # anyway, and a common word's matches would otherwise be ranked twice.
+        stage = [(_and(exact), "words", 1.0)]
+        if expanded != exact:
+            stage.append((_but_not(_and(expanded), _and(exact)), "words", SYNONYM_FACTOR))
+        if len(words) == 1:
+            # One word: articles carrying it in the title come first, then the others. A common word
+            # (公交) is in thousands of articles; ranking only the titles that carry it keeps this fast.
+            stages.append([(node, "title", factor) for node, _field, factor in stage])
+        stages.append(stage)
         if len(words) > 1:
             keep = _telling_words(session, words)
             if keep:
@@ -301,7 +394,8 @@ def search_articles(
                     (nodes_of, [n for w, n in zip(words, nodes_of, strict=True) if w in keep])
                     for nodes_of in (exact, expanded)
                 ]
-                relaxed = [(_or(kept[0][1]), 1.0)] + ([(_or(kept[1][1]), SYNONYM_FACTOR)] if expanded != exact else [])
+                literal, widened = _or(kept[0][1]), _or(kept[1][1])
+                relaxed = [(literal, 1.0)] + ([(_but_not(widened, literal), SYNONYM_FACTOR)] if expanded != exact else [])
                 stages.append([(node, "words", factor) for node, factor in relaxed])
     if grams and len(query) <= SHORT_QUERY_CHARS:
         stages.append([(_or(grams), "grams", 1.0)])

@@ -21,9 +21,18 @@ from knowledge.search.tokenize import block_tokens, char_bigrams, html_to_text, 
 # Tokenising more than this much body text adds index size but no findability: the answer's
 # topic is stated early.
 BODY_INDEX_CHARS = 4000
+# The character-bigram fallback (typos, words jieba splits differently) covers the title and the opening of
+# the body only: bigrams of whole bodies were most of the index's size and of its writing time, and a
+# fallback match deep in a body is rarely the answer.
+GRAM_BODY_CHARS = 120
 TERM_MAX_CHARS = 100
+# PostgreSQL limits: a lexeme's length in bytes, positions per lexeme, the largest position.
+_PG_MAX_TOKEN_CHARS = 500
+_PG_MAX_POSITIONS = 255
+_PG_MAX_POSITION = 16383
 log = logging.getLogger(__name__)
 _PG_INDEXES = (
+    ("ix_kb_search_docs_title", "title"),
     ("ix_kb_search_docs_tsv", "tsv"),
     ("ix_kb_search_docs_grams", "grams"),
 )
@@ -31,16 +40,54 @@ _PG_INDEXES = (
 
 @dataclass(frozen=True)
 class IndexDoc:
-    """One article's index entry: space-joined tokens per field."""
+    """One article's index entry: the tokens of its title and body, the bigrams of both."""
 
     article_id: int
-    title: str
-    body: str
-    grams: str
+    title: list[str]
+    body: list[str]
+    title_grams: list[str]
+    body_grams: list[str]
 
     def terms(self) -> set[str]:
         """Return the distinct words of the entry (what document frequencies count)."""
-        return {t for t in f"{self.title} {self.body}".split() if len(t) <= TERM_MAX_CHARS}
+        return {t for t in (*self.title, *self.body) if len(t) <= TERM_MAX_CHARS}
+
+    def fts_row(self) -> tuple[int, str, str, str]:
+        """Return the FTS5 row: space-joined tokens (title bigrams twice, so the fallback favours titles)."""
+        grams = " ".join(self.title_grams * 2 + self.body_grams)
+        return self.article_id, " ".join(self.title), " ".join(self.body), grams
+
+    def pg_row(self) -> tuple[int, str, str, str]:
+        """Return the PostgreSQL row: tsvector literals (title, title + body, bigrams), titles weighted 'A'."""
+        return (
+            self.article_id,
+            tsvector_literal((self.title, "A")),
+            tsvector_literal((self.title, "A"), (self.body, "")),
+            tsvector_literal((self.title_grams, "A"), (self.body_grams, "")),
+        )
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(*parts: tuple[Sequence[str], str]) -> str:
+    """Return the text form of a tsvector of exactly these tokens, positioned in order, with each part's weight.
+
+    Written as a literal, the tokens are the lexemes as they are: no parser splits them again on the server
+    (queries are cast the same way), and loading skips to_tsvector.
+    """
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for tokens, weight in parts:
+        for token in tokens:
+            pos += 1
+            if len(token) > _PG_MAX_TOKEN_CHARS:
+                continue
+            at = positions.setdefault(token, [])
+            if len(at) < _PG_MAX_POSITIONS:
+                at.append(f"{min(pos, _PG_MAX_POSITION)}{weight}")
+    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
 def _texts(title: str, body_html: str, category: str, tags: Iterable[str]) -> tuple[str, str, str]:
@@ -51,9 +98,13 @@ def _texts(title: str, body_html: str, category: str, tags: Iterable[str]) -> tu
 
 
 def _make_doc(article_id: int, title: str, words: str, body_text: str, tokens: Callable[[str], list[str]]) -> IndexDoc:
-    # Title bigrams twice so the fallback, like the word search, favours title matches.
-    grams = char_bigrams(title) * 2 + char_bigrams(body_text)
-    return IndexDoc(article_id, " ".join(tokens(title)), " ".join(tokens(words)), " ".join(grams))
+    return IndexDoc(
+        article_id,
+        tokens(title),
+        tokens(words),
+        char_bigrams(title),
+        char_bigrams(body_text, max_chars=GRAM_BODY_CHARS),
+    )
 
 
 def build_doc(
@@ -106,24 +157,23 @@ def write_docs(session: Session, docs: Sequence[IndexDoc], *, replace: bool = Tr
             deltas.subtract(_old_terms(session, d.article_id))
         deltas.update(d.terms())
     ids = [{"id": d.article_id} for d in docs]
-    rows = [{"id": d.article_id, "title": d.title, "body": d.body, "grams": d.grams} for d in docs]
+    keys = ("id", "title", "body", "grams")
     if _is_pg(session):
         if replace:
             session.execute(text("DELETE FROM kb_search_docs WHERE article_id = :id"), ids)
         session.execute(
             text(
-                "INSERT INTO kb_search_docs (article_id, tsv, grams) VALUES (:id, "
-                "setweight(to_tsvector('simple', :title), 'A') || to_tsvector('simple', :body), "
-                "to_tsvector('simple', :grams))"
+                "INSERT INTO kb_search_docs (article_id, title, tsv, grams) VALUES (:id, CAST(:title AS tsvector), "
+                "CAST(:body AS tsvector), CAST(:grams AS tsvector))"
             ),
-            rows,
+            [dict(zip(keys, d.pg_row(), strict=True)) for d in docs],
         )
     else:
         if replace:
             session.execute(text("DELETE FROM kb_search_fts WHERE rowid = :id"), ids)
         session.execute(
             text("INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (:id, :title, :body, :grams)"),
-            rows,
+            [dict(zip(keys, d.fts_row(), strict=True)) for d in docs],
         )
     _add_term_counts(session, deltas)
     forget_term_stats()
@@ -172,28 +222,17 @@ def _segment_distinct(texts: Iterable[str], processes: int) -> dict[str, tuple[s
 
 
 def _copy_pg(session: Session, docs: list[IndexDoc]) -> None:
-    """Load entries with COPY into a staging table, convert in one statement, then build the GIN indexes."""
+    """COPY the tsvector literals straight into the emptied table, then build the GIN indexes once."""
     for name, _ in _PG_INDEXES:
         session.execute(text(f"DROP INDEX IF EXISTS {name}"))
     session.execute(text("TRUNCATE kb_search_docs"))
-    session.execute(
-        text("CREATE TEMP TABLE kb_search_stage (article_id int, title text, body text, grams text) ON COMMIT DROP")
-    )
     raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy("COPY kb_search_stage (article_id, title, body, grams) FROM STDIN") as copy:
+    with raw.cursor() as cur, cur.copy("COPY kb_search_docs (article_id, title, tsv, grams) FROM STDIN") as copy:
         for d in docs:
-            copy.write_row((d.article_id, d.title, d.body, d.grams))
-    session.execute(
-        text(
-            "INSERT INTO kb_search_docs (article_id, tsv, grams) SELECT article_id, "
-            "setweight(to_tsvector('simple', title), 'A') || to_tsvector('simple', body), "
-            "to_tsvector('simple', grams) FROM kb_search_stage"
-        )
-    )
+            copy.write_row(d.pg_row())
     session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     for name, column in _PG_INDEXES:
         session.execute(text(f"CREATE INDEX {name} ON kb_search_docs USING gin ({column})"))
-    session.execute(text("DROP TABLE kb_search_stage"))
 
 
 def rebuild_index(session: Session, *, processes: int = 1, batch: int = 5000) -> int:
@@ -224,13 +263,16 @@ def rebuild_index(session: Session, *, processes: int = 1, batch: int = 5000) ->
         # Merge segments rarely while loading (one 'optimize' at the end does it once); defaults after.
         session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('automerge', 16)"))
         session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('crisismerge', 64)"))
-        insert = text("INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (:id, :title, :body, :grams)")
-        for start in range(0, len(docs), batch):
-            rows = [
-                {"id": d.article_id, "title": d.title, "body": d.body, "grams": d.grams}
-                for d in docs[start : start + batch]
-            ]
-            session.execute(insert, rows)
+        # The DB-API cursor directly: SQLAlchemy's per-row parameter processing cost more than the insert.
+        cursor = session.connection().connection.driver_connection.cursor()
+        try:
+            for start in range(0, len(docs), batch):
+                cursor.executemany(
+                    "INSERT INTO kb_search_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)",
+                    [d.fts_row() for d in docs[start : start + batch]],
+                )
+        finally:
+            cursor.close()
         session.execute(text("INSERT INTO kb_search_fts (kb_search_fts) VALUES ('optimize')"))
         session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('automerge', 4)"))
         session.execute(text("INSERT INTO kb_search_fts (kb_search_fts, rank) VALUES ('crisismerge', 16)"))

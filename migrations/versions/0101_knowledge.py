@@ -159,7 +159,8 @@ def upgrade() -> None:
     )
 
     if op.get_bind().dialect.name == "postgresql":
-        # Pre-segmented jieba tokens; 'simple' only lower-cases, so the lexemes are exactly our tokens.
+        # Pre-segmented jieba tokens written as tsvector literals (queries cast tsquery literals the same
+        # way), so the lexemes are exactly our tokens. ``title`` alone lets one-word queries rank titles first.
         op.create_table(
             "kb_search_docs",
             sa.Column(
@@ -168,9 +169,11 @@ def upgrade() -> None:
                 sa.ForeignKey("kb_articles.id", ondelete="CASCADE"),
                 primary_key=True,
             ),
+            sa.Column("title", postgresql.TSVECTOR(), nullable=False),
             sa.Column("tsv", postgresql.TSVECTOR(), nullable=False),
             sa.Column("grams", postgresql.TSVECTOR(), nullable=False),
         )
+        op.create_index("ix_kb_search_docs_title", "kb_search_docs", ["title"], postgresql_using="gin")
         op.create_index("ix_kb_search_docs_tsv", "kb_search_docs", ["tsv"], postgresql_using="gin")
         op.create_index(
             "ix_kb_search_docs_grams",
