@@ -47,8 +47,13 @@ HEAD_WEIGHT = 0.5
 #   w120 + c12 + head30 ×0.5                                  0.9153 ± 0.0072
 #   w200 + c12 + head30 ×0.5, bal                             0.9184 ± 0.0058   (jieba on 200 chars: too slow)
 #   w120 + c12 + head30 ×0.5, bal                             0.9166 ± 0.0060   (batch ~875 msgs/s CPU)
-#   w60  + c12 + head30 ×0.5, bal                             0.9161 ± 0.0066   <- chosen
+#   w60  + c12 + head30 ×0.5, bal                             0.9161 ± 0.0066
+#   w60  + c12 + head30 ×0.5, bal, C=0.5                      0.9143 ± 0.0058
+#   w60  + c12 + head30 ×0.5, bal, C=2                        0.9175 ± 0.0064   <- chosen
+#   w60  + c12 + head30 ×0.5, bal, C=4                        0.9172 ± 0.0068
 #   c12 + head30 ×0.5, bal (no jieba at all)                  0.9171 ± 0.0053
+# The whole production pipeline (with the sigmoid calibration) at C=1 under the same folds: 0.9156 ± 0.0066;
+# out-of-fold confidences are a little under-confident (≥0.8: 75% of messages, 98.2% correct; ECE 0.058).
 # class_weight="balanced" (+0.002) and the head block (+0.002 to +0.003) are the only changes that move the
 # score; how much text jieba reads does not (all within one std). Word features are kept on the title and
 # first sentence because they cost 0.27 ms and carry the 政务 dictionary; dropping them scores the same.
@@ -69,9 +74,12 @@ CV_RESULTS: dict[str, float] = {
     "word12_200_char12_head30x0.5_linearsvc_balanced": 0.9184,
     "word12_120_char12_head30x0.5_linearsvc_balanced": 0.9166,
     "word12_60_char12_head30x0.5_linearsvc_balanced": 0.9161,
+    "word12_60_char12_head30x0.5_linearsvc_balanced_c0.5": 0.9143,
+    "word12_60_char12_head30x0.5_linearsvc_balanced_c2": 0.9175,
+    "word12_60_char12_head30x0.5_linearsvc_balanced_c4": 0.9172,
     "char12_head30x0.5_linearsvc_balanced": 0.9171,
 }
-CHOSEN = "word12_60_char12_head30x0.5_linearsvc_balanced_sigmoid"
+CHOSEN = "word12_60_char12_head30x0.5_linearsvc_balanced_c2_sigmoid"
 
 
 def word_analyzer(text: str) -> list[str]:
@@ -201,7 +209,7 @@ def build_features() -> TextFeatures:
 def build_pipeline() -> Pipeline:
     """Build the untrained production pipeline with calibrated probabilities."""
     # class_weight="balanced": 交通运输 is the smallest class and the one most often missed (CV below).
-    svc = LinearSVC(C=1.0, class_weight="balanced", random_state=SEED)
+    svc = LinearSVC(C=2.0, class_weight="balanced", random_state=SEED)
     # LinearSVC has no probabilities. ensemble=False: one SVC fitted on all rows (what CV scored) and a
     # sigmoid fitted on its 3-fold out-of-fold scores, so confidences mean something for auto-dispatch.
     model = CalibratedClassifierCV(svc, method="sigmoid", cv=3, ensemble=False)
