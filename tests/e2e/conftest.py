@@ -20,7 +20,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 CTI_TOKEN = "e2e-switch-secret"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def _free_port() -> int:
@@ -132,9 +131,3 @@ def open_as(browser, server, world):
     for context in contexts:
         context.close()
 
-
-def shoot(page, name: str, **options) -> None:
-    """Save ``docs/screenshots/<name>.png`` when ``HOTLINE_SCREENSHOTS=1``."""
-    if os.environ.get("HOTLINE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)

@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CTI_TOKEN, shoot
+from tests.e2e.conftest import CTI_TOKEN
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 1000  # the contract: a change reaches an open page within a second, without reload
@@ -36,7 +36,6 @@ def test_call_pop_register_dispatch_handle_live(server, rest, open_as):
     agent.keyboard.press("Control+Enter")
     number = agent.locator("#new-number").inner_text(timeout=5000)
     assert len(number) == 14
-    shoot(agent, "console")
 
     # 3. the dispatcher's queue shows it live; dispatch to A1 from the dashboard
     row = dispatcher.locator(f'#queue tr[data-ticket="{number}"]')
@@ -68,8 +67,6 @@ def test_call_pop_register_dispatch_handle_live(server, rest, open_as):
     expect(supervisor.locator('[data-stat="replied"] .n')).to_have_text("1", timeout=LIVE_MS)
     expect(supervisor.locator('[data-approval="reply"]')).to_have_text("1", timeout=LIVE_MS)
     expect(supervisor.locator(f'#approvals tr[data-ticket="{number}"] button[data-action="approve_reply"]')).to_be_visible()
-    shoot(handler1, "inbox")
-    shoot(supervisor, "dashboard", full_page=True)
 
     assert number not in handler2.content()
     heard = handler2.evaluate("window.__hotlineEvents.map(e => e.number)")
@@ -100,7 +97,6 @@ def test_grid_worker_and_portal_pages(server, rest, open_as, browser):
     card = grid.locator(f'.tcard[data-ticket="{number}"]')
     expect(card).to_be_visible(timeout=3000)
     expect(card.locator("button", has_text="上报")).to_be_visible()
-    shoot(grid, "grid", full_page=True)
     card.locator('button[data-action="accept"]').click()
     expect(card.locator("button", has_text="现场答复")).to_be_visible(timeout=3000)
 
@@ -108,7 +104,6 @@ def test_grid_worker_and_portal_pages(server, rest, open_as, browser):
     try:
         page = context.new_page()
         page.goto(server + "/login")
-        shoot(page, "login")
         page.goto(server + "/portal")
         page.fill("textarea[name=content]", "建议在东风公园增加夜间照明，晚上散步太暗")
         page.fill("input[name=caller_phone]", "13500001111")
@@ -118,6 +113,5 @@ def test_grid_worker_and_portal_pages(server, rest, open_as, browser):
         page.fill("#track-form input[name=phone]", "13500001111")
         page.click("#track-form button[type=submit]")
         expect(page.locator("#track-state")).to_have_text("已受理")
-        shoot(page, "portal", full_page=True)
     finally:
         context.close()

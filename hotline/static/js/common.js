@@ -56,6 +56,7 @@ const H = (() => {
      and (debounced) on every ticket event. */
   function live(refresh, handlers = {}, wants = null) {
     const status = document.getElementById("live-status");
+    if (status) status.hidden = false;  // only pages with a live socket show its state
     const socket = io({transports: ["websocket", "polling"]});
     window.__hotlineSocket = socket;
     const later = debounce(refresh, 120);

@@ -46,6 +46,30 @@
 
   function pct(x) { return x == null ? "" : Math.round(x * 100) + "%"; }
 
+  /* A suggested code (or {code, name}) shown by the name of the matching option of select ``id``. */
+  function nameOf(id, value) {
+    if (!value) return "";
+    if (typeof value === "object") return value.name || value.code || "";
+    const opt = Array.from($(id).options).find((o) => o.value === value);
+    return opt ? opt.textContent : value;
+  }
+
+  /* The responsibility-list rule behind a proposal: its explanation without the legal text (in the tooltip). */
+  function ruleText(rule) {
+    if (typeof rule !== "object") return String(rule);
+    const reason = (rule.reason || "").split("；依据")[0];
+    return reason || rule.name || rule.id || "";
+  }
+
+  /* Knowledge snippets of some articles come with a space between every character (Chinese has none):
+     when most characters are spaced out, drop the single spaces. */
+  function tidy(text) {
+    text = String(text || "");
+    const plain = text.replace(/<\/?mark>/g, "");
+    if ((plain.match(/ /g) || []).length * 3 < plain.length) return text;
+    return text.replace(/([^\s>]|<\/mark>) (?=[^\s<]|<mark>)/g, "$1");
+  }
+
   function renderSuggestions() {
     const s = suggestions || {};
     let html = "";
@@ -55,15 +79,18 @@
         <a href="#" data-cat="${i}">${H.esc(c.name || c.code)}</a> <span class="muted">${H.esc(c.code)}</span>
         <span class="bar"><i style="width:${pct(c.confidence) || "0%"}"></i></span> <span class="muted">${pct(c.confidence)}</span></div>`).join("");
     }
-    const kind = s.kind && (s.kind.name || s.kind.code || s.kind);
-    const urgency = s.urgency && (s.urgency.name || s.urgency.code || s.urgency);
-    if (kind || urgency) html += `<h3>类型 / 紧急程度</h3><div>${H.esc(kind || "—")} · ${H.esc(urgency || "—")}</div>`;
+    const kind = nameOf("f-kind", s.kind);
+    const urgency = nameOf("f-urgency", s.urgency);
+    if (kind || urgency) {
+      const why = [s.kind_reason, s.urgency_reason].filter(Boolean).map(H.esc).join("；");
+      html += `<h3>类型 / 紧急程度</h3><div>${H.esc(kind || "—")} · ${H.esc(urgency || "—")}</div>${why ? `<div class="muted">${why}</div>` : ""}`;
+    }
     const p = s.proposal;
     if (p) {
       html += `<h3>派单建议（由派单员确认派单）</h3><div><strong>${H.esc(p.unit ? (p.unit.name || p.unit) : "—")}</strong>
         ${p.grid ? " / " + H.esc(p.grid.name || p.grid) : ""} <span class="muted">${pct(p.confidence)}</span>
         ${(p.co_units || []).length ? `<br><span class="muted">协办：${p.co_units.map((u) => H.esc(u.name || u)).join("、")}</span>` : ""}
-        ${p.rule ? `<br><span class="muted">依据：${H.esc(p.rule.name || p.rule.id || p.rule)}</span>` : ""}
+        ${p.rule ? `<br><span class="muted" title="${H.esc(p.rule.legal_basis || "")}">依据：${H.esc(ruleText(p.rule))}</span>` : ""}
         ${p.transfer_110 ? '<br><span class="badge red">建议转 110</span>' : ""}</div>`;
     }
     const similar = s.similar || [];
@@ -77,7 +104,7 @@
 
   function articleHtml(a) {
     // snippets come highlighted with <mark>; keep only that tag
-    const snippet = H.esc(a.snippet || "").replace(/&lt;(\/?)mark&gt;/g, "<$1mark>");
+    const snippet = H.esc(tidy(a.snippet)).replace(/&lt;(\/?)mark&gt;/g, "<$1mark>");
     return `<div class="article"><strong>${H.esc(a.title)}</strong><div class="snippet muted">${snippet}</div>
       <button class="small secondary" type="button" data-use-article="${H.esc(a.id)}" data-snippet="${H.esc(a.snippet || a.title)}">用此答复</button></div>`;
   }

@@ -10,6 +10,7 @@
   ];
   const SHOWN_STATES = ["registered", "dispatched", "return_requested", "accepted", "suspended", "replied", "callback_due", "disputed", "closed"];
   let known = {};          // number -> ticket (queue and approvals)
+  let categoryNames = {};  // code -> name, from GET /api/v1/categories (loaded once)
   const $ = (id) => document.getElementById(id);
 
   function stat(id, label, n, cls) {
@@ -22,7 +23,7 @@
     for (const st of SHOWN_STATES) html += stat(st, byState[st].name, byState[st].count);
     $("stats").innerHTML = html;
     $("today-total").textContent = s.today.total;
-    $("chart-category").innerHTML = barChart(s.today.by_category.map((r) => [r.category, r.count]));
+    $("chart-category").innerHTML = barChart(s.today.by_category.map((r) => [categoryNames[r.category] || r.category, r.count, r.category]));
     $("chart-unit").innerHTML = barChart(s.today.by_unit.map((r) => [r.name, r.count]));
   }
 
@@ -33,9 +34,10 @@
     const max = Math.max(...rows.map((r) => r[1]));
     const rowH = 24, labelW = 130, width = 420, barW = width - labelW - 40;
     let svg = `<svg class="chart" viewBox="0 0 ${width} ${rows.length * rowH + 4}" width="100%" role="img">`;
-    rows.forEach(([label, n], i) => {
+    rows.forEach(([label, n, title], i) => {
       const y = i * rowH + 2, w = Math.max(2, (n / max) * barW);
-      svg += `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end">${H.esc(String(label).slice(0, 12))}</text>`;
+      const text = String(label);
+      svg += `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end"><title>${H.esc(title || text)}</title>${H.esc(text.length > 9 ? text.slice(0, 8) + "…" : text)}</text>`;
       svg += `<rect x="${labelW}" y="${y + 3}" width="${w}" height="${rowH - 8}" fill="#1d4f91" rx="2"></rect>`;
       svg += `<text x="${labelW + w + 4}" y="${y + 15}">${n}</text>`;
     });
@@ -49,7 +51,7 @@
     let html = `<strong>${H.esc(unit)}</strong>`;
     if (p.grid) html += ` / ${H.esc(p.grid.name || p.grid)}`;
     if (p.confidence != null) html += ` <span class="muted">${Math.round(p.confidence * 100)}%</span>`;
-    if (p.rule) html += `<br><span class="muted">依据：${H.esc(p.rule.name || p.rule.id || p.rule)}</span>`;
+    if (p.rule) html += `<br><span class="muted" title="${H.esc(p.rule.reason || "")}">依据：确责清单 ${H.esc(p.rule.name || p.rule.id || p.rule)}</span>`;
     if (p.transfer_110) html += ' <span class="badge red">建议转110</span>';
     const cats = (t.suggestion || {}).categories || [];
     if (cats.length && !t.category) html += `<br><span class="muted">分类建议：${H.esc(cats[0].name || cats[0].code)}</span>`;
@@ -84,8 +86,19 @@
     }).join("");
   }
 
+  let categoriesLoaded = null;
+  function loadCategories() {
+    if (!categoriesLoaded) {
+      categoriesLoaded = H.api("GET", "/api/v1/categories")
+        .then((rows) => { for (const c of rows || []) categoryNames[c.code] = c.name; })
+        .catch(() => { categoriesLoaded = null; });  // codes until the next refresh retries
+    }
+    return categoriesLoaded;
+  }
+
   async function refresh() {
     try {
+      await loadCategories();
       const [summary, approvals, queue] = await Promise.all([
         H.api("GET", "/api/v1/console/summary"),
         H.api("GET", "/api/v1/console/approvals"),
