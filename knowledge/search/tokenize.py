@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tempfile
@@ -189,11 +190,102 @@ def text_blocks(text: str) -> list[str]:
     return [b for b in _JIEBA_BLOCK.split(text or "") if b and _JIEBA_BLOCK.fullmatch(b)]
 
 
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_clean_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _clean_word(word: str) -> tuple[str, ...]:
+    parts = _clean_cache.get(word)
+    if parts is None:
+        parts = tuple(_clean((word,)))
+        if len(_clean_cache) < BLOCK_CACHE_SIZE:
+            _clean_cache[word] = parts
+    return parts
+
+
+_ABSENT = object()
+_logp: list = [None, None, {}]  # tokenizer, its total, word → log probability (None for prefixes)
+
+
+def _log_probabilities(tokenizer: jieba.Tokenizer) -> dict[str, float | None]:
+    """Return jieba's log(freq) - log(total) per dictionary entry (None for mere prefixes), computed once."""
+    if _logp[0] is not tokenizer or _logp[1] != tokenizer.total:
+        with _lock:
+            logtotal = math.log(tokenizer.total)
+            table = {w: (math.log(f) - logtotal if f else None) for w, f in tokenizer.FREQ.items()}
+            _logp[:] = [tokenizer, tokenizer.total, table]
+    return _logp[2]
+
+
+def _search_cut(tokenizer: jieba.Tokenizer, block: str) -> list[str]:
+    """Return ``tokenizer.cut_for_search(block, HMM=False)`` for one jieba block, computed in one pass.
+
+    The same dictionary walk, route and search-mode sub-words as jieba's (ties and float sums in the same
+    order, so the same tokens), without its generators and per-block dictionaries: segmentation is most of
+    an index rebuild. ``tests/knowledge/test_tokenize.py`` checks it against jieba.
+    """
+    freq = tokenizer.FREQ
+    logp = _log_probabilities(tokenizer)
+    unknown = math.log(1) - math.log(tokenizer.total)
+    n = len(block)
+    best = [0.0] * (n + 1)
+    nxt = [0] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        top = None
+        top_x = k
+        i = k
+        frag = block[k]
+        while i < n:
+            lp = logp.get(frag, _ABSENT)
+            if lp is _ABSENT:
+                break
+            if lp is not None:
+                score = lp + best[i + 1]
+                if top is None or score >= top:
+                    top, top_x = score, i
+            i += 1
+            frag = block[k : i + 1]
+        if top is None:
+            top = unknown + best[k + 1]
+        best[k] = top
+        nxt[k] = top_x
+    words: list[str] = []
+    x = 0
+    buf = ""
+    while x < n:
+        y = nxt[x] + 1
+        word = block[x:y]
+        if y - x == 1 and word in _ASCII_ALNUM:
+            buf += word
+        else:
+            if buf:
+                words.append(buf)
+                buf = ""
+            words.append(word)
+        x = y
+    if buf:
+        words.append(buf)
+    out: list[str] = []
+    for w in words:
+        size = len(w)
+        if size > 2:
+            out.extend(w[i : i + 2] for i in range(size - 1) if freq.get(w[i : i + 2]))
+        if size > 3:
+            out.extend(w[i : i + 3] for i in range(size - 2) if freq.get(w[i : i + 3]))
+        out.append(w)
+    return out
+
+
 @lru_cache(maxsize=BLOCK_CACHE_SIZE)
 def block_tokens(block: str) -> tuple[str, ...]:
     """Segment one block in search mode; cached because clauses repeat across articles (replies' set phrases)."""
     # HMM off: unknown runs split the same way at index and at query time, and it is ~25% faster.
-    return tuple(_clean(get_tokenizer().cut_for_search(block, HMM=False)))
+    if not _JIEBA_BLOCK.fullmatch(block):
+        return tuple(_clean(get_tokenizer().cut_for_search(block, HMM=False)))
+    out: list[str] = []
+    for word in _search_cut(get_tokenizer(), block):
+        out.extend(_clean_word(word))
+    return tuple(out)
 
 
 def index_tokens(text: str, *, blocks: dict[str, tuple[str, ...]] | None = None) -> list[str]:
