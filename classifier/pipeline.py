@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -140,14 +141,37 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         blocks = _vectorizers()
         self.names_ = [name for name, _, _ in blocks]
         self.weights_ = [float(weight) for _, _, weight in blocks]
-        self.vocabularies_: list[dict[str, int]] = []
+        self.terms_: list[str] = []
         self.idfs_: list[np.ndarray] = []
         for _, vectorizer, _ in blocks:
             vectorizer.fit(texts)
-            self.vocabularies_.append({str(k): int(v) for k, v in vectorizer.vocabulary_.items()})
+            # One newline-joined string per block, in column order. skops writes a dict as one node per entry
+            # (~400 MB and 10 s to load for 200k terms); a string is a single node. Normalised text holds no
+            # newline, so none can occur inside a term.
+            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+            self.terms_.append("\n".join(terms))
             self.idfs_.append(np.asarray(vectorizer.idf_, dtype=np.float32))
+        self._build_lookup()
         self.n_features_out_ = int(sum(len(v) for v in self.vocabularies_))
         return self
+
+    def _build_lookup(self) -> None:
+        """Build the term -> column dicts from terms_ (after fit and after loading)."""
+        self.vocabularies_: list[dict[str, int]] = [
+            {term: i for i, term in enumerate(joined.split("\n"))} if joined else {} for joined in self.terms_
+        ]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Return the state to save, without the dicts that terms_ rebuilds."""
+        state = dict(super().__getstate__())
+        state.pop("vocabularies_", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the saved state and rebuild the lookup dicts."""
+        super().__setstate__(state)
+        if "terms_" in state:
+            self._build_lookup()
 
     def _block_tokens(self, text: str) -> list[list[str]]:
         """Return the tokens of each block for one text (normalised once)."""

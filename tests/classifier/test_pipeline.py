@@ -26,3 +26,13 @@ def test_head_block_reads_only_the_opening() -> None:
     head_part = row[offset : offset + len(head_vocab)]
     assert head_part[head_vocab["公"]] > 0
     assert "学" not in head_vocab or head_part[head_vocab["学"]] == 0
+
+
+def test_saved_state_holds_terms_not_dicts() -> None:
+    features = TextFeatures().fit(TEXTS)
+    state = features.__getstate__()
+    assert "vocabularies_" not in state and len(state["terms_"]) == 3
+    restored = TextFeatures.__new__(TextFeatures)
+    restored.__setstate__(state)
+    assert restored.vocabularies_ == features.vocabularies_
+    assert (restored.transform(TEXTS) != features.transform(TEXTS)).nnz == 0
