@@ -165,10 +165,10 @@ def token(base: str, username: str) -> str:
     return r.json()["token"]
 
 
-def measure(bases: list[str], clients: int, changes: int) -> tuple[list[float], list[float]]:
+def measure(bases: list[str], clients: int, changes: int) -> tuple[list[float], list[float], list[tuple[float, float]]]:
     """Connect ``clients`` split over ``bases``, make ``changes`` on bases[0].
 
-    Return every latency in ms: (commit → receipt, request → receipt).
+    Return every latency in ms: (commit → receipt, request → receipt, per change (first, last) commit → receipt).
     """
     api = bases[0]
     agent, dispatcher, handler = (token(api, u) for u in ("agent1", "dispatcher1", "handler1"))
@@ -185,6 +185,7 @@ def measure(bases: list[str], clients: int, changes: int) -> tuple[list[float], 
     time.sleep(1.0)
     from_commit: list[float] = []
     from_request: list[float] = []
+    spread: list[tuple[float, float]] = []
     http = requests.Session()
     try:
         for _ in range(changes):
@@ -197,10 +198,12 @@ def measure(bases: list[str], clients: int, changes: int) -> tuple[list[float], 
                 print(f"  ! version {version}: {len(got)}/{clients} clients heard it", flush=True)
             from_request.extend((moment - sent) * 1000 for moment, _ in got)
             from_commit.extend(since * 1000 for _, since in got)
+            if got:
+                spread.append((min(since for _, since in got) * 1000, max(since for _, since in got) * 1000))
             time.sleep(0.05)
     finally:
         listener.close()
-    return from_commit, from_request
+    return from_commit, from_request, spread
 
 
 def pct(values: list[float], q: float) -> float:
@@ -215,9 +218,14 @@ def report(label: str, values: list[float]) -> tuple[float, float]:
     return p50, p99
 
 
-def report_both(label: str, measured: tuple[list[float], list[float]]) -> dict[str, tuple[float, float]]:
+def report_both(label: str, measured: tuple) -> dict[str, tuple[float, float]]:
     print(label, flush=True)
-    return {"commit": report("commit → receipt ", measured[0]), "request": report("request → receipt", measured[1])}
+    result = {"commit": report("commit → receipt ", measured[0]), "request": report("request → receipt", measured[1])}
+    first, last = [f for f, _ in measured[2]], [la for _, la in measured[2]]
+    # The first client hears a change after the server's emit and one hop; the last after the whole fan-out.
+    print(f"  per change, commit → first client: p50={pct(first, 0.5):.1f} ms max={max(first):.1f} ms; "
+          f"→ last client: p50={pct(last, 0.5):.1f} ms max={max(last):.1f} ms", flush=True)
+    return result
 
 
 def main() -> None:
