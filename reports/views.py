@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 from hotline.auth.api import api_auth
 from hotline.auth.models import User
 from hotline.auth.pages import page_for
-from hotline.auth.roles import SCOPED_ROLES, Role
+from hotline.auth.roles import ROLE_NAMES, SCOPED_ROLES, Role
 from hotline.core import clock
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
@@ -275,7 +275,7 @@ def snapshot_xlsx(snapshot_id: int):
 def reports_page():
     user = g.me
     today = clock.to_local(clock.now()).date()
-    return render_template("reports.html", user=user, default_from=(today - dt.timedelta(days=29)).isoformat(),
+    return render_template("reports.html", user=user, me=user, role_name=ROLE_NAMES[user.role_enum], default_from=(today - dt.timedelta(days=29)).isoformat(),
                            default_to=today.isoformat())
 
 

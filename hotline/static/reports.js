@@ -14,6 +14,13 @@
     ["overdue", "超期件"],
   ];
   const BUCKET_NAMES = {"≤7": "7天以内", "7-15": "7至15天", "15-30": "15至30天", "30-90": "30至90天", ">90": "90天以上"};
+  // JSON objects arrive with sorted keys, so the age order is fixed here.
+  const BUCKET_ORDER = ["≤7", "7-15", "15-30", "30-90", ">90"];
+  let categoryNames = {};
+  fetch("/api/v1/categories", {credentials: "same-origin"})
+    .then((r) => (r.ok ? r.json() : []))
+    .then((rows) => { categoryNames = Object.fromEntries(rows.map((c) => [c.code, c.name])); })
+    .catch(() => {});
 
   function params() {
     const data = new FormData(form);
@@ -103,12 +110,12 @@
 
   function renderBacklog(result) {
     const colors = ["#5b9bd5", "#70ad47", "#ffc000", "#ed7d31", "#c00000"];
-    const items = Object.entries(result.summary.by_bucket).map(([bucket, value], i) => ({label: BUCKET_NAMES[bucket] || bucket, value, color: colors[i]}));
+    const items = BUCKET_ORDER.map((bucket, i) => ({label: BUCKET_NAMES[bucket], value: result.summary.by_bucket[bucket] || 0, color: colors[i]}));
     barChart(document.getElementById("backlog-chart"), items);
   }
 
   function renderHotspots(result) {
-    barChart(document.getElementById("hot-categories"), result.top_categories.map((r) => ({label: r.category || "未分类", value: r.count})));
+    barChart(document.getElementById("hot-categories"), result.top_categories.map((r) => ({label: categoryNames[r.category] || r.category || "未分类", value: r.count})));
     barChart(document.getElementById("hot-areas"), result.top_areas.map((r) => ({label: r.area, value: r.count})));
     const surges = document.getElementById("surges");
     surges.replaceChildren(...(result.surges.length ? result.surges.map((s) => el("li", {class: s.surge ? "surge" : ""}, s.explanation)) : [el("li", {}, "无")]));
