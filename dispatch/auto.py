@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.grid import assign_grid_worker
 from dispatch.services import (
+    INTAKE_SIMILAR_POOL,
     Proposal,
     find_similar_open,
     propose_dispatch,
@@ -103,7 +104,7 @@ def intake_suggestion(session: Session, text: str, address: str | None) -> dict[
     return {
         "proposal": proposal.to_dict(),
         "area_unit": area_unit,
-        "similar": find_similar_open(session, text, area_unit),
+        "similar": find_similar_open(session, text, area_unit, pool=INTAKE_SIMILAR_POOL),
     }
 
 

@@ -39,6 +39,7 @@ _lock = threading.Lock()
 AREA_KINDS = ("district", "street", "community", "grid")
 SIMILAR_DAYS = 30
 SIMILAR_POOL_LIMIT = 1000
+INTAKE_SIMILAR_POOL = 300
 SIMILAR_TEXT_CHARS = 300
 SYSTEM_USERNAME = "system"
 # How sure the proposal is of the rule itself, whatever the category's confidence.
@@ -216,10 +217,12 @@ def classify(text: str, category: str | None) -> Classification:
         return Classification(note="未提供类别且分类模型不可用，未按类别判断")
     try:
         result = provider(text) or {}
-        top = (result.get("categories") or [])[0]
     except Exception:
         log.exception("classifier provider failed")
         return Classification(note="分类模型调用失败，未按类别判断")
+    if not result.get("categories"):
+        return Classification(note="未提供类别且尚无启用的分类模型，未按类别判断")
+    top = result["categories"][0]
     return Classification(
         code=str(top.get("code") or top.get("name") or ""), name=str(top.get("name") or ""),
         confidence=float(top.get("confidence") or 0.0), source="classifier",
@@ -391,9 +394,14 @@ def find_similar_open(
     exclude_id: int | None = None,
     days: int = SIMILAR_DAYS,
     limit: int = 5,
+    pool: int = SIMILAR_POOL_LIMIT,
     now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Return open tickets of the last ``days`` in the same district that say much the same thing."""
+    """Return open tickets of the last ``days`` in the same district that say much the same thing.
+
+    The comparison runs over the ``pool`` most recent candidates: repeats of one incident arrive close
+    together, and intake keeps the pool small because this runs on every registration.
+    """
     since = (now or clock.now()) - dt.timedelta(days=days)
     # Only the columns the comparison needs, area joined once: this runs on every keystroke batch and intake.
     area = aliased(Unit)
@@ -403,7 +411,7 @@ def find_similar_open(
         .outerjoin(area, Ticket.area_unit_id == area.id)
         .where(Ticket.state.in_([s.value for s in OPEN]), Ticket.created_at >= since)
         .order_by(Ticket.created_at.desc())
-        .limit(SIMILAR_POOL_LIMIT)
+        .limit(pool)
     )
     prefix = _district_path(session, area_code)
     if prefix:
