@@ -292,6 +292,10 @@ def feedback_boost(helpful: int, unhelpful: int) -> float:
 # articles first; matches found only through a synonym count half.
 SYNONYM_FACTOR = 0.5
 
+# An article matching only some of a query's words (the any-word query) counts this much: missing words
+# are a sign it answers another question, beyond the smaller bm25 sum of the words it has.
+ANY_WORD_FACTOR = 0.75
+
 # One stage: queries whose results are merged (first query's score wins) before the next stage.
 Stage = list[tuple[Node, str, float]]
 
@@ -364,7 +368,7 @@ def search_articles(
     statuses: Sequence[str] = ("published",),
     today: dt.date | None = None,
 ) -> list[SearchHit]:
-    """Return the best articles for a query: all words, then any word, then character bigrams."""
+    """Return the best articles for a query: words (all or the telling ones), then character bigrams."""
     query = (query or "").strip()[:200]
     limit = max(1, min(int(limit), 50))
     synonyms = load_synonyms(session)
@@ -395,8 +399,14 @@ def search_articles(
                     for nodes_of in (exact, expanded)
                 ]
                 literal, widened = _or(kept[0][1]), _or(kept[1][1])
-                relaxed = [(literal, 1.0)] + ([(_but_not(widened, literal), SYNONYM_FACTOR)] if expanded != exact else [])
-                stages.append([(node, "words", factor) for node, factor in relaxed])
+                relaxed = [(literal, ANY_WORD_FACTOR)]
+                if expanded != exact:
+                    relaxed.append((_but_not(widened, literal), ANY_WORD_FACTOR * SYNONYM_FACTOR))
+                # Ranked in the same pool as the all-words matches rather than after them: bm25 sums the
+                # matched words' weights either way, so an article with all words still scores higher by
+                # the words it adds, yet a short guide whose title carries the two telling words of a
+                # caller's sentence is not pushed below ten long replies that happen to hold every word.
+                stage.extend((node, "words", factor) for node, factor in relaxed)
     if grams and len(query) <= SHORT_QUERY_CHARS:
         stages.append([(_or(grams), "grams", 1.0)])
     ranked = _run_stages(session, stages, filters, limit)
