@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hotline.auth.api import current_user
-from hotline.auth.roles import LANDING_PAGES, ROLE_NAMES
+from hotline.auth.pages import page_for
+from hotline.auth.roles import ROLE_NAMES
 from hotline.core import clock
 from hotline.core.effects import commit
 from hotline.core.extensions import db
@@ -25,25 +24,6 @@ bp = Blueprint("kb_pages", __name__)
 
 MAINTAINER_ROLES = ("handler", "supervisor", "admin")
 REVIEWERS = tuple(sorted(REVIEWER_ROLES))
-
-
-def page_for(*roles: str) -> Callable:
-    """Require a logged-in user with one of ``roles``: strangers go to the login page, others get 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            user = current_user()
-            if user is None:
-                return redirect(url_for("auth_pages.login"))
-            if user.role not in roles:
-                return render_template("403.html", me=user, home=LANDING_PAGES[user.role_enum]), 403
-            g.me = user
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _common(**extra: object) -> dict:

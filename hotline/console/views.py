@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+from flask import Blueprint, g, render_template
 
-from flask import Blueprint, g, redirect, render_template, url_for
-
-from hotline.auth.api import current_user
-from hotline.auth.roles import LANDING_PAGES, ROLE_NAMES, Role
+from hotline.auth.pages import page_for
+from hotline.auth.roles import ROLE_NAMES, Role
 from hotline.tickets.models import CHANNEL_NAMES, KIND_NAMES, SATISFACTION_NAMES, URGENCY_NAMES
 
 bp = Blueprint("console_pages", __name__)
@@ -20,25 +17,6 @@ SHORTCUTS = (
     ("Alt+D", "用选中的知识作答并直接办结"),
     ("Esc", "清空表单"),
 )
-
-
-def page_for(*roles: Role) -> Callable:
-    """Require a logged-in user with one of ``roles``; others get the 403 page, strangers the login page."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            user = current_user()
-            if user is None:
-                return redirect(url_for("auth_pages.login"))
-            if user.role_enum not in roles:
-                return render_template("403.html", me=user, home=LANDING_PAGES[user.role_enum]), 403
-            g.me = user
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _common() -> dict:
