@@ -92,6 +92,16 @@ def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
     return _or([_phrase_node(alt, sub_words=alt == word) for alt in telling])
 
 
+def _synonym_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node | None:
+    """Return a node for the word's synonyms alone (as ``_word_node`` searches them), None without any."""
+    node = _word_node(word, synonyms)
+    if node == _word_node(word, {}):
+        return None
+    literal = _phrase_node(word)
+    alternatives = [c for c in node[1] if c != literal] if isinstance(node, tuple) and node[0] == "or" else [node]
+    return _or(alternatives) if alternatives else None
+
+
 def split_query(query: str, synonyms: dict[str, frozenset[str]]) -> list[str]:
     """Segment a query, keeping synonym phrases (老板不发工资 → 老板, 不发工资) whole."""
     phrases = sorted((p for p in synonyms if len(p) > 1 and p in query.lower()), key=len, reverse=True)
@@ -394,20 +404,20 @@ def search_articles(
         if len(words) > 1:
             keep = _telling_words(session, words)
             if keep:
-                kept = [
-                    (nodes_of, [n for w, n in zip(words, nodes_of, strict=True) if w in keep])
-                    for nodes_of in (exact, expanded)
-                ]
-                literal, widened = _or(kept[0][1]), _or(kept[1][1])
+                literal = _or([n for w, n in zip(words, exact, strict=True) if w in keep])
                 relaxed = [(literal, ANY_WORD_FACTOR)]
-                if expanded != exact:
-                    relaxed.append((_but_not(widened, literal), ANY_WORD_FACTOR * SYNONYM_FACTOR))
+                # Any word's synonyms (not the words typed: their postings would be read again only to be
+                # excluded).
+                others = [n for n in (_synonym_node(w, synonyms) for w in words if w in keep) if n is not None]
+                if others:
+                    relaxed.append((_but_not(_or(others), literal), ANY_WORD_FACTOR * SYNONYM_FACTOR))
                 # Titles carrying some of the telling words are ranked in the same pool as the all-words
                 # matches rather than after them: a short guide whose title holds the two telling words of
                 # a caller's sentence is not pushed below ten long replies that happen to hold every word.
-                # Titles only, and literal words and synonyms in one query: ranking every body with one
-                # common word of the query, or each title twice, was the slow part.
-                stage.append((widened, "title", ANY_WORD_FACTOR))
+                # Titles only: ranking every body with one common word of the query was the slow part. As
+                # everywhere, what only a synonym finds counts half (a rare synonym would outscore the words
+                # typed: 住房公积金 for 公积金).
+                stage.extend((node, "title", factor) for node, factor in relaxed)
                 stages.append([(node, "words", factor) for node, factor in relaxed])
     if grams and len(query) <= SHORT_QUERY_CHARS:
         stages.append([(_or(grams), "grams", 1.0)])
