@@ -319,15 +319,15 @@ def char_bigrams(text: str, *, max_chars: int = 400) -> list[str]:
     """Return the CJK character bigrams of text (single characters for 1-char runs)."""
     grams: list[str] = []
     budget = max_chars
-    for run in _CJK.findall(text or ""):
+    for match in _CJK.finditer(text or ""):  # lazily: a long body stops at the budget
         if budget <= 0:
             break
-        run = run[:budget]
+        run = match.group()[:budget]
         budget -= len(run)
         if len(run) == 1:
             grams.append(run)
         else:
-            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+            grams.extend(map(str.__add__, run, run[1:]))
     return grams
 
 
