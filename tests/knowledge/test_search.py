@@ -152,3 +152,28 @@ def test_suggest_from_ticket_text(kb_session, kb_corpus):
     hits = suggest_articles(kb_session, text, limit=3, today=TODAY)
     assert hits[0].title == "停水报修指南"
     assert all(h.status == "published" for h in hits)
+
+
+def test_one_word_query_ranks_title_matches_first(kb_session):
+    body_only = make(kb_session, "供水服务说明", "停水停水停水时请储水，停水通知见公告。")
+    in_title = make(kb_session, "停水通知", "请留意公告。")
+    assert titles(search_articles(kb_session, "停水", today=TODAY))[:2] == [in_title.title, body_only.title]
+
+
+def test_curated_article_outranks_case_reply_with_the_same_text(kb_session):
+    from knowledge.search.engine import CASE_REPLY_CATEGORY
+
+    reply = make(kb_session, "燃气报修说明", "燃气泄漏请关闭阀门并报修。", category=CASE_REPLY_CATEGORY)
+    guide = make(kb_session, "燃气报修说明", "燃气泄漏请关闭阀门并报修。", category="水电气")
+    assert reply.id < guide.id
+    assert titles(search_articles(kb_session, "燃气报修", today=TODAY))[:2] == [guide.title, reply.title]
+    hits = search_articles(kb_session, "燃气报修", today=TODAY)
+    assert [h.id for h in hits[:2]] == [guide.id, reply.id]
+
+
+def test_partial_title_match_competes_with_all_word_body_matches(kb_session):
+    # A caller's sentence: the guide's title carries its telling words, long replies hold every word.
+    guide = make(kb_session, "拖欠工资维权", "劳动者可向劳动保障监察机构投诉。")
+    for i in range(12):
+        make(kb_session, f"某工地情况说明{i}", "包工头拖欠农民工工资，怎么办，已协调处理。", category="政民互动答复")
+    assert guide.id in [h.id for h in search_articles(kb_session, "包工头拖欠工资怎么办", today=TODAY)[:3]]
