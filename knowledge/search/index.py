@@ -30,6 +30,7 @@ TERM_MAX_CHARS = 100
 _PG_MAX_TOKEN_CHARS = 500
 _PG_MAX_POSITIONS = 255
 _PG_MAX_POSITION = 16383
+PG_BUILD_MEMORY = "512MB"
 log = logging.getLogger(__name__)
 _PG_INDEXES = (
     ("ix_kb_search_docs_title", "title"),
@@ -68,26 +69,45 @@ class IndexDoc:
 
 
 def _lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in token or "\\" in token:
+        token = token.replace("\\", "\\\\").replace("'", "''")
+    return f"'{token}'"
+
+
+# Position labels per weight, made once: formatting them per token was most of writing the literals.
+_POSITION_LABELS = {
+    weight: [f"{i}{weight}" for i in range(_PG_MAX_POSITION + 1)] for weight in ("A", "B", "C", "")
+}
 
 
 def tsvector_literal(*parts: tuple[Sequence[str], str]) -> str:
     """Return the text form of a tsvector of exactly these tokens, positioned in order, with each part's weight.
 
     Written as a literal, the tokens are the lexemes as they are: no parser splits them again on the server
-    (queries are cast the same way), and loading skips to_tsvector.
+    (queries are cast the same way), and loading skips to_tsvector. Weights: "A", "B", "C" or "" (D).
     """
-    positions: dict[str, list[str]] = {}
+    first: dict[str, str] = {}  # token → its first position (most tokens have one)
+    more: dict[str, list[str]] = {}
     pos = 0
     for tokens, weight in parts:
+        labels = _POSITION_LABELS[weight]
         for token in tokens:
             pos += 1
-            if len(token) > _PG_MAX_TOKEN_CHARS:
-                continue
-            at = positions.setdefault(token, [])
-            if len(at) < _PG_MAX_POSITIONS:
-                at.append(f"{min(pos, _PG_MAX_POSITION)}{weight}")
-    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
+            label = labels[pos if pos < _PG_MAX_POSITION else _PG_MAX_POSITION]
+            if token not in first:
+                if len(token) <= _PG_MAX_TOKEN_CHARS:
+                    first[token] = label
+            elif token in more:
+                if len(more[token]) < _PG_MAX_POSITIONS - 1:
+                    more[token].append(label)
+            else:
+                more[token] = [label]
+    for token, labels in more.items():
+        first[token] = ",".join([first[token], *labels])
+    keys = "".join(first)
+    if "'" in keys or "\\" in keys:
+        return " ".join(f"{_lexeme(t)}:{p}" for t, p in first.items())
+    return " ".join(map("'{}':{}".format, first, first.values()))
 
 
 def _texts(title: str, body_html: str, category: str, tags: Iterable[str]) -> tuple[str, str, str]:
@@ -226,13 +246,17 @@ def _copy_pg(session: Session, docs: list[IndexDoc]) -> None:
     for name, _ in _PG_INDEXES:
         session.execute(text(f"DROP INDEX IF EXISTS {name}"))
     session.execute(text("TRUNCATE kb_search_docs"))
+    started = time.perf_counter()
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy("COPY kb_search_docs (article_id, title, tsv, grams) FROM STDIN") as copy:
         for d in docs:
             copy.write_row(d.pg_row())
-    session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    copied = time.perf_counter()
+    # GIN builds sort in this memory; with less they spill and merge (the bigram index most).
+    session.execute(text(f"SET LOCAL maintenance_work_mem = '{PG_BUILD_MEMORY}'"))
     for name, column in _PG_INDEXES:
         session.execute(text(f"CREATE INDEX {name} ON kb_search_docs USING gin ({column})"))
+    log.info("index: COPY in %.1fs, GIN indexes in %.1fs", copied - started, time.perf_counter() - copied)
 
 
 def rebuild_index(session: Session, *, processes: int = 1, batch: int = 5000) -> int:
