@@ -395,7 +395,14 @@ def search_articles(
         # anyway, and a common word's matches would otherwise be ranked twice.
         stage = [(_and(exact), "words", 1.0)]
         if expanded != exact:
-            stage.append((_but_not(_and(expanded), _and(exact)), "words", SYNONYM_FACTOR))
+            # All words, at least one of them through a synonym only: written per such word so that the
+            # literal word's postings are not read just to be excluded.
+            alternatives = [
+                _and([syn if j == i else node for j, node in enumerate(expanded)])
+                for i, syn in enumerate(_synonym_node(w, synonyms) for w in words)
+                if syn is not None
+            ]
+            stage.append((_but_not(_or(alternatives), _and(exact)), "words", SYNONYM_FACTOR))
         if len(words) == 1:
             # One word: articles carrying it in the title come first, then the others. A common word
             # (公交) is in thousands of articles; ranking only the titles that carry it keeps this fast.
