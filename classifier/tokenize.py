@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -37,12 +38,10 @@ def _cache_dir() -> Path:
     # A per-user directory (not cwd, not a shared /tmp name) so nobody else can plant the marshal cache.
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     candidate = Path(base) / "hotline12345" / "jieba"
-    try:
+    with contextlib.suppress(OSError):  # an unwritable home: fall back to the temp dir below
         candidate.mkdir(parents=True, exist_ok=True)
         if os.access(candidate, os.W_OK):
             return candidate
-    except OSError:
-        pass
     fallback = Path(tempfile.gettempdir()) / f"hotline12345-jieba-{os.getuid()}"
     fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
     return fallback

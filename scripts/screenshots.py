@@ -79,13 +79,11 @@ def wait_for_model(base: str, timeout: float, proc: subprocess.Popen | None) -> 
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise SystemExit(f"the demo server exited ({proc.returncode}); see its log")
-        try:
+        with contextlib.suppress(requests.RequestException, ValueError):  # still starting
             last = requests.get(base + "/api/v1/health", timeout=3).json()
             if last.get("model_version"):
                 print(f"model {last['model_version']} active", flush=True)
                 return last["model_version"]
-        except (requests.RequestException, ValueError):
-            pass
         time.sleep(3)
     raise SystemExit(f"no model after {timeout:.0f} s; last health: {last}")
 

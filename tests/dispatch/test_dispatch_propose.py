@@ -11,7 +11,6 @@ from dispatch.gazetteer import AddressMatcher, load_units
 from dispatch.rules import Facts, RuleBook, load_rules
 
 MESSAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "messages.csv"
-needs_messages = pytest.mark.skipif(not MESSAGES.is_file(), reason="messages.csv not available")
 
 
 def _expected(book: RuleBook, matcher: AddressMatcher, text: str, label: str):
@@ -22,7 +21,6 @@ def _expected(book: RuleBook, matcher: AddressMatcher, text: str, label: str):
     return book.match(facts)
 
 
-@needs_messages
 def test_real_messages_land_where_the_demo_list_says(app, demo_city, no_classifier):
     from dispatch.services import propose_dispatch
     from hotline.core.extensions import db
@@ -43,7 +41,6 @@ def test_real_messages_land_where_the_demo_list_says(app, demo_city, no_classifi
     assert len(seen_rules) >= 5  # the sample exercises many rows of the list, not one fallback
 
 
-@needs_messages
 def test_labelled_examples_cite_their_rule(app, demo_city, no_classifier):
     from dispatch.services import propose_dispatch
     from hotline.core.extensions import db

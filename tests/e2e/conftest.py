@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -52,11 +53,9 @@ def server(app, database_url, tmp_path_factory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
-        try:
+        with contextlib.suppress(requests.RequestException):  # not listening yet
             if requests.get(base + "/portal", timeout=1).status_code == 200:
                 break
-        except requests.RequestException:
-            pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail("server did not start:\n" + log.read_text(errors="replace")[-3000:])
