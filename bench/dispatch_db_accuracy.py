@@ -13,13 +13,11 @@ import argparse
 import json
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text
 
 from dispatch.accuracy import EXPECTED_DEPARTMENTS, load_messages
 from dispatch.gazetteer import AddressMatcher, load_units
@@ -41,18 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     messages = load_messages(args.data, args.split)
     if args.limit:
         messages = messages[: args.limit]
-    admin_url = args.database_url
-    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    try:
+    from hotline.core.scratch_db import scratch_database
+
+    with scratch_database(args.database_url, "hotline_bench") as url:
         return _run(url, messages)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _run(url: str, messages) -> int:

@@ -21,8 +21,6 @@ import argparse
 import csv
 import re
 import sys
-import tempfile
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from kb_search_bench import PG_URL, create_schema  # noqa: E402
 
+from hotline.core.scratch_db import scratch_database  # noqa: E402
 from knowledge.seed import reply_source, seed_demo_articles  # noqa: E402
 
 DATA = Path("/work/shared/data")
@@ -172,56 +171,41 @@ def evaluate(backend: str, pairs: list[dict], show_misses: bool = False) -> dict
     """Seed a fresh database, run every query and return recall@3 and MRR@10."""
     from knowledge.search import search_articles
 
-    if backend == "sqlite":
-        engine, cleanup = sa.create_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'kb_eval.sqlite'}"), None
-    else:
-        name = f"kb_test_eval_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine = sa.create_engine(PG_URL.rsplit("/", 1)[0] + "/" + name)
-
-        def cleanup() -> None:
-            engine.dispose()
-            with admin.connect() as c:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    try:
-        create_schema(engine)
-        with Session(engine) as s:
-            seed_demo_articles(s, DATA)
-            s.commit()
-            keys = {}
-            for aid, title, source in s.execute(sa.text("SELECT id, title, source FROM kb_articles")):
-                keys[f"guide:{title}"] = aid
-                match = re.search(r"编号 (\d+)$", source)
-                if match and source == reply_source(match.group(1)):
-                    keys[f"reply:{match.group(1)}"] = aid
-            hit3 = rr = 0.0
-            misses: list = []
-            by_kind: dict[str, list[int]] = {}
-            for pair in pairs:
-                want = keys[pair["relevant"]]
-                ids = [h.id for h in search_articles(s, pair["query"], limit=10)]
-                rank = ids.index(want) + 1 if want in ids else 0
-                hit3 += rank and rank <= 3
-                rr += 1 / rank if rank else 0
-                by_kind.setdefault(pair["kind"], []).append(rank)
-                if show_misses and pair["kind"] != "citizen" and not 0 < rank <= 3:
-                    misses.append((pair["query"], rank))
-        n = len(pairs)
-        out = {"backend": backend, "pairs": n, "recall@3": round(hit3 / n, 3), "mrr@10": round(rr / n, 3)}
-        for kind, ranks in by_kind.items():
-            out[f"{kind}_n"] = len(ranks)
-            out[f"{kind}_recall@3"] = round(sum(1 for r in ranks if 0 < r <= 3) / len(ranks), 3)
-            out[f"{kind}_mrr@10"] = round(sum(1 / r for r in ranks if r) / len(ranks), 3)
-        if misses:
-            out["misses"] = misses
-        return out
-    finally:
-        if cleanup:
-            cleanup()
-        else:
+    with scratch_database(None if backend == "sqlite" else PG_URL, "kb_test_eval") as url:
+        engine = sa.create_engine(url)
+        try:
+            create_schema(engine)
+            with Session(engine) as s:
+                seed_demo_articles(s, DATA)
+                s.commit()
+                keys = {}
+                for aid, title, source in s.execute(sa.text("SELECT id, title, source FROM kb_articles")):
+                    keys[f"guide:{title}"] = aid
+                    match = re.search(r"编号 (\d+)$", source)
+                    if match and source == reply_source(match.group(1)):
+                        keys[f"reply:{match.group(1)}"] = aid
+                hit3 = rr = 0.0
+                misses: list = []
+                by_kind: dict[str, list[int]] = {}
+                for pair in pairs:
+                    want = keys[pair["relevant"]]
+                    ids = [h.id for h in search_articles(s, pair["query"], limit=10)]
+                    rank = ids.index(want) + 1 if want in ids else 0
+                    hit3 += rank and rank <= 3
+                    rr += 1 / rank if rank else 0
+                    by_kind.setdefault(pair["kind"], []).append(rank)
+                    if show_misses and pair["kind"] != "citizen" and not 0 < rank <= 3:
+                        misses.append((pair["query"], rank))
+            n = len(pairs)
+            out = {"backend": backend, "pairs": n, "recall@3": round(hit3 / n, 3), "mrr@10": round(rr / n, 3)}
+            for kind, ranks in by_kind.items():
+                out[f"{kind}_n"] = len(ranks)
+                out[f"{kind}_recall@3"] = round(sum(1 for r in ranks if 0 < r <= 3) / len(ranks), 3)
+                out[f"{kind}_mrr@10"] = round(sum(1 / r for r in ranks if r) / len(ranks), 3)
+            if misses:
+                out["misses"] = misses
+            return out
+        finally:
             engine.dispose()
 
 

@@ -17,9 +17,7 @@ import random
 import re
 import resource
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from hotline.auth.models import User  # noqa: E402
 from hotline.core.extensions import db  # noqa: E402
+from hotline.core.scratch_db import scratch_database  # noqa: E402
 from hotline.units.models import Unit  # noqa: E402
 from knowledge.search import rebuild_index, search_articles, suggest_articles  # noqa: E402
 from knowledge.search.tokenize import get_tokenizer  # noqa: E402
@@ -154,75 +153,59 @@ def cpu_seconds() -> float:
 
 
 def run(backend: str, rows: list[dict], texts: list[str]) -> dict:
-    if backend == "sqlite":
-        path = Path(tempfile.mkdtemp()) / "kb_bench.sqlite"
-        engine, cleanup = sa.create_engine(f"sqlite:///{path}"), None
-    else:
-        name = f"kb_test_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine = sa.create_engine(PG_URL.rsplit("/", 1)[0] + "/" + name)
-
-        def cleanup() -> None:
-            engine.dispose()
-            with admin.connect() as c:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    try:
-        create_schema(engine)
-        with engine.begin() as conn:
-            cols = ", ".join(rows[0])
-            conn.execute(
-                sa.text(f"INSERT INTO kb_articles ({cols}) VALUES ({', '.join(':' + c for c in rows[0])})"), rows
-            )
-        with Session(engine) as s:
-            t, c = time.perf_counter(), cpu_seconds()
-            rebuild_index(s, processes=2)
-            s.commit()
-            build = time.perf_counter() - t
-            build_cpu = cpu_seconds() - c
-            if backend == "postgresql":
-                s.execute(sa.text("ANALYZE"))
+    with scratch_database(None if backend == "sqlite" else PG_URL, "kb_test_bench") as url:
+        engine = sa.create_engine(url)
+        try:
+            create_schema(engine)
+            with engine.begin() as conn:
+                cols = ", ".join(rows[0])
+                conn.execute(
+                    sa.text(f"INSERT INTO kb_articles ({cols}) VALUES ({', '.join(':' + c for c in rows[0])})"), rows
+                )
+            with Session(engine) as s:
+                t, c = time.perf_counter(), cpu_seconds()
+                rebuild_index(s, processes=2)
                 s.commit()
-        with Session(engine) as s:
-            for q in QUERIES:  # warm caches
-                search_articles(s, q)
-            search_cpu: list[float] = []
-            suggest_cpu: list[float] = []
-            search_ms = timed(lambda q: search_articles(s, q), QUERIES, cpu=search_cpu)
-            suggest_ms = timed(lambda x: suggest_articles(s, x), texts[:100], repeat=1, cpu=suggest_cpu)
-            like = sa.text(
-                "SELECT id FROM kb_articles WHERE status = 'published' AND (title LIKE :q OR body LIKE :q) LIMIT 10"
-            )
-            like_ms = timed(lambda q: s.execute(like, {"q": f"%{q}%"}).all(), QUERIES)
-            like_all = sa.text(
-                "SELECT count(*) FROM kb_articles WHERE status = 'published' AND (title LIKE :q OR body LIKE :q)"
-            )
-            like_full_ms = timed(lambda q: s.execute(like_all, {"q": f"%{q}%"}).all(), QUERIES, repeat=1)
-        result = {
-            "backend": backend,
-            "articles": len(rows),
-            "index_build_s": round(build, 1),
-            # CPU of this process and its tokenising workers; PostgreSQL's server CPU is not included.
-            "index_build_cpu_s": round(build_cpu, 1),
-            "search_p50_ms": round(pct(search_ms, 50), 2),
-            "search_p95_ms": round(pct(search_ms, 95), 2),
-            "search_cpu_p50_ms": round(pct(search_cpu, 50), 2),
-            "search_cpu_p95_ms": round(pct(search_cpu, 95), 2),
-            "suggest_p50_ms": round(pct(suggest_ms, 50), 2),
-            "suggest_p95_ms": round(pct(suggest_ms, 95), 2),
-            "suggest_cpu_p95_ms": round(pct(suggest_cpu, 95), 2),
-            "like_limit10_p50_ms": round(pct(like_ms, 50), 2),
-            "like_limit10_p95_ms": round(pct(like_ms, 95), 2),
-            "like_full_scan_p50_ms": round(pct(like_full_ms, 50), 2),
-        }
-        result["ratio_like_full_vs_search_p50"] = round(result["like_full_scan_p50_ms"] / result["search_p50_ms"], 1)
-        return result
-    finally:
-        if cleanup:
-            cleanup()
-        else:
+                build = time.perf_counter() - t
+                build_cpu = cpu_seconds() - c
+                if backend == "postgresql":
+                    s.execute(sa.text("ANALYZE"))
+                    s.commit()
+            with Session(engine) as s:
+                for q in QUERIES:  # warm caches
+                    search_articles(s, q)
+                search_cpu: list[float] = []
+                suggest_cpu: list[float] = []
+                search_ms = timed(lambda q: search_articles(s, q), QUERIES, cpu=search_cpu)
+                suggest_ms = timed(lambda x: suggest_articles(s, x), texts[:100], repeat=1, cpu=suggest_cpu)
+                like = sa.text(
+                    "SELECT id FROM kb_articles WHERE status = 'published' AND (title LIKE :q OR body LIKE :q) LIMIT 10"
+                )
+                like_ms = timed(lambda q: s.execute(like, {"q": f"%{q}%"}).all(), QUERIES)
+                like_all = sa.text(
+                    "SELECT count(*) FROM kb_articles WHERE status = 'published' AND (title LIKE :q OR body LIKE :q)"
+                )
+                like_full_ms = timed(lambda q: s.execute(like_all, {"q": f"%{q}%"}).all(), QUERIES, repeat=1)
+            result = {
+                "backend": backend,
+                "articles": len(rows),
+                "index_build_s": round(build, 1),
+                # CPU of this process and its tokenising workers; PostgreSQL's server CPU is not included.
+                "index_build_cpu_s": round(build_cpu, 1),
+                "search_p50_ms": round(pct(search_ms, 50), 2),
+                "search_p95_ms": round(pct(search_ms, 95), 2),
+                "search_cpu_p50_ms": round(pct(search_cpu, 50), 2),
+                "search_cpu_p95_ms": round(pct(search_cpu, 95), 2),
+                "suggest_p50_ms": round(pct(suggest_ms, 50), 2),
+                "suggest_p95_ms": round(pct(suggest_ms, 95), 2),
+                "suggest_cpu_p95_ms": round(pct(suggest_cpu, 95), 2),
+                "like_limit10_p50_ms": round(pct(like_ms, 50), 2),
+                "like_limit10_p95_ms": round(pct(like_ms, 95), 2),
+                "like_full_scan_p50_ms": round(pct(like_full_ms, 50), 2),
+            }
+            result["ratio_like_full_vs_search_p50"] = round(result["like_full_scan_p50_ms"] / result["search_p50_ms"], 1)
+            return result
+        finally:
             engine.dispose()
 
 

@@ -17,6 +17,7 @@ ratio (b)/(a) of two measures, everything on this host (one clock):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import socket
@@ -26,12 +27,10 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import requests
 import socketio
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,19 +45,11 @@ def free_port() -> int:
 
 def make_database(admin_url: str) -> tuple[str, callable]:
     """Create a fresh database (PostgreSQL, or an SQLite file), migrate it and add a tiny city."""
-    if admin_url.startswith("sqlite"):
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-        drop = lambda: None  # noqa: E731
-    else:
-        name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin_url.rsplit("/", 1)[0] + "/" + name
+    from hotline.core.scratch_db import scratch_database
 
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    stack = contextlib.ExitStack()
+    url = stack.enter_context(scratch_database(admin_url, "hotline_bench"))
+    drop = stack.close
 
     from flask_migrate import upgrade
 

@@ -7,15 +7,12 @@ server is there), else an SQLite file; Redis is used when ``HOTLINE_TEST_REDIS_U
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
-
-from hotline.core.config import normalise_database_url
+from sqlalchemy import text
 
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL")
@@ -41,30 +38,12 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
-def _fresh_database(tmp_path_factory) -> tuple[str, callable]:
-    if PG_URL:
-        admin_url = normalise_database_url(PG_URL)
-        name = f"hotline_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin_url.rsplit("/", 1)[0] + "/" + name
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        return url, drop
-    path = tmp_path_factory.mktemp("db") / "hotline-test.db"
-    return f"sqlite:///{path}", lambda: None
-
-
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> Iterator[str]:
-    url, drop = _fresh_database(tmp_path_factory)
-    yield url
-    drop()
+def database_url() -> Iterator[str]:
+    from hotline.core.scratch_db import scratch_database
+
+    with scratch_database(PG_URL, "hotline_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

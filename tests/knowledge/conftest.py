@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,19 +61,15 @@ def kb_engine(request, tmp_path_factory) -> Iterator[sa.Engine]:
         yield engine
         engine.dispose()
         return
-    name = f"kb_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = sa.create_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        build_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    from hotline.core.scratch_db import scratch_database
+
+    with scratch_database(PG_ADMIN_URL, "kb_test") as url:
+        engine = sa.create_engine(url)
+        try:
+            build_schema(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture
