@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from hotline.auth.pages import page_for
 from hotline.auth.roles import ROLE_NAMES
-from hotline.core import clock
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.units.models import Unit
 from knowledge import services
+from knowledge.dates import today as local_today
 from knowledge.errors import KnowledgeError
 from knowledge.models import Article
 from knowledge.search.synonyms import parse_synonyms
@@ -34,10 +34,6 @@ def _common(**extra: object) -> dict:
         "is_reviewer": g.me.role in REVIEWER_ROLES,
         **extra,
     }
-
-
-def _today() -> dt.date:
-    return clock.to_local(clock.now()).date()
 
 
 def _owned_article(article_id: int) -> Article:
@@ -174,7 +170,7 @@ def kb_review():
             select(Article).where(Article.status == ArticleStatus.IN_REVIEW).order_by(Article.updated_at, Article.id)
         )
     )
-    reminders = services.list_articles_needing_review(db.session, _today())
+    reminders = services.list_articles_needing_review(db.session, local_today())
     return render_template("kb_review.html", **_common(queue=queue, reminders=reminders))
 
 

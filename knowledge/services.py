@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.core.clock import now
+from knowledge.dates import today as local_today
 from knowledge.errors import KnowledgeError
 from knowledge.models import Article, ArticleVersion, Attachment, Feedback, Synonym
 from knowledge.sanitize import sanitize_html
@@ -190,7 +191,7 @@ def submit_article(session: Session, article_id: int, *, actor: Actor) -> Articl
 def publish_article(session: Session, article_id: int, *, actor: Actor, today: dt.date | None = None) -> Article:
     """Publish an article under review (supervisor or admin only)."""
     article = get_article(session, article_id)
-    today = today or dt.date.today()
+    today = today or local_today()
     if article.valid_to and article.valid_to < today:
         raise KnowledgeError("already_expired", "失效日期已过，不能发布", status=409)
     transition(article, "publish", actor)

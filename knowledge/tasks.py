@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from hotline.core import clock
 from hotline.core.effects import commit
 from hotline.core.extensions import db
+from knowledge.dates import today as local_today
 from knowledge.services import expire_outdated_articles, list_articles_needing_review
 
 log = logging.getLogger(__name__)
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def expire_and_remind(today: dt.date | None = None) -> dict:
     """Expire published articles past their validity and log those needing review; commit once."""
-    today = today or clock.to_local(clock.now()).date()
+    today = today or local_today()
     expired = expire_outdated_articles(db.session, today)
     reminders = list_articles_needing_review(db.session, today)
     commit(db.session)

@@ -11,6 +11,7 @@ from sqlalchemy import Date, bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from knowledge.dates import today as local_today
 from knowledge.search.snippet import highlight
 from knowledge.search.stats import document_count, document_frequencies, idf
 from knowledge.search.synonyms import load_synonyms
@@ -386,7 +387,7 @@ def search_articles(
     grams = list(dict.fromkeys(char_bigrams(query)))
     if not words and not grams:
         return []
-    filters = _Filters(tuple(statuses), today or dt.date.today(), category, unit_id)
+    filters = _Filters(tuple(statuses), today or local_today(), category, unit_id)
     stages: list[Stage] = []
     if words:
         exact = [_word_node(w, {}) for w in words]
@@ -472,7 +473,7 @@ def suggest_articles(session: Session, text: str, limit: int = 5, *, today: dt.d
     synonyms = load_synonyms(session)
     parts = [_or(sorted(synonyms.get(t, {t}) | {t})) for t in terms]
     node = _or(parts)
-    filters = _Filters(("published",), today or dt.date.today(), None, None)
+    filters = _Filters(("published",), today or local_today(), None, None)
     coverage: list[tuple[Node, float]] = []
     if session.get_bind().dialect.name == "postgresql":
         n = document_count(session)

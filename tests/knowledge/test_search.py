@@ -177,3 +177,15 @@ def test_partial_title_match_competes_with_all_word_body_matches(kb_session):
     for i in range(12):
         make(kb_session, f"某工地情况说明{i}", "包工头拖欠农民工工资，怎么办，已协调处理。", category="政民互动答复")
     assert guide.id in [h.id for h in search_articles(kb_session, "包工头拖欠工资怎么办", today=TODAY)[:3]]
+
+
+def test_validity_defaults_to_the_project_clock(kb_session, kb_corpus, monkeypatch):
+    from hotline.core import clock
+
+    # 2024-04-30 16:30 UTC is already 1 May in Asia/Shanghai: the day the 停水旧规定 is last valid.
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2024, 4, 30, 16, 30, tzinfo=dt.UTC))
+    assert "停水旧规定" in titles(search_articles(kb_session, "停水"))
+    # 1 May 16:30 UTC is 2 May in the centre, even where the server's own date still says 1 May.
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2024, 5, 1, 16, 30, tzinfo=dt.UTC))
+    assert "停水旧规定" not in titles(search_articles(kb_session, "停水"))
+    assert "停水旧规定" not in titles(suggest_articles(kb_session, "小区停水了，旧规定怎么说"))
