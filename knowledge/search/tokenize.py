@@ -330,27 +330,3 @@ def char_bigrams(text: str, *, max_chars: int = 400) -> list[str]:
             grams.extend(map(str.__add__, run, run[1:]))
     return grams
 
-
-@lru_cache(maxsize=1)
-def idf_table() -> tuple[dict[str, float], float]:
-    """Return jieba's general-corpus IDF table and its median, for picking a text's key terms."""
-    path = Path(jieba.__file__).resolve().parent / "analyse" / "idf.txt"
-    table: dict[str, float] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            word, _, value = line.strip().partition(" ")
-            if value:
-                table[word] = float(value)
-    values = sorted(table.values())
-    return table, values[len(values) // 2]
-
-
-def key_terms(text: str, k: int = 8) -> list[str]:
-    """Return the ``k`` highest TF-IDF words of a text (single characters ignored)."""
-    idf, median = idf_table()
-    counts: dict[str, int] = {}
-    for word in _clean(get_tokenizer().cut(text or "", HMM=False)):
-        if len(word) >= 2 and not word.isdigit():
-            counts[word] = counts.get(word, 0) + 1
-    scored = sorted(counts, key=lambda w: (-counts[w] * idf.get(w, median), w))
-    return scored[:k]
