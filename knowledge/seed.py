@@ -23,6 +23,10 @@ def reply_source(message_id: str) -> str:
 
 
 def _paragraphs(*parts: str) -> str:
+    # A guide's body is a tuple of paragraphs; a lone string (``("…")`` without the comma) would be
+    # unpacked into one paragraph per character, and the article indexed as single characters.
+    if any(len(p) == 1 for p in parts):
+        raise ValueError("guide paragraphs must be whole sentences (a 1-tuple needs its trailing comma)")
     return "".join(f"<p>{html.escape(p)}</p>" for p in parts if p)
 
 
