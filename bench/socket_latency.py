@@ -1,8 +1,11 @@
 """Live-event latency: from a committed ticket change to its receipt in 200 connected Socket.IO clients.
 
-(a) one web process, no message queue; (b) two web processes sharing the Redis message queue, the
-clients split between them and the change made through the API of the first. Prints p50/p99 and the
-ratio (b)/(a) of two measures, everything on this host (one clock):
+(a) the baseline: one threaded web process, no message queue; (b) what production runs: two web processes
+(``--async-mode``, gevent by default, as ``python -m hotline.serve`` serves) sharing the Redis message queue,
+the clients split between them and the change made through the API of the first. The clients are spread
+over ``--client-processes`` processes, as browsers are over machines: 200 clients in one Python process
+measure that process's own queueing. Prints p50/p99 and the ratio (b)/(a) of two measures, everything on
+this host (one clock), and the servers' CPU time per change:
 
 - commit → receipt (the requirement: p99 ≤ 100 ms in (b)): ``hotline.console.push.ticket_changed``, which
   runs right after the commit, stamps the payload with ``committed_at`` (epoch seconds); each client
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
 import os
 import re
 import socket
@@ -73,10 +77,10 @@ def make_database(admin_url: str) -> tuple[str, callable]:
     return url, drop
 
 
-def start_server(url: str, redis_url: str | None) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, redis_url: str | None, async_mode: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = os.environ | {"DATABASE_URL": url, "PORT": str(port), "SECRET_KEY": "bench-secret",
-                        "HOTLINE_MODELS_DIR": tempfile.mkdtemp()}
+                        "HOTLINE_MODELS_DIR": tempfile.mkdtemp(), "HOTLINE_ASYNC_MODE": async_mode}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -104,33 +108,90 @@ def session_cookie(base: str, username: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in s.cookies.items())
 
 
+def _listen(bases: list[str], cookie_by_base: dict[str, str], counts: list[int], out, stop) -> None:
+    """One client process: connect ``counts[i]`` clients to ``bases[i]``, send receipts to ``out`` in batches.
+
+    A receipt is ``(version, perf_counter, time.time() - committed_at)``; ``perf_counter`` is the system-wide
+    monotonic clock on Linux, so the parent can compare it with its own.
+    """
+    lock = threading.Lock()
+    pending: list[tuple[int, float, float]] = []
+
+    def on_event(payload: dict) -> None:
+        moment, wall = time.perf_counter(), time.time()
+        with lock:
+            pending.append((payload["version"], moment, wall - payload["committed_at"]))
+
+    clients = []
+    for base, n in zip(bases, counts, strict=True):
+        for _ in range(n):
+            client = socketio.Client(reconnection=False)
+            client.on("ticket.updated", on_event)
+            client.connect(base, headers={"Cookie": cookie_by_base[base]}, transports=["websocket"], wait_timeout=10)
+            clients.append(client)
+    out.put(("ready", len(clients)))
+    while not stop.is_set():
+        time.sleep(0.005)
+        with lock:
+            batch, pending[:] = list(pending), []
+        if batch:
+            out.put(("receipts", batch))
+    threads = [threading.Thread(target=c.disconnect, daemon=True) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    out.put(("closed", len(clients)))
+
+
 class Listener:
-    """Many Socket.IO clients recording when each hears ``ticket.updated`` of a given version.
+    """Socket.IO clients spread over ``processes`` client processes (as browsers are spread over machines),
+    recording when each hears ``ticket.updated`` of a given version.
 
     Per receipt: ``(perf_counter, time.time() - committed_at)`` — the first for request → receipt against
     a ``perf_counter`` taken before the request, the second is commit → receipt in seconds.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
         self.lock = threading.Lock()
         self.received: dict[int, list[tuple[float, float]]] = {}
-        self.clients: list[socketio.Client] = []
+        context = multiprocessing.get_context("spawn")
+        self.out = context.Queue()
+        self.stop = context.Event()
+        self.children: list = []
+        self._context = context
 
-    def connect(self, base: str, cookie: str, n: int) -> None:
+    def connect(self, bases: list[str], cookies: dict[str, str], clients: int) -> None:
+        """Split ``clients`` evenly over the bases and over the client processes; wait until all connected."""
         started = time.monotonic()
-        for i in range(n):
-            if i and i % 50 == 0:
-                print(f"  {i} clients connected to {base} in {time.monotonic() - started:.1f} s", flush=True)
-            client = socketio.Client(reconnection=False)
-            client.on("ticket.updated", self._on_event)
-            client.connect(base, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
-            self.clients.append(client)
+        per_base = [clients // len(bases) + (1 if i < clients % len(bases) else 0) for i in range(len(bases))]
+        for p in range(self.processes):
+            counts = [n // self.processes + (1 if p < n % self.processes else 0) for n in per_base]
+            child = self._context.Process(target=_listen, args=(bases, cookies, counts, self.out, self.stop),
+                                          daemon=True)
+            child.start()
+            self.children.append(child)
+        connected = 0
+        for _ in self.children:
+            kind, n = self.out.get(timeout=120)
+            assert kind == "ready", kind
+            connected += n
+        print(f"  {connected} clients in {self.processes} processes connected in "
+              f"{time.monotonic() - started:.1f} s", flush=True)
+        self.drain = threading.Thread(target=self._drain, daemon=True)
+        self.drain.start()
 
-    def _on_event(self, payload: dict) -> None:
-        moment, wall = time.perf_counter(), time.time()
-        since_commit = wall - payload["committed_at"]
-        with self.lock:
-            self.received.setdefault(payload["version"], []).append((moment, since_commit))
+    def _drain(self) -> None:
+        while True:
+            kind, batch = self.out.get()
+            if kind == "end":
+                return
+            if kind != "receipts":
+                continue
+            with self.lock:
+                for version, moment, since in batch:
+                    self.received.setdefault(version, []).append((moment, since))
 
     def wait(self, version: int, expected: int, timeout: float = 10.0) -> list[tuple[float, float]]:
         deadline = time.monotonic() + timeout
@@ -143,12 +204,11 @@ class Listener:
         return got
 
     def close(self) -> None:
-        # Each close waits for the server's close frame; do them at once, not one after another.
-        threads = [threading.Thread(target=c.disconnect, daemon=True) for c in self.clients]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=10)
+        self.stop.set()
+        for child in self.children:
+            child.join(timeout=30)
+        self.out.put(("end", None))
+        self.drain.join(timeout=10)
 
 
 def token(base: str, username: str) -> str:
@@ -156,11 +216,24 @@ def token(base: str, username: str) -> str:
     return r.json()["token"]
 
 
-def measure(bases: list[str], clients: int, changes: int) -> tuple[list[float], list[float], list[tuple[float, float]]]:
-    """Connect ``clients`` split over ``bases``, make ``changes`` on bases[0].
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux ``/proc``; 0 elsewhere)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
-    Return every latency in ms: (commit → receipt, request → receipt, per change (first, last) commit → receipt).
+
+def measure(servers: list[tuple[subprocess.Popen, str]], clients: int, changes: int,
+            processes: int) -> tuple[list[float], list[float], list[tuple[float, float]]]:
+    """Connect ``clients`` split over the servers, make ``changes`` through the first.
+
+    Return every latency in ms: (commit → receipt, request → receipt, per change (first, last) commit → receipt),
+    and print the servers' CPU time per change (the cost of one fan-out to every client, all processes).
     """
+    bases = [base for _, base in servers]
     api = bases[0]
     agent, dispatcher, handler = (token(api, u) for u in ("agent1", "dispatcher1", "handler1"))
     ticket = requests.post(api + "/api/v1/tickets", headers={"Authorization": f"Bearer {agent}"}, timeout=10,
@@ -169,15 +242,14 @@ def measure(bases: list[str], clients: int, changes: int) -> tuple[list[float], 
     r = requests.post(f"{api}/api/v1/tickets/{number}/dispatch", headers={"Authorization": f"Bearer {dispatcher}"},
                       json={"unit": "A1"}, timeout=10)
     version = r.json()["ticket"]["version"]
-    listener = Listener()
-    per = clients // len(bases)
-    for i, base in enumerate(bases):
-        listener.connect(base, session_cookie(base, "handler1"), per if i < len(bases) - 1 else clients - per * i)
+    listener = Listener(processes)
+    listener.connect(bases, {base: session_cookie(base, "handler1") for base in bases}, clients)
     time.sleep(1.0)
     from_commit: list[float] = []
     from_request: list[float] = []
     spread: list[tuple[float, float]] = []
     http = requests.Session()
+    cpu_before = cpu_seconds([proc.pid for proc, _ in servers])
     try:
         for _ in range(changes):
             sent = time.perf_counter()
@@ -192,6 +264,9 @@ def measure(bases: list[str], clients: int, changes: int) -> tuple[list[float], 
             if got:
                 spread.append((min(since for _, since in got) * 1000, max(since for _, since in got) * 1000))
             time.sleep(0.05)
+        cpu = cpu_seconds([proc.pid for proc, _ in servers]) - cpu_before
+        print(f"  server CPU per change (request + fan-out to {clients} clients): {cpu / changes * 1000:.1f} ms "
+              f"≈ {cpu / changes / clients * 1e6:.0f} µs per delivered event", flush=True)
     finally:
         listener.close()
     return from_commit, from_request, spread
@@ -223,31 +298,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--changes", type=int, default=30)
+    parser.add_argument("--client-processes", type=int, default=4,
+                        help="processes the clients are spread over (200 clients in one Python process measure "
+                             "that process's own queueing, not the server's)")
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--async-mode", default=os.environ.get("HOTLINE_ASYNC_MODE", "gevent"),
+                        choices=("gevent", "threading"), help="the servers' HOTLINE_ASYNC_MODE in (b)")
     args = parser.parse_args()
     url, drop = make_database(args.database)
     procs: list[subprocess.Popen] = []
     try:
         print(f"{args.clients} clients, {args.changes} changes, database {url.split('@')[-1]}", flush=True)
-        proc, base = start_server(url, None)
-        procs.append(proc)
-        a = report_both("(a) one process, no queue", measure([base], args.clients, args.changes))
-        proc.terminate()
-        proc.wait(10)
+        # The baseline is the plainest set-up: one threaded process, no queue.
+        procs.append(start_server(url, None, "threading"))
+        a = report_both("(a) one process, threading, no queue",
+                        measure(procs, args.clients, args.changes, args.client_processes))
+        procs[0][0].terminate()
+        procs[0][0].wait(10)
         procs.clear()
         for _ in range(2):
-            procs.append(start_server(url, args.redis))
-        b = report_both("(b) two processes, Redis queue", measure([p[1] for p in procs], args.clients, args.changes))
+            procs.append(start_server(url, args.redis, args.async_mode))
+        b = report_both(f"(b) two processes, {args.async_mode}, Redis queue",
+                        measure(procs, args.clients, args.changes, args.client_processes))
         for key, label in (("commit", "commit → receipt "), ("request", "request → receipt")):
             (a50, a99), (b50, b99) = a[key], b[key]
             print(f"ratio (b)/(a) {label}: p50 ×{b50 / a50:.2f}, p99 ×{b99 / a99:.2f}", flush=True)
         verdict = "meets" if b["commit"][1] <= 100 else "MISSES"
         print(f"requirement (b) commit → receipt p99 ≤ 100 ms: {b['commit'][1]:.1f} ms — {verdict}", flush=True)
     finally:
-        for p in procs:
-            proc = p[0] if isinstance(p, tuple) else p
+        for proc, _ in procs:
             proc.terminate()
         drop()
 

@@ -45,7 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         message_queue=app.config["REDIS_URL"],
-        async_mode="threading",
+        async_mode=app.config["HOTLINE_ASYNC_MODE"],
         cors_allowed_origins=[],
         manage_session=False,
     )
