@@ -65,8 +65,9 @@ def ticket_changed(ticket_id: int, event: str) -> None:
     if ticket is None:
         return
     payload = ticket_payload(ticket) | {"event": event, "committed_at": committed_at}
-    for room in sorted(rooms_for(ticket)):
-        socketio.emit(event, payload, to=room)
+    # One emit to all the rooms: one message on the Redis queue instead of one per room, and a socket that
+    # is in two of the rooms hears it once.
+    socketio.emit(event, payload, to=sorted(rooms_for(ticket)))
     if ticket.state == "callback_due":
         socketio.emit("callback.due", payload, to="agents")
 
