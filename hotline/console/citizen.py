@@ -9,10 +9,10 @@ which the citizen was reached (``contacted`` = true).
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import deque
 
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -110,26 +110,24 @@ def rate_by_citizen(session: Session, ticket: Ticket, satisfaction: str, resolve
 
 
 class RateLimiter:
-    """Allow ``limit`` hits per ``window`` seconds per key, in this process (enough for the portal's forms)."""
+    """Allow ``limit`` hits per ``window`` seconds per key (a moving window, from the ``limits`` library).
 
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    With a Redis URL the counts live in Redis, so every web process behind the load balancer shares them;
+    without one they live in this process (the embedded default is one process anyway).
+    """
+
+    def __init__(self, limit: int, window: int, storage_uri: str | None = None) -> None:
+        self.item = RateLimitItemPerSecond(limit, window)
+        if storage_uri:
+            self.storage = storage_from_string(storage_uri, key_prefix="hotline-limits")
+        else:
+            self.storage = storage_from_string("memory://")
+        self.strategy = MovingWindowRateLimiter(self.storage)
 
     def allow(self, key: str) -> bool:
         """Count a hit for ``key``; tell whether it is within the limit."""
-        moment = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= moment - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(moment)
-            return True
+        return self.strategy.hit(self.item, key)
 
     def reset(self) -> None:
         """Forget every hit (tests)."""
-        with self._lock:
-            self._hits.clear()
+        self.storage.reset()

@@ -18,9 +18,11 @@ PORTAL_KINDS = dict(KIND_NAMES)
 
 
 def limiter() -> RateLimiter:
-    """Return this app's portal rate limiter (``HOTLINE_PORTAL_RATE`` hits per 10 minutes per IP)."""
+    """Return this app's portal rate limiter (``HOTLINE_PORTAL_RATE`` hits per 10 minutes per IP, shared by
+    every web process through Redis when ``REDIS_URL`` is set)."""
     if "hotline.portal_limiter" not in current_app.extensions:
-        current_app.extensions["hotline.portal_limiter"] = RateLimiter(current_app.config["HOTLINE_PORTAL_RATE"], 600)
+        current_app.extensions["hotline.portal_limiter"] = RateLimiter(
+            current_app.config["HOTLINE_PORTAL_RATE"], 600, current_app.config["REDIS_URL"])
     return current_app.extensions["hotline.portal_limiter"]
 
 

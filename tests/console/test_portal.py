@@ -55,6 +55,36 @@ def test_submit_is_rate_limited_by_ip(app, world):
         app.extensions.pop("hotline.portal_limiter", None)
 
 
+def test_the_limit_counts_in_a_moving_window_per_key():
+    from hotline.console.citizen import RateLimiter
+
+    limiter = RateLimiter(2, 600)
+    assert limiter.allow("10.0.0.1") and limiter.allow("10.0.0.1")
+    assert not limiter.allow("10.0.0.1")
+    assert limiter.allow("10.0.0.2")
+
+
+@pytest.mark.redis
+def test_the_limit_is_shared_by_every_web_process_through_redis():
+    """Two web processes behind a load balancer must not each grant the full limit."""
+    import subprocess
+    import sys
+
+    from hotline.console.citizen import RateLimiter
+    from tests.conftest import REDIS_URL
+
+    here = RateLimiter(2, 600, REDIS_URL)
+    here.reset()
+    assert here.allow("10.0.0.9")
+    other_process = subprocess.run(
+        [sys.executable, "-c", "import sys; from hotline.console.citizen import RateLimiter; "
+         f"print(RateLimiter(2, 600, {REDIS_URL!r}).allow('10.0.0.9'))"],
+        capture_output=True, text=True, check=True)
+    assert other_process.stdout.strip() == "True"
+    assert not here.allow("10.0.0.9")
+    here.reset()
+
+
 def test_track_needs_the_callers_phone(app, world):
     client = app.test_client()
     number = _submit(client)
