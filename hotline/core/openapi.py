@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import re
+
+from flask import Blueprint, current_app, jsonify
+from werkzeug.routing import Map
 
 from hotline.tickets.models import CHANNELS, KINDS, SATISFACTION_LEVELS, URGENCIES
 from hotline.tickets.states import Action, State
@@ -59,7 +62,9 @@ def build_document() -> dict:
             "/classify": {"post": _op("诉求分类", body="Text")},
             "/dispatch/propose": {"post": _op("派单建议（不实际派单）", body="Proposal")},
             "/kb/search": {"get": _op("知识库检索", params=["q", "limit", "category", "unit"])},
-            "/reports/{report}": {"get": _op("报表", params=["from", "to", "unit", "format"])},
+            "/reports/backlog": {"get": _op("积压台账", params=["from", "to", "unit", "format"])},
+            "/reports/rates": {"get": _op("三率与考核指标", params=["from", "to", "unit", "format"])},
+            "/reports/hotspots": {"get": _op("热点与类案", params=["from", "to", "unit", "format"])},
             "/cti": {"post": _op("话务平台来电事件", body="CtiEvent")},
         },
         "components": {
@@ -100,6 +105,32 @@ def build_document() -> dict:
     }
 
 
+_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def add_undocumented_routes(document: dict, url_map: Map, view_functions: dict, prefix: str = "/api/v1") -> dict:
+    """Add every API route the hand-written paths above leave out, so the document lists the whole API.
+
+    Each gets its methods, its path parameters and, as summary, the first line of its view's docstring.
+    """
+    paths = document["paths"]
+    for rule in url_map.iter_rules():
+        if not rule.rule.startswith(prefix + "/"):
+            continue
+        path = _PARAM.sub(r"{\2}", rule.rule[len(prefix):])
+        view = view_functions.get(rule.endpoint)
+        summary = ((view.__doc__ or "").strip().splitlines() or [rule.endpoint])[0] if view else rule.endpoint
+        params = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "integer" if kind == "int" else "string"}}
+                  for kind, name in _PARAM.findall(rule.rule)]
+        for method in sorted(m.lower() for m in rule.methods or ()):
+            if method in _METHODS and method not in paths.get(path, {}):
+                paths.setdefault(path, {})[method] = {**_op(summary), **({"parameters": params} if params else {})}
+    return document
+
+
 @bp.get("/openapi.json")
 def openapi_document():
-    return jsonify(build_document())
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(add_undocumented_routes(build_document(), current_app.url_map, current_app.view_functions))
