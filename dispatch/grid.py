@@ -1,7 +1,6 @@
 """12345+网格: give a ticket sent to a grid to its least-loaded grid worker; patrol reports from the grid.
 
-A grid worker's 上报 (escalation back to the unit) is the core ``request_return`` with a reason starting
-「上报」; nothing here changes that.
+A grid worker's 上报 (back up to the community/street) is the core lifecycle's ``escalate`` action.
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.services import NewTicket, register_ticket
 from hotline.tickets.states import OPEN
 from hotline.units.models import Unit
-
-ESCALATION_PREFIX = "上报"
 
 
 def open_loads(session: Session, grid: Unit) -> dict[int, int]:
@@ -93,8 +90,3 @@ def register_patrol_report(
                                 suggestion={"source": "patrol", "grid": worker.unit.code})
     defer(session, "dispatch.tasks:auto_dispatch", ticket.id)
     return ticket
-
-
-def is_escalation(reason: str | None) -> bool:
-    """Tell whether a return request is a grid worker's 上报."""
-    return bool(reason) and reason.strip().startswith(ESCALATION_PREFIX)

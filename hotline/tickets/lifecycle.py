@@ -240,6 +240,35 @@ def _forward(ctx: Context) -> None:
     ctx.data = {"from": holder.code, "to": child.code}
 
 
+def escalation_target(ticket: Ticket) -> Unit | None:
+    """Return the unit a 上报 sends ``ticket`` to: the holder's parent, or None when there is none to go to.
+
+    Up the chain 下派 came down, never past the unit the centre dispatched to; a grid (or community) the
+    centre sent the ticket to directly goes up to its parent, but never to the centre itself (that is 退单).
+    """
+    holder, lead = ticket.handling_unit, ticket.lead_unit
+    parent = holder.parent if holder is not None else None
+    if parent is None or parent.parent is None:
+        return None
+    if lead is not None and lead.id != holder.id and not parent.is_within(lead):
+        return None
+    return parent
+
+
+def _escalate(ctx: Context) -> None:
+    t = ctx.ticket
+    reason = ctx.params.reason or ctx.params.note
+    _need(reason, "reason", "上报原因")
+    holder, target = t.handling_unit, escalation_target(t)
+    if holder is None or target is None:
+        raise DomainError(409, "cannot_escalate", "没有可上报的上级承办单位，请申请退单由派单中心改派")
+    if t.lead_unit is None or t.lead_unit.id == holder.id:
+        t.lead_unit = target
+    t.handling_unit = target
+    _start_dispatch_clocks(ctx, reply_clock=False)
+    ctx.data = {"from": holder.code, "to": target.code, "reason": reason}
+
+
 def _request_extension(ctx: Context) -> None:
     t = ctx.ticket
     most = ctx.limit("extension")
@@ -405,6 +434,7 @@ HANDLERS: dict[Action, Callable[[Context], None]] = {
     Action.REPLY: _reply,
     Action.FINAL_REPLY: _final_reply,
     Action.FORWARD: _forward,
+    Action.ESCALATE: _escalate,
     Action.REQUEST_EXTENSION: _request_extension,
     Action.APPROVE_EXTENSION: _approve_extension,
     Action.REJECT_EXTENSION: _reject_extension,

@@ -6,6 +6,7 @@ import datetime as dt
 
 from hotline.auth.models import User
 from hotline.auth.roles import SEES_CALLER
+from hotline.tickets.lifecycle import escalation_target
 from hotline.tickets.models import CHANNEL_NAMES, KIND_NAMES, URGENCY_NAMES, Ticket, TicketEvent
 from hotline.tickets.states import ACTION_NAMES, STATE_NAMES, Action, State, allowed_actions
 
@@ -92,6 +93,7 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "version": ticket.version,
         "actions": [
             {"action": a.value, "name": ACTION_NAMES[a]} for a in (allowed_actions(state, viewer.role_enum) if viewer else [])
+            if a != Action.ESCALATE or escalation_target(ticket) is not None  # no 上报 button with nowhere to go
         ],
     }
 

@@ -55,6 +55,7 @@ class Action(StrEnum):
     REJECT_RETURN = "reject_return"
     REPLY = "reply"
     FORWARD = "forward"
+    ESCALATE = "escalate"
     REQUEST_EXTENSION = "request_extension"
     APPROVE_EXTENSION = "approve_extension"
     REJECT_EXTENSION = "reject_extension"
@@ -85,6 +86,7 @@ ACTION_NAMES = {
     Action.REJECT_RETURN: "驳回退单",
     Action.REPLY: "答复",
     Action.FORWARD: "下派",
+    Action.ESCALATE: "上报",
     Action.REQUEST_EXTENSION: "申请延期",
     Action.APPROVE_EXTENSION: "同意延期",
     Action.REJECT_EXTENSION: "驳回延期",
@@ -135,10 +137,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(_S.REGISTERED, _A.TRANSFER, _S.TRANSFERRED, DISPATCH_DESK),
     Transition(_S.DISPATCHED, _A.ACCEPT, _S.ACCEPTED, UNIT_SIDE),
     Transition(_S.DISPATCHED, _A.REQUEST_RETURN, _S.RETURN_REQUESTED, UNIT_SIDE),
+    # 上报 (an extension of SPEC §3): a grid or sub-unit hands the ticket back up to its parent unit, the
+    # reverse of 下派; before or after signing, with a reason. Not past the unit the centre dispatched to.
+    Transition(_S.DISPATCHED, _A.ESCALATE, _S.DISPATCHED, UNIT_SIDE),
     Transition(_S.RETURN_REQUESTED, _A.APPROVE_RETURN, _S.REGISTERED, DISPATCH_DESK),
     Transition(_S.RETURN_REQUESTED, _A.REJECT_RETURN, _S.DISPATCHED, DISPATCH_DESK),
     Transition(_S.ACCEPTED, _A.REPLY, _S.REPLIED, UNIT_SIDE),
     Transition(_S.ACCEPTED, _A.FORWARD, _S.DISPATCHED, UNIT_SIDE),
+    Transition(_S.ACCEPTED, _A.ESCALATE, _S.DISPATCHED, UNIT_SIDE),
     Transition(_S.ACCEPTED, _A.REQUEST_EXTENSION, _S.ACCEPTED, UNIT_SIDE),
     Transition(_S.ACCEPTED, _A.APPROVE_EXTENSION, _S.ACCEPTED, SUPERVISOR),
     Transition(_S.ACCEPTED, _A.REJECT_EXTENSION, _S.ACCEPTED, SUPERVISOR),

@@ -121,3 +121,32 @@ def test_wrong_role_is_403_with_nothing_changed(api):
     response = api.act(number, "dispatch", "agent1", unit="A1")
     assert response.status_code == 403
     assert api.get(f"/api/v1/tickets/{number}", as_="agent1").get_json()["ticket"]["state"] == "registered"
+
+
+def test_a_grid_worker_escalates_up_the_chain_it_came_down(api):
+    """上报: grid → community (the unit above), visible in its inbox; never past the unit the centre chose."""
+    number = api.new_ticket(content="东风社区3栋楼顶违建需执法部门处理")["number"]
+    assert api.act(number, "dispatch", "dispatcher1", unit="A1").status_code == 200
+    assert api.act(number, "accept", "handler1").status_code == 200
+    assert api.act(number, "forward", "handler1", grid="A1-01-01-G01").status_code == 200
+    assert api.act(number, "accept", "grid1").status_code == 200
+    no_reason = api.act(number, "escalate", "grid1")
+    assert no_reason.status_code == 422 and no_reason.get_json()["error"]["code"] == "missing_field"
+    up = api.act(number, "escalate", "grid1", reason="违建拆除需街道执法队")
+    assert up.status_code == 200, up.get_json()
+    ticket = up.get_json()["ticket"]
+    assert ticket["state"] == "dispatched" and ticket["handling_unit"]["code"] == "A1-01-01"
+    assert ticket["lead_unit"]["code"] == "A1"  # the unit the centre dispatched to still answers for it
+    event = api.get(f"/api/v1/tickets/{number}/events", as_="handler1").get_json()["events"][-1]
+    assert (event["action"], event["action_name"], event["actor"], event["from"], event["to"]) == (
+        "escalate", "上报", "grid1", "accepted", "dispatched")
+    assert event["data"] == {"from": "A1-01-01-G01", "to": "A1-01-01", "reason": "违建拆除需街道执法队"}
+    # The street (above the community) sees it in its subtree; the grid no longer holds it.
+    assert api.get(f"/api/v1/tickets/{number}", as_="street1").status_code == 200
+    assert api.act(number, "accept", "grid1").status_code in (403, 404)
+    # Up to A1 itself, and no further: above A1 is the centre, which takes tickets back by 退单.
+    assert api.act(number, "escalate", "street1", reason="需区级协调").status_code == 200
+    assert api.act(number, "escalate", "handler1", reason="需区级协调").status_code == 200
+    top = api.act(number, "escalate", "handler1", reason="再往上")
+    assert top.status_code == 409 and top.get_json()["error"]["code"] == "cannot_escalate"
+    assert api.get(f"/api/v1/tickets/{number}", as_="handler1").get_json()["ticket"]["handling_unit"]["code"] == "A1"

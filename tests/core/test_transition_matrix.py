@@ -35,7 +35,8 @@ SPEC_ROLES = {
     Action.TRANSFER: {Role.DISPATCHER, Role.SUPERVISOR},
     **{a: {Role.HANDLER, Role.GRID_WORKER} for a in (
         Action.ACCEPT, Action.REQUEST_RETURN, Action.REPLY, Action.FORWARD, Action.REQUEST_EXTENSION,
-        Action.REQUEST_SUSPEND, Action.FINAL_REPLY, Action.RESUME)},
+        Action.REQUEST_SUSPEND, Action.FINAL_REPLY, Action.RESUME,
+        Action.ESCALATE)},  # 上报: our extension of SPEC §3 (the grid worker's "escalates to the unit")
     **{a: {Role.SUPERVISOR} for a in (
         Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION, Action.APPROVE_SUSPEND, Action.REJECT_SUSPEND,
         Action.APPROVE_REPLY, Action.REJECT_REPLY, Action.REWORK, Action.UPHOLD, Action.REOPEN, Action.SUPERVISE)},
@@ -54,6 +55,8 @@ SPEC_TARGETS = {
     (State.RETURN_REQUESTED, Action.REJECT_RETURN): State.DISPATCHED,
     (State.ACCEPTED, Action.REPLY): State.REPLIED,
     (State.ACCEPTED, Action.FORWARD): State.DISPATCHED,
+    (State.DISPATCHED, Action.ESCALATE): State.DISPATCHED,
+    (State.ACCEPTED, Action.ESCALATE): State.DISPATCHED,
     (State.ACCEPTED, Action.REQUEST_EXTENSION): State.ACCEPTED,
     (State.ACCEPTED, Action.APPROVE_EXTENSION): State.ACCEPTED,
     (State.ACCEPTED, Action.REJECT_EXTENSION): State.ACCEPTED,
@@ -154,6 +157,10 @@ def test_every_action_and_role_in_state(session, world, state):
         except DomainError as exc:
             if allowed and action == Action.FORWARD and held_by_grid:
                 assert exc.code == "not_a_child_unit"  # a grid has no child to send down to
+                savepoint.rollback()
+                continue
+            if allowed and action == Action.ESCALATE and not held_by_grid:
+                assert exc.code == "cannot_escalate"  # A1 is what the centre dispatched to: nothing above it
                 savepoint.rollback()
                 continue
             assert not allowed, f"{state} {action} {role}: refused {exc.code} {exc.message}"

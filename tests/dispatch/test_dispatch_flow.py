@@ -65,11 +65,11 @@ def test_auto_dispatch_on_sends_to_the_least_loaded_grid_worker(api, app, demo_c
                                   .order_by(DispatchAssignment.id)).scalars().all()
         db.session.remove()
     assert rows == ["grid1", "grid1b", "grid1c"]  # each time the worker with the least open load
-    # The grid worker sees it and may 上报 back (request_return with a reason starting 上报).
+    # The grid worker sees it and may 上报 it up to the community (within the street the rule chose).
     assert api.get(f"/api/v1/tickets/{third['number']}", as_="grid1").status_code == 200
-    up = api.act(second["number"], "request_return", as_="grid1", reason="上报：需街道协调环卫公司",
-                 basis="rule:WG-02 清运属环卫")
+    up = api.act(second["number"], "escalate", as_="grid1", reason="需社区协调环卫公司")
     assert up.status_code == 200, up.get_json()
+    assert up.get_json()["ticket"]["handling_unit"]["code"] == "A1-01-01"
 
 
 def test_auto_dispatch_off_or_unsure_leaves_ticket_for_dispatcher(api, app, demo_city, classifier, monkeypatch):

@@ -99,6 +99,15 @@ def test_grid_worker_and_portal_pages(server, rest, open_as, browser):
     expect(card.locator("button", has_text="上报")).to_be_visible()
     card.locator('button[data-action="accept"]').click()
     expect(card.locator("button", has_text="现场答复")).to_be_visible(timeout=3000)
+    # 上报 after signing: the ticket goes up to the community and leaves the grid worker's list.
+    card.locator('button[data-action="escalate"]').click()
+    dialog = grid.locator("dialog[open]")
+    dialog.locator("textarea[name=reason]").fill("绿化带属物业管理区域，需社区协调物业")
+    dialog.locator('button[data-role="submit"]').click()
+    expect(dialog).to_have_count(0, timeout=5000)
+    expect(card).to_have_count(0, timeout=3000)
+    escalated = rest.get(f"/api/v1/tickets/{number}", "handler1")["ticket"]
+    assert (escalated["state"], escalated["handling_unit"]["code"]) == ("dispatched", "A1-01-01")
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
     try:

@@ -155,6 +155,7 @@ const H = (() => {
     request_return: [TEXT("reason", "退单理由", true), TEXT("basis", "依据（确责清单条目、职责文件等）", false)],
     approve_return: [], reject_return: [TEXT("reason", "驳回理由", true)],
     forward: [{name: "unit", label: "下派至（本单位下级单位或网格）", type: "child", required: true}],
+    escalate: [TEXT("reason", "上报原因（本级无法处置的情况）", true)],
     request_extension: [{name: "days", label: "延期工作日（1-5）", type: "number", required: true}, TEXT("reason", "延期理由", true)],
     reject_extension: [TEXT("note", "驳回意见", false)],
     request_suspend: [TEXT("reason", "挂账理由", true)],
@@ -200,7 +201,7 @@ const H = (() => {
     return typeof value === "string" ? value : (value.code || null);
   }
 
-  /* Open the form ``action`` needs; post it; call ``done(ticket)``. ``opts`` may relabel (上报) or prefix a field. */
+  /* Open the form ``action`` needs; post it; call ``done(ticket)``. ``opts`` may retitle it or bring its own fields. */
   async function act(ticket, action, done, opts = {}) {
     const fields = opts.fields || ACTION_FIELDS[action] || [];
     const me = {unit: document.body.dataset.unit};
@@ -228,7 +229,6 @@ const H = (() => {
           if (opt && opt.dataset.kind === "grid" && f.type === "child") body.grid = el.value; else body.unit = el.value;
         } else body[f.name] = el.value;
       }
-      if (opts.prefix && body.reason) body.reason = opts.prefix + body.reason;
       try {
         await post(ticket, opts.action || action, body, done, true);
         dialog.close(); dialog.remove();

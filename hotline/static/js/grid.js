@@ -3,7 +3,7 @@
 (() => {
   const STATES = "dispatched,accepted,return_requested,suspended,replied";
   const TABS = [["todo", "待处理", (t) => ["dispatched", "accepted"].includes(t.state)], ["all", "全部", () => true]];
-  const ESCALATE = JSON.stringify({title: "上报", prefix: "上报：",
+  const ESCALATE = JSON.stringify({title: "上报",
     fields: [{name: "reason", label: "上报原因（网格无法处置的情况）", type: "textarea", required: true}]});
   const REPLY = JSON.stringify({title: "现场答复"});
   let tickets = [];
@@ -16,7 +16,7 @@
     let html = "";
     if (has("accept")) html += `<button data-number="${H.esc(t.number)}" data-action="accept">签收</button>`;
     if (has("reply")) html += `<button data-number="${H.esc(t.number)}" data-action="reply" data-opts='${REPLY}'>现场答复</button>`;
-    if (has("request_return")) html += `<button class="secondary" data-number="${H.esc(t.number)}" data-action="request_return" data-opts='${ESCALATE}'>上报</button>`;
+    if (has("escalate")) html += `<button class="secondary" data-number="${H.esc(t.number)}" data-action="escalate" data-opts='${ESCALATE}'>上报</button>`;
     if (has("request_extension")) html += `<button class="secondary" data-number="${H.esc(t.number)}" data-action="request_extension">延期</button>`;
     if (has("resume")) html += `<button data-number="${H.esc(t.number)}" data-action="resume">恢复</button>`;
     return html;
