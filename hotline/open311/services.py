@@ -18,6 +18,7 @@ from hotline.core import clock
 from hotline.core.errors import ApiError
 from hotline.open311.models import Open311Client
 from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import redact_personal_data
 from hotline.tickets.services import NewTicket, register_ticket
 from hotline.tickets.states import DONE, STATE_NAMES, State
 
@@ -68,22 +69,33 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return clock.to_local(moment).isoformat() if moment else None
 
 
+# Channels whose text the citizen wrote for a public system; what came by phone, mail or app stays private.
+PUBLIC_TEXT_CHANNELS = frozenset({"api", "message_board"})
+
+
+def shows_citizen_text(ticket: Ticket) -> bool:
+    """Tell whether the public view may carry the citizen's own words and address (never for 举报)."""
+    return ticket.channel in PUBLIC_TEXT_CHANNELS and ticket.kind != "report"
+
+
 def request_to_dict(ticket: Ticket, category_names: dict[str, str]) -> dict:
-    """Return the public GeoReport view of a ticket (no caller data)."""
+    """Return the public GeoReport view of a ticket: no caller data, and the citizen's text only where they
+    wrote it for a public system (masked phone and ID numbers); status, agency, deadline and answer always."""
     state = State(ticket.state)
+    public_text = shows_citizen_text(ticket)
     return {
         "service_request_id": ticket.number,
         "status": "closed" if state in DONE else "open",
         "status_notes": STATE_NAMES[state],
         "service_name": category_names.get(ticket.category or "", ""),
         "service_code": ticket.category,
-        "description": ticket.content,
+        "description": redact_personal_data(ticket.content) if public_text else None,
         "agency_responsible": ticket.lead_unit.name if ticket.lead_unit else None,
-        "service_notice": ticket.public_answer,
+        "service_notice": redact_personal_data(ticket.public_answer),
         "requested_datetime": _iso(ticket.created_at),
         "updated_datetime": _iso(ticket.updated_at),
         "expected_datetime": _iso(ticket.reply_due),
-        "address": ticket.address,
+        "address": ticket.address if public_text else None,
         "address_id": None,
         "zipcode": None,
         "lat": None,
@@ -134,6 +146,7 @@ def find_requests(session: Session, args: dict[str, str]) -> list[Ticket]:
     if ids:
         query = query.where(Ticket.number.in_(ids[:MAX_ROWS]))
     else:
+        query = query.where(Ticket.kind != "report")  # 举报 are followed by number only, never listed
         if args.get("service_code"):
             query = query.where(Ticket.category.in_(args["service_code"].split(",")))
         status = args.get("status")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from hotline.auth.models import User
 from hotline.auth.roles import SEES_CALLER
@@ -25,6 +26,19 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * (len(name) - 1)
+
+
+# Mobile and landline numbers, 18-digit 居民身份证 numbers, e-mail addresses written inside free text.
+_PERSONAL_DATA = re.compile(
+    r"(?<![0-9])(?:[1-9][0-9]{16}[0-9Xx]|1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])|[\w.+-]+@[\w-]+\.[\w.]+"
+)
+
+
+def redact_personal_data(text: str | None) -> str | None:
+    """Return ``text`` with phone numbers, ID card numbers and e-mail addresses masked (for public views)."""
+    if not text:
+        return text
+    return _PERSONAL_DATA.sub(lambda m: mask_phone(m.group()) if "@" not in m.group() else "***@***", text)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
