@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import Date, bindparam
 from sqlalchemy import text as sql_text
@@ -19,6 +19,7 @@ from knowledge.search.tokenize import (
     char_bigrams,
     get_tokenizer,
     html_to_text,
+    index_tokens,
     query_words,
 )
 
@@ -85,49 +86,47 @@ def _phrase_node(phrase: str, *, sub_words: bool = True) -> Node:
 def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
     """Return the word or any of its synonyms (each a word or a phrase)."""
     # A phrase that segments to single characters only (没水 → 水) would match half the index: such a
-    # phrase stands for its group in the query but is not searched for itself.
+    # phrase stands for its group in the query but is not searched for itself. A synonym whose own index
+    # tokens hold the word typed (住房公积金 holds 公积金) finds nothing the word does not; searched as well,
+    # its rarer token would only lift the articles that have both above those that have the word typed.
     group = sorted(synonyms.get(word, set()) | {word})
-    telling = [alt for alt in group if any(len(w) > 1 for w in query_words(alt))] or [word]
+    telling = [
+        alt
+        for alt in group
+        if any(len(w) > 1 for w in query_words(alt)) and (alt == word or word not in index_tokens(alt))
+    ] or [word]
     # Synonyms are matched as written: widening a synonym again by its sub-words (社会 AND 保障 AND 卡 for
     # 社会保障卡) matches a good part of the index and is slow to rank for little gain.
     return _or([_phrase_node(alt, sub_words=alt == word) for alt in telling])
 
 
-def _synonym_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node | None:
-    """Return a node for the word's synonyms alone (as ``_word_node`` searches them), None without any."""
-    node = _word_node(word, synonyms)
-    if node == _word_node(word, {}):
-        return None
-    literal = _phrase_node(word)
-    alternatives = [c for c in node[1] if c != literal] if isinstance(node, tuple) and node[0] == "or" else [node]
-    return _or(alternatives) if alternatives else None
-
-
 def split_query(query: str, synonyms: dict[str, frozenset[str]]) -> list[str]:
-    """Segment a query, keeping synonym phrases (老板不发工资 → 老板, 不发工资) whole."""
+    """Segment a query, keeping synonym phrases (老板不发工资 → 老板, 不发工资) whole, without fillers."""
     phrases = sorted((p for p in synonyms if len(p) > 1 and p in query.lower()), key=len, reverse=True)
     if not phrases:
-        return query_words(query)
+        return query_words(query, drop_fillers=True)
     pattern = re.compile("(" + "|".join(re.escape(p) for p in phrases) + ")")
     words: list[str] = []
     for part in pattern.split(query.lower()):
         if part in synonyms:
             words.append(part)
         elif part:
-            words.extend(query_words(part))
+            words.extend(query_words(part, drop_fillers=True))
     return list(dict.fromkeys(words))
-
-
-def _but_not(node: Node, exclude: Node) -> Node:
-    """Return a node matching ``node`` but not ``exclude`` (what only a synonym finds)."""
-    return ("not", [node, exclude])
 
 
 def _tokens(node: Node) -> set[str]:
     if isinstance(node, str):
         return {node}
-    children = node[1][:1] if node[0] == "not" else node[1]
-    return set().union(*(_tokens(child) for child in children))
+    return set().union(*(_tokens(child) for child in node[1]))
+
+
+def _holds(node: Node, tokens: str) -> bool:
+    """Tell whether an entry's space-joined index tokens (padded with spaces) satisfy a query tree."""
+    if isinstance(node, str):
+        return f" {node} " in tokens
+    parts = (_holds(child, tokens) for child in node[1])
+    return all(parts) if node[0] == "and" else any(parts)
 
 
 def _fts5(node: Node) -> str:
@@ -139,8 +138,6 @@ def _fts5(node: Node) -> str:
 def _tsquery(node: Node) -> str:
     if isinstance(node, str):
         return "'" + node.replace("\\", "").replace("'", "''") + "'"
-    if node[0] == "not":
-        return f"({_tsquery(node[1][0])} & !{_tsquery(node[1][1])})"
     return "(" + (" & " if node[0] == "and" else " | ").join(_tsquery(c) for c in node[1]) + ")"
 
 
@@ -181,7 +178,7 @@ class _Filters:
 # (办事指引, 标准答复), the answer agents should read first. A curated article's text score counts this much
 # more; a prior, not a filter: a reply that matches clearly better still comes first.
 CASE_REPLY_CATEGORY = "政民互动答复"
-CURATED_PRIOR = 1.5
+CURATED_PRIOR = 2.0
 
 
 def article_prior(category: str) -> float:
@@ -195,9 +192,29 @@ def article_prior(category: str) -> float:
 # query runs again unbounded.
 RANK_CANDIDATES = 200
 
+# The read connection's page cache and memory map (SQLite): the 200 candidates of a query are joined to
+# kb_articles rows all over the table, and with SQLite's default 2 MB cache each lookup was a read() of a
+# page the OS already had. Per connection; the map shares the OS page cache.
+SQLITE_CACHE_KIB = 65_536
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
+def _prepare(session: Session) -> bool:
+    """Return whether the session is on PostgreSQL; on SQLite, size the connection's cache once."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return True
+    info = conn.connection.info  # kept with the DB-API connection across pool checkouts
+    if not info.get("kb_search_pragmas"):
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        conn.exec_driver_sql(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+        info["kb_search_pragmas"] = True
+    return False
+
 
 def _ranked(
     session: Session,
+    pg: bool,
     node: Node,
     field: str,
     filters: _Filters,
@@ -210,29 +227,36 @@ def _ranked(
     The score is the text score times the article's static prior (``article_prior``). With ``candidates``,
     only that many matching entries are scored, in no order (a bound for suggestion queries).
     """
-    pg = session.get_bind().dialect.name == "postgresql"
-    k = max(RANK_CANDIDATES, pool * 4)
-    rows = _ranked_once(session, pg, node, field, filters, pool, None if candidates else k, candidates, coverage)
-    if not candidates and len(rows) < pool and _match_count(session, pg, node, field) > k:
-        rows = _ranked_once(session, pg, node, field, filters, pool, None, None, coverage)
+    k = None if candidates else max(RANK_CANDIDATES, pool * 4)
+    rows, matched = _ranked_once(session, pg, node, field, filters, pool, k, candidates, coverage)
+    if k and len(rows) < pool and matched >= k and _match_count(session, pg, node, field) > k:
+        rows, _ = _ranked_once(session, pg, node, field, filters, pool, None, None, coverage)
     return rows
 
 
 def _match_count(session: Session, pg: bool, node: Node, field: str) -> int:
     if pg:
-        column = _PG_COLUMNS[field]
+        column = _PG_COLUMNS[field][0]
         sql = f"SELECT count(*) FROM kb_search_docs WHERE {column} @@ CAST(:q AS tsquery)"
         return session.execute(sql_text(sql), {"q": _tsquery(node)}).scalar() or 0
     sql = "SELECT count(*) FROM kb_search_fts WHERE kb_search_fts MATCH :q"
     return session.execute(sql_text(sql), {"q": _fts5_query(node, field)}).scalar() or 0
 
 
-# What each field of a query searches: FTS5 column filter, PostgreSQL tsvector column.
+# What each field of a query searches: FTS5 column filter, PostgreSQL (tsvector matched, tsvector ranked).
+# "title_ranked_by_all": articles whose title matches, ranked by title and body (a title hit counts twice).
 _FTS5_COLUMNS = {"words": "{title body}", "title": "{title}", "grams": "{grams}"}
-_PG_COLUMNS = {"words": "tsv", "title": "title", "grams": "grams"}
+_PG_COLUMNS = {
+    "words": ("tsv", "tsv"),
+    "title": ("title", "title"),
+    "title_ranked_by_all": ("title", "tsv"),
+    "grams": ("grams", "grams"),
+}
 
 
 def _fts5_query(node: Node, field: str) -> str:
+    if field == "title_ranked_by_all":
+        return f"{{title}} : {_fts5(node)} AND {{title body}} : {_fts5(node)}"
     return f"{_FTS5_COLUMNS[field]} : {_fts5(node)}"
 
 
@@ -246,51 +270,59 @@ def _ranked_once(
     k: int | None,
     candidates: int | None,
     coverage: Sequence[tuple[Node, float]],
-) -> list[tuple[int, float, int, int]]:
+) -> tuple[list[tuple[int, float, int, int]], int]:
+    """Return the best ``pool`` rows and how many index entries were ranked (at most ``k``)."""
+    limit = int(candidates or k or -1)
     if pg:
-        column = _PG_COLUMNS[field]
+        matched, ranked = _PG_COLUMNS[field]
         # ts_rank barely rewards an OR query's extra matches; with ``coverage`` each matched part adds its
         # weight (idf), so the article covering most of a ticket's telling words comes first.
         extra = "".join(
-            f" + CASE WHEN d.{column} @@ CAST(:cov{i} AS tsquery) THEN {float(w)} ELSE 0 END"
+            f" + CASE WHEN d.{ranked} @@ CAST(:cov{i} AS tsquery) THEN {float(w)} ELSE 0 END"
             for i, (_, w) in enumerate(coverage)
         )
-        score = f"ts_rank(d.{column}, CAST(:q AS tsquery), 1){extra}"
+        # ts_rank of an OR query averages over every lexeme in it: a word's synonyms would dilute the score
+        # of each article that has some of them. Scaled back to an average over the OR's parts (the words).
+        scale = len(_tokens(node)) / len(node[1]) if isinstance(node, tuple) and node[0] == "or" else 1.0
+        score = f"ts_rank(d.{ranked}, CAST(:q AS tsquery), 1) * {scale:.6f}{extra}"
         if candidates:
             inner = (
-                f"SELECT d.article_id, {score} AS score FROM (SELECT article_id, {column} FROM kb_search_docs "
-                f"WHERE {column} @@ CAST(:q AS tsquery) LIMIT {int(candidates)}) d"
+                f"SELECT d.article_id AS id, {score} AS score FROM (SELECT article_id, {ranked} FROM kb_search_docs "
+                f"WHERE {matched} @@ CAST(:q AS tsquery) LIMIT {limit}) d"
             )
         else:
-            inner = f"SELECT d.article_id, {score} AS score FROM kb_search_docs d WHERE d.{column} @@ CAST(:q AS tsquery)"
-            inner += f" ORDER BY score DESC, d.article_id LIMIT {int(k)}" if k else ""
+            inner = (
+                f"SELECT d.article_id AS id, {score} AS score FROM kb_search_docs d "
+                f"WHERE d.{matched} @@ CAST(:q AS tsquery) ORDER BY score DESC, d.article_id"
+            )
+            inner += f" LIMIT {limit}" if k else ""
         params = {"q": _tsquery(node)} | {f"cov{i}": _tsquery(part) for i, (part, _) in enumerate(coverage)}
-        sql = f"SELECT a.id, m.score, a.helpful_count, a.unhelpful_count, a.category FROM ({inner}) m "
-        sql += "JOIN kb_articles a ON a.id = m.article_id"
     else:
+        # bm25() as a column sorted inside the subquery: only the best k entries are joined to their
+        # articles (an outer ORDER BY over the join would rank every match). The function is cheaper than
+        # ``rank MATCH 'bm25(...)' ORDER BY rank``, which also ranks every match.
         weights = f"{TITLE_WEIGHT}, 1.0, 1.0"
-        if candidates:
-            inner = (
-                f"SELECT rowid, -bm25(kb_search_fts, {weights}) AS score FROM kb_search_fts "
-                f"WHERE kb_search_fts MATCH :q LIMIT {int(candidates)}"
-            )
-        else:
-            # From the FTS table alone, ORDER BY rank sorts on FTS5's bm25 auxiliary inside the module and
-            # only the best k rows are joined (an outer ORDER BY over the join ranks every match).
-            inner = (
-                "SELECT rowid, -rank AS score FROM kb_search_fts WHERE kb_search_fts MATCH :q "
-                f"AND rank MATCH 'bm25({weights})' ORDER BY rank LIMIT {int(k) if k else -1}"
-            )
+        order = "" if candidates else " ORDER BY score DESC"
+        inner = (
+            f"SELECT rowid AS id, -bm25(kb_search_fts, {weights}) AS score FROM kb_search_fts "
+            f"WHERE kb_search_fts MATCH :q{order} LIMIT {limit}"
+        )
         params = {"q": _fts5_query(node, field)}
-        sql = f"SELECT a.id, m.score, a.helpful_count, a.unhelpful_count, a.category FROM ({inner}) m "
-        sql += "JOIN kb_articles a ON a.id = m.rowid"
-    # The prior multiplies inside SQL so only ``pool`` rows come back.
+    # The prior multiplies inside SQL so only ``pool`` rows come back; the last row counts the entries
+    # ranked, so that a truncated ranking is known without counting the matches again.
     prior = f"(CASE WHEN a.category = '{CASE_REPLY_CATEGORY}' THEN 1.0 ELSE {CURATED_PRIOR} END)"
-    sql = sql.replace("SELECT a.id, m.score,", f"SELECT a.id, m.score * {prior} AS score,", 1)
-    sql += f" WHERE {filters.sql()} ORDER BY score DESC, a.id LIMIT :pool"
+    sql = (
+        f"WITH m AS MATERIALIZED ({inner}), "
+        f"best AS (SELECT a.id, m.score * {prior} AS score, a.helpful_count, a.unhelpful_count "
+        f"FROM m JOIN kb_articles a ON a.id = m.id WHERE {filters.sql()} ORDER BY score DESC, a.id LIMIT :pool) "
+        "SELECT id, score, helpful_count, unhelpful_count FROM best "
+        "UNION ALL SELECT NULL, count(*), NULL, NULL FROM m"
+    )
     stmt = sql_text(sql).bindparams(bindparam("statuses", expanding=True), bindparam("today", type_=Date))
     rows = session.execute(stmt, {**filters.params(), **params, "pool": pool}).all()
-    return [(r[0], float(r[1]), r[2], r[3]) for r in rows]
+    matched_count = next(int(r[1]) for r in rows if r[0] is None)
+    best = sorted(((r[0], float(r[1]), r[2], r[3]) for r in rows if r[0] is not None), key=lambda r: (-r[1], r[0]))
+    return best, matched_count
 
 
 def feedback_boost(helpful: int, unhelpful: int) -> float:
@@ -299,20 +331,68 @@ def feedback_boost(helpful: int, unhelpful: int) -> float:
     return 1.0 + FEEDBACK_MAX_BOOST * net
 
 
-# A synonym can be rarer than the word typed (暂住证 vs 居住证) and bm25 would then rank the synonym's
-# articles first; matches found only through a synonym count half.
-SYNONYM_FACTOR = 0.5
+# A synonym stands for the word typed. bm25 weighs each word by its own rarity, so a rarer synonym (暂住证
+# for 居住证) would rank the articles that have it above those that have the word typed. An article found
+# through a synonym instead of a word typed therefore counts what the word typed would have been worth
+# (the ratio of their idf, at most 1) and this factor besides: of two equally rare words, the one typed
+# comes first.
+SYNONYM_FACTOR = 0.9
 
-# An article matching only some of a query's words (the any-word query) counts this much: missing words
+# An article matching only some of a query's words (the any-word queries) counts this much: missing words
 # are a sign it answers another question, beyond the smaller bm25 sum of the words it has.
-ANY_WORD_FACTOR = 0.75
+ANY_WORD_FACTOR = 0.5
 
-# One stage: queries whose results are merged (first query's score wins) before the next stage.
-Stage = list[tuple[Node, str, float]]
+
+@dataclass(frozen=True)
+class _Group:
+    """A word typed and its synonyms, as searched: what a match through each synonym is worth (≤ 1)."""
+
+    literal: Node
+    synonyms: tuple[tuple[Node, float], ...]
+
+    def factor(self, tokens: str) -> float:
+        """Return the multiplier of an entry (its tokens padded by spaces) for how it matched this word."""
+        if not self.synonyms or _holds(self.literal, tokens):
+            return 1.0
+        worth = [w for node, w in self.synonyms if _holds(node, tokens)]
+        return SYNONYM_FACTOR * max(worth) if worth else 1.0
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One query of a stage: a tree searched in a field, its score multiplied by ``factor``."""
+
+    node: Node
+    field: str
+    factor: float = 1.0
+    # The words of the tree: an entry that has a synonym instead of the word typed counts less.
+    groups: tuple[_Group, ...] = ()
+    # Run only when the stage's first query did not fill the "page" (the articles asked for) or the "pool"
+    # (the most it returns); "" always.
+    unless_first_fills: str = ""
+
+    @property
+    def has_synonyms(self) -> bool:
+        return any(g.synonyms for g in self.groups)
+
+
+# One stage: queries whose results are merged (an article keeps its best score) before the next stage.
+Stage = list[_Query]
+
+
+def _entry_tokens(session: Session, pg: bool, ids: Sequence[int]) -> dict[int, str]:
+    """Return the index tokens of entries, space-joined and padded (for ``_holds``)."""
+    if pg:
+        sql = "SELECT article_id, array_to_string(tsvector_to_array(tsv), ' ') FROM kb_search_docs WHERE article_id IN :ids"
+    else:
+        sql = "SELECT rowid, title || ' ' || body FROM kb_search_fts WHERE rowid IN :ids"
+    stmt = sql_text(sql).bindparams(bindparam("ids", expanding=True))
+    return {r[0]: f" {r[1]} " for r in session.execute(stmt, {"ids": list(ids)})}
 
 
 def _run_stages(
     session: Session,
+    pg: bool,
     stages: list[Stage],
     filters: _Filters,
     limit: int,
@@ -326,12 +406,29 @@ def _run_stages(
     for stage in stages:
         if len(found) >= limit:
             break
+        results: list[tuple[_Query, list[tuple[int, float, int, int]]]] = []
+        for query in stage:
+            if results and query.unless_first_fills:
+                full = limit if query.unless_first_fills == "page" else pool
+                if len(results[0][1]) >= full:
+                    continue
+            results.append((query, _ranked(session, pg, query.node, query.field, filters, pool, candidates, coverage)))
+        # Which words an article has as typed: one read of the candidates' tokens for the whole stage. The
+        # synonym discount applies to each query's pool (3x the page) after its SQL cut: an article below the
+        # cut could reach the page only if most of the pool had come through synonyms.
+        check = {aid for query, rows in results if query.has_synonyms for aid, *_ in rows if aid not in found}
+        tokens = _entry_tokens(session, pg, sorted(check)) if check else {}
         merged: dict[int, float] = {}
-        for node, field, factor in stage:
-            for aid, score, helpful, unhelpful in _ranked(session, node, field, filters, pool, candidates, coverage):
-                # The first query of a stage is the literal one: its score stands for the articles it found.
-                if aid not in found and aid not in merged:
-                    merged[aid] = score * factor * feedback_boost(helpful, unhelpful)
+        for query, rows in results:
+            for aid, score, helpful, unhelpful in rows:
+                if aid in found:
+                    continue
+                score *= query.factor * feedback_boost(helpful, unhelpful)
+                if query.has_synonyms:
+                    entry = tokens.get(aid, "")
+                    for group in query.groups:
+                        score *= group.factor(entry)
+                merged[aid] = max(score, merged.get(aid, 0.0))
         best = sorted(merged.items(), key=lambda pair: (-pair[1], pair[0]))
         for aid, score in best[: limit - len(found)]:
             found[aid] = score
@@ -354,7 +451,7 @@ def _hits(session: Session, ranked: list[tuple[int, float]], marks: set[str]) ->
     return hits
 
 
-# The any-word stage ranks by the words that tell articles apart: a word in more than this share of the
+# The any-word queries rank by the words that tell articles apart: a word in more than this share of the
 # index (小区, 问题 in a complaints corpus) barely moves bm25 yet makes the candidate set huge.
 COMMON_WORD_SHARE = 0.04
 
@@ -367,6 +464,52 @@ def _telling_words(session: Session, words: list[str]) -> set[str]:
     telling = {w for w in words if df[w] <= cap}
     # Only common words: keep the two rarest so the stage still finds something.
     return telling or set(sorted(words, key=lambda w: df[w])[:2])
+
+
+def _groups(session: Session, words: list[str], synonyms: dict[str, frozenset[str]]) -> list[tuple[Node, _Group]]:
+    """Return each word's search tree (the word or its synonyms) and its ``_Group``."""
+    trees = [(_word_node(w, synonyms), _word_node(w, {})) for w in words]
+    alternatives = [
+        [c for c in tree[1] if c != literal] if tree != literal and isinstance(tree, tuple) and tree[0] == "or" else []
+        for tree, literal in trees
+    ]
+    tokens = set(words).union(*(_tokens(alt) for alts in alternatives for alt in alts))
+    n = document_count(session)
+    df = document_frequencies(session, tokens)
+    out = []
+    for word, (tree, literal), alts in zip(words, trees, alternatives, strict=True):
+        # A word missing from the index is worth the most: any synonym then counts fully.
+        typed = idf(df[word], n) if df[word] else float("inf")
+        worth = tuple((alt, min(1.0, typed / idf(min(df[t] for t in _tokens(alt)), n))) for alt in alts)
+        out.append((tree, _Group(literal, worth)))
+    return out
+
+
+def _word_stages(session: Session, words: list[str], synonyms: dict[str, frozenset[str]]) -> list[Stage]:
+    """Return the stages of a query's words (each word searched with its synonyms)."""
+    groups = _groups(session, words, synonyms)
+    if len(words) == 1:
+        # One word: articles carrying it in the title come first, then the others. A common word (公交) is
+        # in thousands of articles; ranking only the titles that carry it keeps this fast.
+        tree, group = groups[0]
+        return [[_Query(tree, "title", groups=(group,))], [_Query(tree, "words", groups=(group,))]]
+    # Every word (each as typed or through a synonym) in the title or body; with them, in the same pool,
+    # the articles whose title carries some of the telling words, ranked by title and body: a short guide
+    # whose title holds the two telling words of a caller's sentence is not pushed below ten long replies
+    # that happen to hold every word. When few articles have every word (a caller's sentence rather than
+    # a keyword), any telling word in the body competes as well; otherwise it only fills a short page.
+    keep = _telling_words(session, words)
+    some = [(tree, group) for w, (tree, group) in zip(words, groups, strict=True) if w in keep]
+    every = _Query(_and([t for t, _ in groups]), "words", groups=tuple(g for _, g in groups))
+    any_word = _Query(_or([t for t, _ in some]), "words", ANY_WORD_FACTOR, tuple(g for _, g in some))
+    return [
+        [
+            every,
+            replace(any_word, field="title_ranked_by_all", unless_first_fills="pool"),
+            replace(any_word, unless_first_fills="page"),
+        ],
+        [any_word],
+    ]
 
 
 def search_articles(
@@ -387,53 +530,16 @@ def search_articles(
     grams = list(dict.fromkeys(char_bigrams(query)))
     if not words and not grams:
         return []
+    pg = _prepare(session)
     filters = _Filters(tuple(statuses), today or local_today(), category, unit_id)
-    stages: list[Stage] = []
-    if words:
-        exact = [_word_node(w, {}) for w in words]
-        expanded = [_word_node(w, synonyms) for w in words]
-        # The synonym query leaves out what the literal query finds: those articles keep the literal score
-        # anyway, and a common word's matches would otherwise be ranked twice.
-        stage = [(_and(exact), "words", 1.0)]
-        if expanded != exact:
-            # All words, at least one of them through a synonym only: written per such word so that the
-            # literal word's postings are not read just to be excluded.
-            alternatives = [
-                _and([syn if j == i else node for j, node in enumerate(expanded)])
-                for i, syn in enumerate(_synonym_node(w, synonyms) for w in words)
-                if syn is not None
-            ]
-            stage.append((_but_not(_or(alternatives), _and(exact)), "words", SYNONYM_FACTOR))
-        if len(words) == 1:
-            # One word: articles carrying it in the title come first, then the others. A common word
-            # (公交) is in thousands of articles; ranking only the titles that carry it keeps this fast.
-            stages.append([(node, "title", factor) for node, _field, factor in stage])
-        stages.append(stage)
-        if len(words) > 1:
-            keep = _telling_words(session, words)
-            if keep:
-                literal = _or([n for w, n in zip(words, exact, strict=True) if w in keep])
-                relaxed = [(literal, ANY_WORD_FACTOR)]
-                # Any word's synonyms (not the words typed: their postings would be read again only to be
-                # excluded).
-                others = [n for n in (_synonym_node(w, synonyms) for w in words if w in keep) if n is not None]
-                if others:
-                    relaxed.append((_but_not(_or(others), literal), ANY_WORD_FACTOR * SYNONYM_FACTOR))
-                # Titles carrying some of the telling words are ranked in the same pool as the all-words
-                # matches rather than after them: a short guide whose title holds the two telling words of
-                # a caller's sentence is not pushed below ten long replies that happen to hold every word.
-                # Titles only: ranking every body with one common word of the query was the slow part. As
-                # everywhere, what only a synonym finds counts half (a rare synonym would outscore the words
-                # typed: 住房公积金 for 公积金).
-                stage.extend((node, "title", factor) for node, factor in relaxed)
-                stages.append([(node, "words", factor) for node, factor in relaxed])
+    stages = _word_stages(session, words, synonyms) if words else []
     if grams and len(query) <= SHORT_QUERY_CHARS:
-        stages.append([(_or(grams), "grams", 1.0)])
-    ranked = _run_stages(session, stages, filters, limit)
+        stages.append([_Query(_or(grams), "grams")])
+    ranked = _run_stages(session, pg, stages, filters, limit)
     marks = set(words)
     for stage in stages:
-        for node, _field, _factor in stage:
-            marks |= _tokens(node)
+        for item in stage:
+            marks |= _tokens(item.node)
     if any(len(m) > 1 for m in marks):
         # A stray single character (体, 取) would light up half the snippet.
         marks = {m for m in marks if len(m) > 1}
@@ -473,15 +579,17 @@ def suggest_articles(session: Session, text: str, limit: int = 5, *, today: dt.d
     synonyms = load_synonyms(session)
     parts = [_or(sorted(synonyms.get(t, {t}) | {t})) for t in terms]
     node = _or(parts)
+    pg = _prepare(session)
     filters = _Filters(("published",), today or local_today(), None, None)
     coverage: list[tuple[Node, float]] = []
-    if session.get_bind().dialect.name == "postgresql":
+    if pg:
         n = document_count(session)
         df = document_frequencies(session, terms)
         coverage = [(part, round(idf(df[t], n), 4)) for t, part in zip(terms, parts, strict=True)]
     ranked = _run_stages(
         session,
-        [[(node, "words", 1.0)]],
+        pg,
+        [[_Query(node, "words")]],
         filters,
         max(1, min(limit, 20)),
         candidates=SUGGEST_CANDIDATES,

@@ -309,9 +309,66 @@ def index_tokens(text: str, *, blocks: dict[str, tuple[str, ...]] | None = None)
     return out
 
 
-def query_words(text: str, *, keep_duplicates: bool = False) -> list[str]:
-    """Segment a query in precise mode, deduplicated in order; search mode is used on the index side."""
+# How callers ask rather than what they ask about: question words, modal verbs and fillers of spoken
+# Chinese. Dropped from queries only (the index keeps them, so this list can change without a rebuild).
+QUERY_FILLERS = frozenset(
+    [
+        "多少",
+        "多久",
+        "多长时间",
+        "不能",
+        "能不能",
+        "可不可以",
+        "是不是",
+        "有没有",
+        "要不要",
+        "怎么样",
+        "咋办",
+        "咋",
+        "哪儿",
+        "哪",
+        "去哪",
+        "去哪里",
+        "找谁",
+        "谁",
+        "才能",
+        "能够",
+        "是否",
+        "可否",
+        "到底",
+        "究竟",
+        "一直",
+        "老是",
+        "总是",
+        "还是",
+        "帮忙",
+        "麻烦",
+        "您",
+        "问问",
+        "想问",
+        "请教",
+        "知道",
+        "告诉",
+        "具体",
+        "着",
+        "里",
+        "上",
+        "太",
+        "才",
+        "该",
+        "等",
+    ]
+)
+
+
+def query_words(text: str, *, keep_duplicates: bool = False, drop_fillers: bool = False) -> list[str]:
+    """Segment a query in precise mode, deduplicated in order; search mode is used on the index side.
+
+    ``drop_fillers`` also drops ``QUERY_FILLERS`` (for what an agent types; synonym phrases keep them).
+    """
     words = _clean(get_tokenizer().cut(text or "", HMM=False))
+    if drop_fillers:
+        words = [w for w in words if w not in QUERY_FILLERS]
     return words if keep_duplicates else list(dict.fromkeys(words))
 
 
@@ -329,4 +386,3 @@ def char_bigrams(text: str, *, max_chars: int = 400) -> list[str]:
         else:
             grams.extend(map(str.__add__, run, run[1:]))
     return grams
-

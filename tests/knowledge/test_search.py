@@ -189,3 +189,31 @@ def test_validity_defaults_to_the_project_clock(kb_session, kb_corpus, monkeypat
     monkeypatch.setattr(clock, "now", lambda: dt.datetime(2024, 5, 1, 16, 30, tzinfo=dt.UTC))
     assert "停水旧规定" not in titles(search_articles(kb_session, "停水"))
     assert "停水旧规定" not in titles(suggest_articles(kb_session, "小区停水了，旧规定怎么说"))
+
+
+def test_the_word_typed_outranks_its_synonym(kb_session):
+    # 暂住证 is the rarer word here: without the synonym discount its bm25 would put it first.
+    typed = make(kb_session, "居住证办理须知", "持本人身份证到派出所办理。")
+    synonym = make(kb_session, "暂住证办理须知", "持本人身份证到派出所办理。")
+    for i in range(4):
+        make(kb_session, f"居住证签注{i}", "居住证每年签注一次。", category="政民互动答复")
+    hits = search_articles(kb_session, "居住证办理", today=TODAY)
+    assert [h.id for h in hits[:2]] == [typed.id, synonym.id]
+
+
+def test_spoken_question_words_are_not_searched(kb_session):
+    from knowledge.search.engine import split_query
+
+    assert split_query("请问公积金提取需要多久", {}) == ["公积金提取"]
+    guide = make(kb_session, "公积金提取办理时限", "材料齐全的，3个工作日内到账。")
+    make(kb_session, "多久能办好", "请问需要多久，能不能快一点。", category="政民互动答复")
+    assert [h.id for h in search_articles(kb_session, "公积金提取能不能快点，要多久", today=TODAY)][:1] == [guide.id]
+
+
+def test_a_synonym_holding_the_word_typed_is_not_searched_again():
+    from knowledge.search.engine import _tokens, _word_node
+
+    # 住房公积金 is indexed with 公积金 among its sub-words: searching it too would only double-count.
+    assert "住房公积金" not in _tokens(_word_node("公积金", {"公积金": frozenset({"公积金", "住房公积金"})}))
+    # The other way round the synonym widens the search.
+    assert "公积金" in _tokens(_word_node("住房公积金", {"住房公积金": frozenset({"公积金", "住房公积金"})}))
