@@ -15,9 +15,17 @@ def parse_synonyms(value: str) -> list[str]:
     return [part for part in _SPLIT.split(value or "") if part]
 
 
+# The groups built from the last rows read: the table is read on every search (edits apply at once), the
+# groups are rebuilt only when the rows differ.
+_last: list = [None, {}]
+
+
 def load_synonyms(session: Session) -> dict[str, frozenset[str]]:
     """Return word → its whole synonym group (symmetric, groups sharing a word merged)."""
-    rows = session.execute(text("SELECT term, synonyms FROM kb_synonyms")).all()
+    rows = tuple(tuple(r) for r in session.execute(text("SELECT term, synonyms FROM kb_synonyms ORDER BY id")))
+    cached_rows, cached = _last
+    if rows == cached_rows:
+        return cached
     groups: dict[str, set[str]] = {}
     for term, synonyms in rows:
         members = {term.lower(), *(s.lower() for s in parse_synonyms(synonyms))}
@@ -26,4 +34,6 @@ def load_synonyms(session: Session) -> dict[str, frozenset[str]]:
             merged |= groups.get(word, set())
         for word in merged:
             groups[word] = merged
-    return {word: frozenset(group) for word, group in groups.items()}
+    built = {word: frozenset(group) for word, group in groups.items()}
+    _last[:] = [rows, built]
+    return built
