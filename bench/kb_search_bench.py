@@ -3,7 +3,10 @@
 Articles are stitched from real sentences of the 问政 data (titles and reply/detail sentences), so the
 vocabulary and term frequencies are realistic. Prints numbers; asserts nothing.
 
-    .venv/bin/python bench/kb_search_bench.py [--n 100000] [--backend sqlite|postgresql|both]
+    .venv/bin/python bench/kb_search_bench.py [--n 100000] [--backend sqlite|postgresql|both] [--breakdown]
+
+``--breakdown`` adds, per query, the fastest of five runs split into its SQL statements (what each one
+searched for and how long it took) and the Python time around them.
 """
 
 from __future__ import annotations
@@ -152,7 +155,44 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run(backend: str, rows: list[dict], texts: list[str]) -> dict:
+def breakdown(engine: sa.Engine, session: Session, queries: list[str], runs: int = 5) -> list[str]:
+    """Return one line per query (slowest first): its best total, Python share, and each statement's time."""
+    statements: list[tuple[float, str]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["kb_bench_t"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        ms = (time.perf_counter() - conn.info.pop("kb_bench_t")) * 1000
+        # What the statement searched for: the MATCH / tsquery parameter, else the statement's start.
+        values = parameters.values() if isinstance(parameters, dict) else parameters or ()
+        label = next((v for v in values if isinstance(v, str) and ("{" in v or "'" in v)), statement[:40])
+        statements.append((ms, " ".join(str(label).split())))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        best: dict[str, tuple[float, list[tuple[float, str]]]] = {}
+        for _ in range(runs):
+            for q in queries:
+                statements.clear()
+                t = time.perf_counter()
+                search_articles(session, q)
+                total = (time.perf_counter() - t) * 1000
+                if q not in best or total < best[q][0]:
+                    best[q] = (total, list(statements))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+    lines = []
+    for q, (total, stmts) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        sql = sum(ms for ms, _ in stmts)
+        lines.append(f"{q}: {total:.2f} ms = sql {sql:.2f} ({len(stmts)} statements) + python {total - sql:.2f}")
+        lines.extend(f"    {ms:6.2f}  {label[:110]}" for ms, label in stmts if ms >= 0.05)
+    return lines
+
+
+def run(backend: str, rows: list[dict], texts: list[str], *, with_breakdown: bool = False) -> dict:
     with scratch_database(None if backend == "sqlite" else PG_URL, "kb_test_bench") as url:
         engine = sa.create_engine(url)
         try:
@@ -186,6 +226,7 @@ def run(backend: str, rows: list[dict], texts: list[str]) -> dict:
                     "SELECT count(*) FROM kb_articles WHERE status = 'published' AND (title LIKE :q OR body LIKE :q)"
                 )
                 like_full_ms = timed(lambda q: s.execute(like_all, {"q": f"%{q}%"}).all(), QUERIES, repeat=1)
+                lines = breakdown(engine, s, QUERIES) if with_breakdown else []
             result = {
                 "backend": backend,
                 "articles": len(rows),
@@ -204,6 +245,8 @@ def run(backend: str, rows: list[dict], texts: list[str]) -> dict:
                 "like_full_scan_p50_ms": round(pct(like_full_ms, 50), 2),
             }
             result["ratio_like_full_vs_search_p50"] = round(result["like_full_scan_p50_ms"] / result["search_p50_ms"], 1)
+            if lines:
+                result["breakdown"] = lines
             return result
         finally:
             engine.dispose()
@@ -213,6 +256,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--backend", default="both", choices=["sqlite", "postgresql", "both"])
+    parser.add_argument("--breakdown", action="store_true", help="per-query statement timings (best of five)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     get_tokenizer()  # load the dictionary before forking the tokenising workers
@@ -220,7 +264,11 @@ def main() -> None:
     rows, texts = generate(args.n)
     print(f"generated {len(rows)} articles in {time.perf_counter() - t:.1f}s", flush=True)
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        print(json.dumps(run(backend, rows, texts), ensure_ascii=False), flush=True)
+        result = run(backend, rows, texts, with_breakdown=args.breakdown)
+        lines = result.pop("breakdown", [])
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        if lines:
+            print(f"per-query breakdown ({backend}), slowest first:\n" + "\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":
