@@ -97,7 +97,20 @@ def _word_node(word: str, synonyms: dict[str, frozenset[str]]) -> Node:
     ] or [word]
     # Synonyms are matched as written: widening a synonym again by its sub-words (社会 AND 保障 AND 卡 for
     # 社会保障卡) matches a good part of the index and is slow to rank for little gain.
-    return _or([_phrase_node(alt, sub_words=alt == word) for alt in telling])
+    return _or(_distinct([_phrase_node(alt, sub_words=alt == word) for alt in telling]))
+
+
+def _distinct(alternatives: list[Node]) -> list[Node]:
+    """Return OR alternatives flattened, each once (工资拖欠 and 拖欠工资's sub-words are the same AND)."""
+
+    def key(node: Node):
+        return node if isinstance(node, str) else (node[0], frozenset(map(key, node[1])))
+
+    flat = [c for a in alternatives for c in (a[1] if isinstance(a, tuple) and a[0] == "or" else [a])]
+    seen: dict = {}
+    for node in flat:
+        seen.setdefault(key(node), node)
+    return list(seen.values())
 
 
 def split_query(query: str, synonyms: dict[str, frozenset[str]]) -> list[str]:
@@ -468,19 +481,24 @@ def _telling_words(session: Session, words: list[str]) -> set[str]:
 
 def _groups(session: Session, words: list[str], synonyms: dict[str, frozenset[str]]) -> list[tuple[Node, _Group]]:
     """Return each word's search tree (the word or its synonyms) and its ``_Group``."""
+    def alternatives(node: Node) -> list[Node]:
+        return node[1] if isinstance(node, tuple) and node[0] == "or" else [node]
+
     trees = [(_word_node(w, synonyms), _word_node(w, {})) for w in words]
-    alternatives = [
-        [c for c in tree[1] if c != literal] if tree != literal and isinstance(tree, tuple) and tree[0] == "or" else []
+    # The synonyms of a word: its tree's alternatives other than the word's own (a compound's sub-words).
+    synonym_lists = [
+        [c for c in alternatives(tree) if c not in alternatives(literal)] if tree != literal else []
         for tree, literal in trees
     ]
-    tokens = set(words).union(*(_tokens(alt) for alts in alternatives for alt in alts))
+    tokens = set(words).union(*(_tokens(alt) for alts in synonym_lists for alt in alts))
     n = document_count(session)
     df = document_frequencies(session, tokens)
     out = []
-    for word, (tree, literal), alts in zip(words, trees, alternatives, strict=True):
-        # A word missing from the index is worth the most: any synonym then counts fully.
-        typed = idf(df[word], n) if df[word] else float("inf")
-        worth = tuple((alt, min(1.0, typed / idf(min(df[t] for t in _tokens(alt)), n))) for alt in alts)
+    for word, (tree, literal), alts in zip(words, trees, synonym_lists, strict=True):
+        # A word missing from the index is worth the most: any synonym then counts fully. (Counts read a
+        # moment apart may disagree: idf is kept positive.)
+        typed = max(idf(df[word], n), 1e-6) if df[word] else float("inf")
+        worth = tuple((alt, min(1.0, typed / max(idf(min(df[t] for t in _tokens(alt)), n), 1e-6))) for alt in alts)
         out.append((tree, _Group(literal, worth)))
     return out
 
