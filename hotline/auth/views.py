@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from hotline.auth.api import api_auth, current_user
 from hotline.auth.roles import LANDING_PAGES
 from hotline.auth.services import authenticate, issue_token
+from hotline.auth.throttle import BLOCKED_MESSAGE, login_throttle
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 from hotline.core.validation import get_str, json_body
@@ -22,8 +23,12 @@ def create_token():
     password = body.get("password")
     if not isinstance(password, str) or not password:
         raise ApiError(422, "missing_field", "缺少必填字段：password", field="password")
+    address = request.remote_addr or "?"
+    if login_throttle().blocked(username, address):
+        raise ApiError(429, "too_many_attempts", BLOCKED_MESSAGE)
     user = authenticate(db.session, username, password)
     if user is None:
+        login_throttle().failed(username, address)
         raise ApiError(401, "invalid_credentials", "用户名或密码错误")
     token = issue_token(db.session, user, current_app.config["HOTLINE_TOKEN_HOURS"])
     db.session.commit()
@@ -38,15 +43,18 @@ def me():
 
 @pages.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        user = authenticate(db.session, request.form.get("username", ""), request.form.get("password", ""))
-        if user is not None:
-            session.clear()
-            session["user_id"] = user.id
-            return redirect(LANDING_PAGES[user.role_enum])
-        error = "用户名或密码错误"
-    return render_template("login.html", error=error), (401 if error else 200)
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    username, address = request.form.get("username", "")[:80], request.remote_addr or "?"
+    if login_throttle().blocked(username, address):
+        return render_template("login.html", error=BLOCKED_MESSAGE), 429
+    user = authenticate(db.session, username, request.form.get("password", ""))
+    if user is None:
+        login_throttle().failed(username, address)
+        return render_template("login.html", error="用户名或密码错误"), 401
+    session.clear()
+    session["user_id"] = user.id
+    return redirect(LANDING_PAGES[user.role_enum])
 
 
 @pages.post("/logout")

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import secrets
 
-from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -107,27 +104,3 @@ def rate_by_citizen(session: Session, ticket: Ticket, satisfaction: str, resolve
     note = "市民自助评价" + (f"：{comment}" if comment else "")
     params = ActionParams(contacted=True, resolved=resolved, satisfaction=satisfaction, note=note[:2000])
     return perform_action(session, ticket, Action.CALLBACK.value, portal_user(session), params, preset=preset)
-
-
-class RateLimiter:
-    """Allow ``limit`` hits per ``window`` seconds per key (a moving window, from the ``limits`` library).
-
-    With a Redis URL the counts live in Redis, so every web process behind the load balancer shares them;
-    without one they live in this process (the embedded default is one process anyway).
-    """
-
-    def __init__(self, limit: int, window: int, storage_uri: str | None = None) -> None:
-        self.item = RateLimitItemPerSecond(limit, window)
-        if storage_uri:
-            self.storage = storage_from_string(storage_uri, key_prefix="hotline-limits")
-        else:
-            self.storage = storage_from_string("memory://")
-        self.strategy = MovingWindowRateLimiter(self.storage)
-
-    def allow(self, key: str) -> bool:
-        """Count a hit for ``key``; tell whether it is within the limit."""
-        return self.strategy.hit(self.item, key)
-
-    def reset(self) -> None:
-        """Forget every hit (tests)."""
-        self.storage.reset()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from hotline.console.citizen import RateLimiter, find_for_citizen, public_view, rate_by_citizen
+from hotline.console.citizen import find_for_citizen, public_view, rate_by_citizen
 from hotline.core import clock
 from hotline.core.effects import commit, rollback
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
+from hotline.core.ratelimit import RateLimiter
 from hotline.intake.services import take_in
 from hotline.tickets.models import KIND_NAMES, SATISFACTION_NAMES
 from hotline.tickets.services import NewTicket

@@ -56,7 +56,7 @@ def test_submit_is_rate_limited_by_ip(app, world):
 
 
 def test_the_limit_counts_in_a_moving_window_per_key():
-    from hotline.console.citizen import RateLimiter
+    from hotline.core.ratelimit import RateLimiter
 
     limiter = RateLimiter(2, 600)
     assert limiter.allow("10.0.0.1") and limiter.allow("10.0.0.1")
@@ -70,14 +70,14 @@ def test_the_limit_is_shared_by_every_web_process_through_redis():
     import subprocess
     import sys
 
-    from hotline.console.citizen import RateLimiter
+    from hotline.core.ratelimit import RateLimiter
     from tests.conftest import REDIS_URL
 
     here = RateLimiter(2, 600, REDIS_URL)
     here.reset()
     assert here.allow("10.0.0.9")
     other_process = subprocess.run(
-        [sys.executable, "-c", "import sys; from hotline.console.citizen import RateLimiter; "
+        [sys.executable, "-c", "import sys; from hotline.core.ratelimit import RateLimiter; "
          f"print(RateLimiter(2, 600, {REDIS_URL!r}).allow('10.0.0.9'))"],
         capture_output=True, text=True, check=True)
     assert other_process.stdout.strip() == "True"
