@@ -7,8 +7,8 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.base import BaseEstimator, TransformerMixin
+from scipy.sparse import csr_matrix, diags
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
@@ -236,6 +236,57 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         )
         matrix.sort_indices()
         return matrix
+
+
+class NBLinearSVC(ClassifierMixin, BaseEstimator):
+    """NB-SVM (Wang & Manning 2012): per class, features scaled by the NB log-count ratio, then a binary SVM.
+
+    The ratio of class k is r_k = log((alpha + sum of x over k) / |.|_1) - log((alpha + sum over not-k) / |.|_1)
+    (x: the TF-IDF rows); a binary LinearSVC (one-vs-rest) is fitted on x * r_k, so words typical of k weigh
+    more before the margin is drawn. Since w_k . (x * r_k) = (w_k * r_k) . x, the fitted model is an ordinary
+    linear model, coef_[k] = w_k * r_k, and predicting costs what LinearSVC's does. With two classes it keeps
+    sklearn's convention: one score, positive means classes_[1].
+    """
+
+    def __init__(
+        self, C: float = 1.0, alpha: float = 1.0, class_weight: str | None = None, random_state: int = SEED
+    ) -> None:
+        self.C = C
+        self.alpha = alpha
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def fit(self, X: csr_matrix, y: np.ndarray) -> NBLinearSVC:
+        """Fit one NB-scaled binary LinearSVC per class (only classes_[1] when there are two)."""
+        X = csr_matrix(X)
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        coefs, intercepts = [], []
+        for label in self.classes_[1:] if len(self.classes_) == 2 else self.classes_:
+            positive = y == label
+            p = self.alpha + np.asarray(X[positive].sum(axis=0)).ravel()
+            q = self.alpha + np.asarray(X[~positive].sum(axis=0)).ravel()
+            r = (np.log(p / p.sum()) - np.log(q / q.sum())).astype(np.float32)
+            svc = LinearSVC(C=self.C, class_weight=self.class_weight, max_iter=5000, random_state=self.random_state)
+            svc.fit(X @ diags(r), positive)
+            coefs.append(svc.coef_[0] * r)
+            intercepts.append(svc.intercept_[0])
+        self.coef_ = np.vstack(coefs).astype(np.float32)
+        self.intercept_ = np.asarray(intercepts, dtype=np.float32)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X: csr_matrix) -> np.ndarray:
+        """Return one score per class (one column fewer with two classes, as sklearn's linear models do)."""
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        return scores.ravel() if len(self.classes_) == 2 else scores
+
+    def predict(self, X: csr_matrix) -> np.ndarray:
+        """Return the class with the highest score."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
 
 
 def build_features() -> TextFeatures:
