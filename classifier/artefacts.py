@@ -22,16 +22,20 @@ MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 1
 
-# skops refuses to build any type not in its own safe set or in this list. Ours: the feature transformer of
-# classifier.pipeline, its two text functions that models saved before TextFeatures hold, and sklearn's
-# private calibration helpers. Kept explicit (never "trust whatever the file asks for") so a crafted file
+# skops refuses to build any type not in its own safe set or in this list. Ours: the feature transformer and
+# the NB-SVM of classifier.pipeline, its two text functions that models saved before TextFeatures hold, and
+# sklearn's private calibration helpers (sigmoid: models saved before the temperature-scaled vote), and the
+# Bunch (a dict with attribute access, no behaviour of its own) in which VotingClassifier keeps its members. Kept explicit (never "trust whatever the file asks for") so a crafted file
 # cannot make us import anything else.
 TRUSTED_TYPES: list[str] = [
+    "classifier.pipeline.NBLinearSVC",
     "classifier.pipeline.TextFeatures",
     "classifier.pipeline.char_preprocessor",
     "classifier.pipeline.word_analyzer",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.calibration._TemperatureScaling",
+    "sklearn.utils._bunch.Bunch",
 ]
 _LIBRARIES = ("scikit-learn", "jieba", "skops", "numpy", "scipy")
 

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.sparse import csr_matrix, diags
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -60,6 +61,35 @@ HEAD_WEIGHT = 0.5
 # class_weight="balanced" (+0.002) and the head block (+0.002 to +0.003) are the only changes that move the
 # score; how much text jieba reads does not (all within one std). Word features are kept on the title and
 # first sentence because they cost 0.27 ms and carry the 政务 dictionary; dropping them scores the same.
+#
+# Issue 3 (target ≥ 0.92), same folds, features F = w60 + c12 + head30 ×0.5 unless named; log-loss and ECE (top-1,
+# 10 bins) are out-of-fold, for models with probabilities. `python -m classifier.model_selection NAME` reruns a row.
+#   LinearSVC C=2 bal, sigmoid calibration (the production pipeline until now)   0.9149 ± 0.0071  LL 0.268 ECE 0.056
+#   LinearSVC C=2 bal, isotonic calibration                                     0.9147 ± 0.0063  LL 0.325 ECE 0.050
+#   LinearSVC C=2 bal, temperature scaling (keeps the SVC's argmax)            0.9175 ± 0.0064  LL 0.267 ECE 0.029
+#   LogisticRegression (lbfgs) bal, C=3 / 10 / 30 / 100           0.9048 / 0.9074 / 0.9079 / 0.9062  (~18 s per fit)
+#   SGDClassifier modified_huber bal, alpha=1e-5 / 3e-5 / 1e-4 / 3e-4   0.8786 / 0.9070 / 0.9167 / 0.9165 (ECE ≥ 0.05)
+#   ComplementNB alpha=0.03 / 0.1 / 0.3                                    0.8868 / 0.8894 / 0.8668
+#   NB-SVM (NBLinearSVC) bal, alpha = NB smoothing:
+#     C=0.5: a=0.1 0.9170, a=1 0.9066; C=1: a=0.01 0.9075, a=0.03 0.9123, a=0.1 0.9178, a=1 0.9088
+#     C=2: a=0.01 0.9077, a=0.03 0.9131, a=0.1 0.9190 ± 0.0106, a=0.2 0.9191 ± 0.0078, a=0.3 0.9182, a=0.5 0.9163,
+#          a=1 0.9092; C=4: a=0.01 0.9075, a=0.03 0.9126, a=0.1 0.9191; not bal C=1 / 2, a=1: 0.9093 / 0.9077
+#   NB-SVM C=2 a=0.1 bal, temperature                                           0.9190 ± 0.0106  LL 0.274 ECE 0.028
+#   NB-SVM C=2 a=0.2 bal, temperature                                           0.9191 ± 0.0078  LL 0.266 ECE 0.027
+#   features, LinearSVC C=2 bal: min_df=2 on every block 0.9136; char block max_df=0.5 0.9178; char 1-3 min_df=2
+#     0.9156; char 2-4 max_features=200k 0.9115; char block without sublinear_tf 0.9128
+#   soft votes (mean of calibrated probabilities):
+#     SVC-temp + NB-SVM(a=0.1)-temp                                            0.9204 ± 0.0113  LL 0.253 ECE 0.020
+#     SVC-temp + NB-SVM(a=0.2)-temp                                            0.9207 ± 0.0090  LL 0.251 ECE 0.021  <- chosen
+#     SVC-temp + NB-SVM(a=0.1)-temp + ComplementNB(0.1)                        0.9203 ± 0.0091  LL 0.257 ECE 0.023
+#     SVC-temp + NB-SVM(a=0.1)-temp + LR(C=30)                                 0.9203 ± 0.0100  LL 0.246 ECE 0.012  (2x time)
+#     SVC-temp + LR(C=30) + ComplementNB(0.1)                                  0.9145 ± 0.0065  LL 0.268 ECE 0.034
+#   build_pipeline() end to end, raw text in ("production")                   0.9207 ± 0.0090  LL 0.251 ECE 0.021
+# Robustness (not used to choose; other fold draws of the same train split, --seed=1 / --seed=2):
+#   LinearSVC C=2 bal 0.9193 / 0.9163; NB-SVM a=0.1 0.9223 / 0.9194; a=0.2 0.9204 / 0.9215;
+#   vote a=0.1 0.9230 / 0.9217; vote a=0.2 0.9228 / 0.9213: the vote beats the single SVC on all three draws.
+# Whole-text jieba word bigrams were not tried: jieba costs ~1.6 ms for the mean 354-character message, which
+# alone breaks the 1,000 msgs/s batch budget (and w400 above scored no better than w60).
 # CV_RESULTS is copied into metadata.json so every artefact says why it looks the way it does.
 CV_RESULTS: dict[str, float] = {
     "baseline_char12_linearsvc": 0.9123,
@@ -81,8 +111,52 @@ CV_RESULTS: dict[str, float] = {
     "word12_60_char12_head30x0.5_linearsvc_balanced_c2": 0.9175,
     "word12_60_char12_head30x0.5_linearsvc_balanced_c4": 0.9172,
     "char12_head30x0.5_linearsvc_balanced": 0.9171,
+    "F_linearsvc_balanced_c2_sigmoid": 0.9149,
+    "F_linearsvc_balanced_c2_isotonic": 0.9147,
+    "F_linearsvc_balanced_c2_temperature": 0.9175,
+    "F_lr_balanced_c3": 0.9048,
+    "F_lr_balanced_c10": 0.9074,
+    "F_lr_balanced_c30": 0.9079,
+    "F_lr_balanced_c100": 0.9062,
+    "F_sgd_modified_huber_balanced_a1e-05": 0.8786,
+    "F_sgd_modified_huber_balanced_a3e-05": 0.9070,
+    "F_sgd_modified_huber_balanced_a0.0001": 0.9167,
+    "F_sgd_modified_huber_balanced_a0.0003": 0.9165,
+    "F_complementnb_a0.03": 0.8868,
+    "F_complementnb_a0.1": 0.8894,
+    "F_complementnb_a0.3": 0.8668,
+    "F_nbsvm_balanced_c0.5_a0.1": 0.9170,
+    "F_nbsvm_balanced_c0.5_a1": 0.9066,
+    "F_nbsvm_balanced_c1_a0.01": 0.9075,
+    "F_nbsvm_balanced_c1_a0.03": 0.9123,
+    "F_nbsvm_balanced_c1_a0.1": 0.9178,
+    "F_nbsvm_balanced_c1_a1": 0.9088,
+    "F_nbsvm_balanced_c2_a0.01": 0.9077,
+    "F_nbsvm_balanced_c2_a0.03": 0.9131,
+    "F_nbsvm_balanced_c2_a0.1": 0.9190,
+    "F_nbsvm_balanced_c2_a0.2": 0.9191,
+    "F_nbsvm_balanced_c2_a0.3": 0.9182,
+    "F_nbsvm_balanced_c2_a0.5": 0.9163,
+    "F_nbsvm_balanced_c2_a1": 0.9092,
+    "F_nbsvm_balanced_c4_a0.01": 0.9075,
+    "F_nbsvm_balanced_c4_a0.03": 0.9126,
+    "F_nbsvm_balanced_c4_a0.1": 0.9191,
+    "F_nbsvm_c1_a1": 0.9093,
+    "F_nbsvm_c2_a1": 0.9077,
+    "F_nbsvm_balanced_c2_a0.1_temperature": 0.9190,
+    "F_nbsvm_balanced_c2_a0.2_temperature": 0.9191,
+    "w60mindf2_c12mindf2_head30x0.5mindf2_linearsvc_balanced_c2": 0.9136,
+    "w60_c12maxdf0.5_head30x0.5_linearsvc_balanced_c2": 0.9178,
+    "w60_c13mindf2_head30x0.5_linearsvc_balanced_c2": 0.9156,
+    "w60_c24max200k_head30x0.5_linearsvc_balanced_c2": 0.9115,
+    "w60_c12nosublinear_head30x0.5_linearsvc_balanced_c2": 0.9128,
+    "vote_svc_nbsvm": 0.9204,
+    "vote_svc_nbsvm_a0.2": 0.9207,
+    "vote_svc_nbsvm_cnb": 0.9203,
+    "vote_svc_nbsvm_lr": 0.9203,
+    "vote_svc_lr_cnb": 0.9145,
 }
-CHOSEN = "word12_60_char12_head30x0.5_linearsvc_balanced_c2_sigmoid"
+CHOSEN = "vote_svc_nbsvm_a0.2"
 
 
 def word_analyzer(text: str) -> list[str]:
@@ -295,13 +369,20 @@ def build_features() -> TextFeatures:
 
 
 def build_pipeline() -> Pipeline:
-    """Build the untrained production pipeline with calibrated probabilities."""
-    # class_weight="balanced": 交通运输 is the smallest class and the one most often missed (CV below).
+    """Build the untrained production pipeline: a soft vote of two calibrated linear models (CV above)."""
+    # class_weight="balanced": 交通运输 is the smallest class and the one most often missed (CV above).
     svc = LinearSVC(C=2.0, class_weight="balanced", random_state=SEED)
-    # LinearSVC has no probabilities. ensemble=False: one SVC fitted on all rows (what CV scored) and a
-    # sigmoid fitted on its 3-fold out-of-fold scores, so confidences mean something for auto-dispatch.
-    model = CalibratedClassifierCV(svc, method="sigmoid", cv=3, ensemble=False)
-    return Pipeline([("features", build_features()), ("model", model)])
+    nbsvm = NBLinearSVC(C=2.0, alpha=0.2, class_weight="balanced", random_state=SEED)
+    # Neither model has probabilities. ensemble=False: each model is fitted once on all rows (what CV scored)
+    # and a temperature is fitted on its 3-fold out-of-fold scores. Temperature scaling divides every class
+    # score by the same T, so it keeps the model's argmax (per-class sigmoids cost 0.003 macro-F1 in CV) and
+    # its out-of-fold ECE is half the sigmoid's: confidences mean something for auto-dispatch.
+    members = [
+        (name, CalibratedClassifierCV(model, method="temperature", cv=3, ensemble=False))
+        for name, model in (("svc", svc), ("nbsvm", nbsvm))
+    ]
+    # Soft vote: the mean of the two calibrated probabilities.
+    return Pipeline([("features", build_features()), ("model", VotingClassifier(members, voting="soft"))])
 
 
 def build_baseline_pipeline() -> Pipeline:
