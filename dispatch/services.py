@@ -283,7 +283,9 @@ def propose_dispatch(
     ``area`` is a unit code already known (a grid worker's grid), used instead of resolving the address.
     """
     text = text or ""
-    cls = classify(f"{text} {address or ''}".strip(), category)
+    # The text alone, as intake classifies it (the address places the request; it says nothing of the
+    # category): the proposal then rests on the same classification the ticket records.
+    cls = classify(text.strip(), category)
     where = area_of_unit(session, area) if area else None
     where = where or resolve_area(session, address=address, text=text)
     facts = Facts(

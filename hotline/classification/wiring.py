@@ -22,12 +22,22 @@ from hotline.core.extensions import db
 from hotline.core.wiring import register_api
 from hotline.intake.suggestions import register_suggester
 
+# The last prediction made in a session: intake's suggestion and dispatch's proposal ask about the same text
+# in one request, and one classification (~4 ms) is enough; keyed by model version, so a promotion is seen.
+_LAST_PREDICTION = "hotline.classification.last"
+
 
 def _suggest(session: Session, text: str, address: str | None) -> dict:
     predictor = current_app.extensions["hotline.predictor_cache"].get(session)
     if predictor is None:
         return {}
-    result = prediction_to_dict(predictor.predict(text))
+    key = (predictor.version, text.strip())
+    last = session.info.get(_LAST_PREDICTION)
+    if last is not None and last[0] == key:
+        result = last[1]
+    else:
+        result = prediction_to_dict(predictor.predict(text))
+        session.info[_LAST_PREDICTION] = (key, result)
     return {
         "categories": result["category"],
         "kind": result["kind"],

@@ -45,6 +45,25 @@ def test_intake_suggests_and_stores_the_classification_with_its_version(api, app
         assert (row.model_version, row.categories[0]["code"]) == (active_model, top)
 
 
+def test_intake_classifies_once_and_dispatch_proposes_from_that_classification(api, app, active_model, monkeypatch):
+    from classifier.predictor import Predictor
+
+    calls: list[list[str]] = []
+    original = Predictor.predict_many
+
+    def counting(self, texts):
+        calls.append(list(texts))
+        return original(self, texts)
+
+    monkeypatch.setattr(Predictor, "predict_many", counting)
+    response = api.post("/api/v1/tickets", as_="agent1",
+                        json={"channel": "phone", "content": COMPLAINT, "address": "A1区东风路8号"})
+    assert response.status_code == 201
+    assert len(calls) == 1, calls  # the suggestion and the dispatch proposal share one prediction
+    suggestions = response.get_json()["suggestions"]
+    assert suggestions["proposal"]["classification"]["code"] == suggestions["categories"][0]["code"]
+
+
 def test_agent_and_dispatcher_corrections_are_stored(api, app, active_model, jobs_in_process):
     from hotline.categories.services import load_taxonomy
     from hotline.classification.models import CategoryCorrection
