@@ -1,16 +1,19 @@
 """``python -m hotline.serve``: the web server with Socket.IO on 127.0.0.1:$PORT (what ``make run`` starts).
 
-It serves with gevent unless ``HOTLINE_ASYNC_MODE=threading``: a greenlet per socket instead of an OS thread
-(thousands of connected consoles and inboxes stay cheap) and about a third less CPU per live-event fan-out
-(``bench/socket_latency.py``). gevent needs its monkey-patching before anything imports socket or threading,
-so it happens here, first; psycopg and redis-py notice it and wait on the gevent hub.
+With ``REDIS_URL`` (production: jobs run in rq workers) it serves with gevent: a greenlet per socket instead
+of an OS thread, so thousands of connected consoles and inboxes stay cheap, and about a third less CPU per
+live-event fan-out (``bench/socket_latency.py``). Without Redis it serves with threads: jobs then run inside
+the web process (a retrain takes ~20 s of CPU) and SQLite calls block, and under gevent either would stall
+every other connection. ``HOTLINE_ASYNC_MODE=gevent|threading`` overrides. gevent needs its monkey-patching
+before anything imports socket or threading, so it happens here, first; psycopg and redis-py then wait on the
+gevent hub.
 """
 
 from __future__ import annotations
 
 import os
 
-ASYNC_MODE = os.environ.get("HOTLINE_ASYNC_MODE") or "gevent"
+ASYNC_MODE = os.environ.get("HOTLINE_ASYNC_MODE") or ("gevent" if os.environ.get("REDIS_URL") else "threading")
 if ASYNC_MODE == "gevent":
     from gevent import monkey
 
