@@ -17,6 +17,17 @@ SHORTCUTS = (
     ("Alt+D", "用选中的知识作答并直接办结"),
     ("Esc", "清空表单"),
 )
+# The handler's inbox: the keys move a selection through the list and press the selected row's buttons.
+INBOX_SHORTCUTS = (
+    ("J / K", "下一件 / 上一件"),
+    ("S", "签收"),
+    ("R", "答复"),
+    ("T", "退单"),
+    ("F", "下派"),
+    ("E", "申请延期"),
+    ("1 … 8", "切换分栏"),
+)
+INBOX_KEYS = {"s": "accept", "r": "reply", "t": "request_return", "f": "forward", "e": "request_extension"}
 
 
 def _common() -> dict:
@@ -35,7 +46,7 @@ def console():
 @bp.get("/inbox")
 @page_for(Role.HANDLER)
 def inbox():
-    return render_template("inbox.html", **_common())
+    return render_template("inbox.html", **_common(), shortcuts=INBOX_SHORTCUTS, keys=INBOX_KEYS)
 
 
 @bp.get("/grid")

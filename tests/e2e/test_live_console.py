@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -86,6 +87,31 @@ def test_reconnect_refetches_what_was_missed(server, rest, open_as):
     assert number not in handler1.content()  # missed while away
     handler1.evaluate("window.__hotlineSocket.connect()")
     expect(handler1.locator(f'#inbox-body tr[data-ticket="{number}"]')).to_be_visible(timeout=3000)
+
+
+def test_handler_signs_and_opens_the_reply_form_from_the_keyboard(server, rest, open_as):
+    number = rest.post("/api/v1/tickets", "agent1", channel="phone", content="路口信号灯不亮",
+                       caller_phone="13700002222")["ticket"]["number"]
+    rest.post(f"/api/v1/tickets/{number}/dispatch", "dispatcher1", unit="A1")
+    handler1 = open_as("handler1", "/inbox")
+    row = handler1.locator(f'#inbox-body tr[data-ticket="{number}"]')
+    expect(row).to_be_visible(timeout=3000)
+    for _ in range(handler1.locator("#inbox-body tr[data-ticket]").count()):
+        handler1.keyboard.press("j")  # J walks down the list until our ticket is the selected row
+        if handler1.locator("#inbox-body tr.selected").get_attribute("data-ticket") == number:
+            break
+    expect(row).to_have_class(re.compile(r"\bselected\b"))
+    handler1.keyboard.press("s")  # 签收
+    expect(row).to_have_count(0, timeout=3000)  # it left 待签收
+    assert rest.get(f"/api/v1/tickets/{number}", "handler1")["ticket"]["state"] == "accepted"
+    handler1.keyboard.press("2")  # 办理中
+    expect(row).to_be_visible(timeout=3000)
+    for _ in range(handler1.locator("#inbox-body tr[data-ticket]").count()):
+        if handler1.locator("#inbox-body tr.selected").get_attribute("data-ticket") == number:
+            break
+        handler1.keyboard.press("j")
+    handler1.keyboard.press("r")  # 答复 opens its form
+    expect(handler1.locator("dialog[open] textarea[name=public_answer]")).to_be_visible(timeout=3000)
 
 
 def test_grid_worker_and_portal_pages(server, rest, open_as, browser):

@@ -15,6 +15,8 @@
   ];
   let tickets = [];
   let tab = "pending";
+  let selected = null;  // the number of the row the keys act on
+  const KEYS = JSON.parse(document.getElementById("inbox-keys").textContent);
   const body = document.getElementById("inbox-body");
   const tabs = document.getElementById("tabs");
 
@@ -26,8 +28,9 @@
     const test = TABS.find(([key]) => key === tab)[2];
     const rows = tickets.filter(test);
     if (!rows.length) { body.innerHTML = '<tr><td colspan="6" class="empty">暂无工单</td></tr>'; return; }
+    if (!rows.some((t) => t.number === selected)) selected = null;
     body.innerHTML = rows.map((t) => `
-      <tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
+      <tr class="warning-${t.warning}${t.number === selected ? " selected" : ""}" data-ticket="${H.esc(t.number)}">
         <td><span class="number">${H.esc(t.number)}</span><br><span class="muted">${H.esc(t.kind_name || "")} · ${H.esc(t.channel_name || "")}</span></td>
         <td><strong>${H.esc(t.title)}</strong><br><span class="muted">${H.esc(clip(t.content, 80))}</span>
             ${t.address ? `<br><span class="muted">地址：${H.esc(t.address)}</span>` : ""}
@@ -51,6 +54,29 @@
     if (b) { tab = b.dataset.tab; render(); }
   });
   H.bindActions(body, (n) => tickets.find((t) => t.number === n), refresh);
+
+  function select(step) {
+    const rows = Array.from(body.querySelectorAll("tr[data-ticket]"));
+    if (!rows.length) return;
+    const at = rows.findIndex((r) => r.dataset.ticket === selected);
+    const next = rows[Math.min(rows.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
+    rows.forEach((r) => r.classList.toggle("selected", r === next));
+    selected = next.dataset.ticket;
+    next.scrollIntoView({block: "nearest"});
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey || document.querySelector("dialog[open]")) return;
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)) return;
+    const key = ev.key.toLowerCase();
+    if (key === "j" || key === "arrowdown") { ev.preventDefault(); select(1); }
+    else if (key === "k" || key === "arrowup") { ev.preventDefault(); select(-1); }
+    else if (/^[1-8]$/.test(key)) { tab = TABS[+key - 1][0]; render(); }
+    else if (KEYS[key] && selected) {
+      const button = body.querySelector(`tr[data-ticket="${selected}"] button[data-action="${KEYS[key]}"]`);
+      if (button) { ev.preventDefault(); button.click(); } else H.toast("该工单当前不能执行此操作", "error");
+    }
+  });
   H.live(refresh);
   setInterval(render, 30000);  // keep the countdowns moving
 })();
