@@ -14,6 +14,7 @@ from hotline.core.config import load_config
 from hotline.core.errors import register_error_handlers
 from hotline.core.extensions import csrf, db, migrate, socketio
 from hotline.core.scheduler import register_periodic
+from hotline.core.security import register_security_headers
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         manage_session=False,
     )
     register_error_handlers(app)
+    register_security_headers(app)
     _register_models()
     _register_blueprints(app)
     _register_cli(app)

@@ -212,7 +212,7 @@
 
   /* ---- callbacks (回访) ---- */
   function callbackRow(t) {
-    const opts = Object.entries(window.SATISFACTION).map(([v, l]) => `<option value="${v}">${H.esc(l)}</option>`).join("");
+    const opts = Object.entries(JSON.parse(document.getElementById("satisfactions").textContent)).map(([v, l]) => `<option value="${v}">${H.esc(l)}</option>`).join("");
     return `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
       <td><span class="number">${H.esc(t.number)}</span><br>${H.countdown(t)}<br><span class="muted">${H.esc(t.caller_name || "")} ${H.esc(t.caller_phone || "")}</span>
         ${t.callback_attempts ? `<br><span class="badge">已回访 ${t.callback_attempts} 次</span>` : ""}</td>
