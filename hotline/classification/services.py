@@ -52,8 +52,39 @@ def active_version(session: Session) -> ModelVersion | None:
     return session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True)))
 
 
-def promote(session: Session, candidate: ModelVersion, *, force: bool = False) -> bool:
+# Model files kept for versions that are not active (each is ~55 MB): enough to roll back a few retrains.
+KEEP_RECENT_MODEL_FILES = 5
+
+
+def _model_file(models_root: Path, version: ModelVersion) -> Path:
+    from classifier.artefacts import MODEL_FILE
+
+    return Path(models_root) / version.directory / MODEL_FILE
+
+
+def prune_model_files(session: Session, models_root: Path, keep_recent: int = KEEP_RECENT_MODEL_FILES) -> list[str]:
+    """Delete the model file of every version but the active one and the ``keep_recent`` newest; return them.
+
+    The version row, its metadata.json and its evaluation stay (what each version scored and which
+    classifications it made remain on record); only the large file that could serve predictions goes.
+    """
+    versions = session.scalars(select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc()))
+    pruned = []
+    for position, version in enumerate(versions):
+        if version.active or position < keep_recent:
+            continue
+        path = _model_file(models_root, version)
+        if path.exists():
+            path.unlink()
+            pruned.append(version.version)
+    return pruned
+
+
+def promote(session: Session, candidate: ModelVersion, *, force: bool = False,
+            models_root: Path | None = None) -> bool:
     """Make ``candidate`` active unless it scores worse (macro-F1 on the fixed test split) than the active one."""
+    if models_root is not None and not _model_file(models_root, candidate).exists():
+        raise DomainError(409, "model_file_pruned", f"模型 {candidate.version} 的模型文件已清理，不能启用，请重新训练")
     current = active_version(session)
     if current is not None and current.id != candidate.id and not force:
         new, old = candidate.metrics.get("macro_f1"), current.metrics.get("macro_f1")
@@ -188,7 +219,8 @@ def retrain(session: Session, data_csv: Path, models_root: Path, *, now: dt.date
     candidate = register_version(session, models_root, directory, note=f"重训练：基础数据 + {len(extra)} 条人工纠正")
     previous = active_version(session)
     previous_f1 = previous.metrics.get("macro_f1") if previous else None
-    promoted = promote(session, candidate)
+    promoted = promote(session, candidate, models_root=models_root)
+    prune_model_files(session, models_root)
     return RetrainResult(candidate.version, scores["macro_f1"], previous_f1, promoted, len(extra))
 
 
@@ -203,5 +235,5 @@ def ensure_demo_model(session: Session, data_csv: Path, models_root: Path) -> st
         raise DomainError(422, "missing_training_data", f"找不到训练数据：{data_csv}")
     directory = train_demo_model(data_csv, Path(models_root) / f"demo-{clock.now():%Y%m%dT%H%M%S}")
     version = register_version(session, models_root, directory, note="演示模型：messages.csv split==train")
-    promote(session, version, force=True)
+    promote(session, version, force=True, models_root=models_root)
     return version.version

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
@@ -57,7 +59,7 @@ def promote_version(version: str):
     row = db.session.scalar(select(ModelVersion).where(ModelVersion.version == version))
     if row is None:
         raise not_found("模型版本")
-    if not promote(db.session, row, force=force):
+    if not promote(db.session, row, force=force, models_root=Path(current_app.config["HOTLINE_MODELS_DIR"])):
         raise ApiError(409, "worse_model", "该版本在固定测试集上的 macro-F1 低于当前版本，未启用（可用 force 强制）")
     commit(db.session)
     current_app.extensions["hotline.predictor_cache"].forget()

@@ -140,3 +140,36 @@ def test_retraining_adds_corrections_and_promotes_only_if_not_worse(app, world, 
         assert result.promoted is True
         assert db.session.scalar(select(ModelVersion.version).where(ModelVersion.active.is_(True))) == result.version
         db.session.remove()
+
+
+def test_old_model_files_are_pruned_but_the_versions_stay_on_record(api, app, active_model, small_model_dir):
+    """Each version's file is ~55 MB: only the active one and the newest few keep theirs."""
+    import datetime as dt
+    import json
+    import shutil
+
+    from classifier.artefacts import MODEL_FILE
+    from hotline.classification.models import ModelVersion
+    from hotline.classification.services import prune_model_files, register_version
+    from hotline.core.extensions import db
+
+    root = Path(app.config["HOTLINE_MODELS_DIR"])
+    with app.app_context():
+        for i in range(4):
+            directory = root / f"old-{i}"
+            shutil.copytree(small_model_dir, directory, dirs_exist_ok=True)
+            meta = json.loads((directory / "metadata.json").read_text())
+            meta["version"] = f"old-{i}"
+            (directory / "metadata.json").write_text(json.dumps(meta))
+            row = register_version(db.session, root, directory)
+            row.created_at = dt.datetime(2026, 1, 1 + i, tzinfo=dt.UTC)  # older than the active one
+        db.session.commit()
+        pruned = prune_model_files(db.session, root, keep_recent=3)
+        db.session.commit()
+        assert sorted(pruned) == ["old-0", "old-1"]  # the active model and the 3 newest keep their files
+        assert not (root / "old-0" / MODEL_FILE).exists() and (root / "old-0" / "metadata.json").exists()
+        assert (root / "old-2" / MODEL_FILE).exists()
+        assert db.session.scalar(select(ModelVersion).where(ModelVersion.version == "old-0")) is not None
+    refused = api.post("/api/v1/classifier/versions/old-0/promote", as_="admin1", json={"force": True})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "model_file_pruned"
+    assert api.post("/api/v1/classify", as_="agent1", json={"text": COMPLAINT}).get_json()["model_version"] == active_model
