@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask import Blueprint, current_app, render_template, request
 
 from hotline.console.citizen import find_for_citizen, public_view, rate_by_citizen
@@ -15,6 +18,7 @@ from hotline.tickets.models import KIND_NAMES, SATISFACTION_NAMES
 from hotline.tickets.services import NewTicket
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PORTAL_KINDS = dict(KIND_NAMES)
 
 
@@ -28,7 +32,9 @@ def limiter() -> RateLimiter:
 
 
 def _render(status: int = 200, **context):
-    defaults = {"kinds": PORTAL_KINDS, "satisfactions": SATISFACTION_NAMES, "form": {}, "ticket": None,
+    # A fresh id for every form shown (kept when the same form comes back with an error): submitting it
+    # twice (a double click, a reload that re-posts) registers one ticket, not two.
+    defaults = {"submission_id": secrets.token_urlsafe(16), "kinds": PORTAL_KINDS, "satisfactions": SATISFACTION_NAMES, "form": {}, "ticket": None,
                 "created": None, "error": None, "track_error": None, "rated": False, "track": None, "tz": clock.TZ}
     return render_template("portal.html", **(defaults | context)), status
 
@@ -42,21 +48,24 @@ def index():
 def submit():
     form = {k: (request.form.get(k) or "").strip() for k in ("content", "title", "caller_name", "caller_phone",
                                                                "address", "kind")}
+    submission_id = request.form.get("submission_id", "")
+    keep = {"submission_id": submission_id} if SUBMISSION_ID.fullmatch(submission_id) else {}
     if not limiter().allow(request.remote_addr or "?"):
-        return _render(429, form=form, error="提交过于频繁，请稍后再试")
+        return _render(429, form=form, error="提交过于频繁，请稍后再试", **keep)
     if len(form["content"]) < 5 or len(form["content"]) > 5000:
-        return _render(422, form=form, error="请填写诉求内容（5 至 5000 字）")
+        return _render(422, form=form, error="请填写诉求内容（5 至 5000 字）", **keep)
     phone = form["caller_phone"]
     if not (phone.isdigit() and 7 <= len(phone) <= 15):
-        return _render(422, form=form, error="请填写正确的联系电话（用于查询进度与回访）")
+        return _render(422, form=form, error="请填写正确的联系电话（用于查询进度与回访）", **keep)
     data = NewTicket(
         channel="web", content=form["content"], title=form["title"][:200] or None,
         caller_name=form["caller_name"][:80] or None, caller_phone=phone, address=form["address"][:300] or None,
         kind=form["kind"] if form["kind"] in KIND_NAMES else "", urgency="",
+        external_id=f"portal:{keep['submission_id']}" if keep else None,
     )
-    ticket, _, _ = take_in(db.session, data, None, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+    ticket, created, _ = take_in(db.session, data, None, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
     commit(db.session)
-    return _render(201, created={"number": ticket.number, "reply_due": ticket.reply_due})
+    return _render(201 if created else 200, created={"number": ticket.number, "reply_due": ticket.reply_due})
 
 
 @bp.post("/track")

@@ -55,6 +55,26 @@ def test_submit_is_rate_limited_by_ip(app, world):
         app.extensions.pop("hotline.portal_limiter", None)
 
 
+def _submission_id(html: str) -> str:
+    return re.search(r'name="submission_id" value="([^"]+)"', html).group(1)
+
+
+def test_the_same_form_submitted_twice_registers_one_ticket(app, world):
+    """A double click or a reload that re-posts must not file the citizen's request twice."""
+    client = app.test_client()
+    form_id = _submission_id(client.get("/portal").get_data(as_text=True))
+    refused = client.post("/portal/submit", data=FORM | {"submission_id": form_id, "caller_phone": "12"})
+    assert refused.status_code == 422 and _submission_id(refused.get_data(as_text=True)) == form_id
+    first = client.post("/portal/submit", data=FORM | {"submission_id": form_id})
+    again = client.post("/portal/submit", data=FORM | {"submission_id": form_id})
+    assert (first.status_code, again.status_code) == (201, 200)
+    number = re.search(r'id="created-number">(\d{14})<', first.get_data(as_text=True)).group(1)
+    assert re.search(r'id="created-number">(\d{14})<', again.get_data(as_text=True)).group(1) == number
+    next_form = _submission_id(first.get_data(as_text=True))
+    assert next_form != form_id  # the form shown after success is a new one
+    assert _submit(client, submission_id=next_form) != number
+
+
 def test_the_limit_counts_in_a_moving_window_per_key():
     from hotline.core.ratelimit import RateLimiter
 
