@@ -31,8 +31,8 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "PORT": int(os.environ.get("PORT") or 5000),
-        # How the web server multiplexes connections: "threading" (a thread per socket) or "gevent"
-        # (greenlets; ``python -m hotline.serve`` monkey-patches first when the environment asks for it).
+        # How Socket.IO multiplexes connections: "threading" (a thread per socket) or "gevent" (greenlets).
+        # ``python -m hotline.serve`` decides before importing anything (gevent with Redis) and passes it in.
         "HOTLINE_ASYNC_MODE": os.environ.get("HOTLINE_ASYNC_MODE") or "threading",
         # Bodies beyond this are refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
