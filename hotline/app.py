@@ -14,7 +14,7 @@ from hotline.core.config import load_config
 from hotline.core.errors import register_error_handlers
 from hotline.core.extensions import csrf, db, migrate, socketio
 from hotline.core.scheduler import register_periodic
-from hotline.core.security import register_security_headers
+from hotline.core.security import register_security_headers, trust_proxies
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     register_error_handlers(app)
     register_security_headers(app)
+    trust_proxies(app)
     _register_models()
     _register_blueprints(app)
     _register_cli(app)

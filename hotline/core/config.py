@@ -41,6 +41,10 @@ def load_config(instance_path: str) -> dict:
         "HOTLINE_TIME_LIMIT_PRESET": os.environ.get("HOTLINE_TIME_LIMIT_PRESET") or "default",
         "HOTLINE_WARNING_INTERVAL_SECONDS": int(os.environ.get("HOTLINE_WARNING_INTERVAL_SECONDS") or 60),
         "HOTLINE_TOKEN_HOURS": int(os.environ.get("HOTLINE_TOKEN_HOURS") or 12),
+        # Reverse proxies in front of the app (nginx = 1). Their X-Forwarded-For/-Proto are trusted that many
+        # hops deep, so rate limits and login throttling see the citizen's address, not the proxy's. 0 when
+        # clients connect directly: a forwarded header from a client must not be believed.
+        "HOTLINE_PROXY_HOPS": int(os.environ.get("HOTLINE_PROXY_HOPS") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -10,6 +10,7 @@ browser cache should keep.
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -40,3 +41,10 @@ def register_security_headers(app: Flask) -> None:
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe ``HOTLINE_PROXY_HOPS`` reverse proxies about the client's address and scheme."""
+    hops = app.config["HOTLINE_PROXY_HOPS"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
