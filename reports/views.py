@@ -11,6 +11,7 @@ from hotline.auth.models import User
 from hotline.auth.pages import page_for
 from hotline.auth.roles import ROLE_NAMES, SCOPED_ROLES, Role
 from hotline.core import clock
+from hotline.core.blocking import run_blocking
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
@@ -82,7 +83,7 @@ def rates():
         rank_by=_choice("rank_by", RANKABLE, "satisfaction_rate") or "satisfaction_rate",
     )
     if fmt == "xlsx":
-        return _xlsx(exports.rates_workbook(result), f"rates-{period.first}-{period.last}.xlsx")
+        return _xlsx(run_blocking(exports.rates_workbook, result), f"rates-{period.first}-{period.last}.xlsx")
     return jsonify(result)
 
 
@@ -100,7 +101,7 @@ def backlog():
     rows = backlog_rows(db.session, now=now, period=period, scope=_scope(g.actor), reason=reason, bucket=bucket)
     summary = summarise(rows)
     if fmt == "xlsx":
-        return _xlsx(exports.backlog_workbook(rows, summary, generated_at=clock.to_local(now)), "backlog.xlsx")
+        return _xlsx(run_blocking(exports.backlog_workbook, rows, summary, generated_at=clock.to_local(now)), "backlog.xlsx")
     for row in rows:
         row.pop("ticket_id", None)
         row.pop("unit_id", None)
@@ -115,7 +116,7 @@ def hotspot_report():
     limit = _int_arg("limit", 10, 1, 100)
     result = hotspots(db.session, period, scope=_scope(g.actor), limit=limit)
     if fmt == "xlsx":
-        return _xlsx(exports.hotspots_workbook(result), f"hotspots-{period.first}-{period.last}.xlsx")
+        return _xlsx(run_blocking(exports.hotspots_workbook, result), f"hotspots-{period.first}-{period.last}.xlsx")
     rows = [{"kind": "category", **r} for r in result["top_categories"]]
     rows += [{"kind": "area", **r} for r in result["top_areas"]]
     return jsonify({"rows": rows, **result})
@@ -232,9 +233,8 @@ def campaign_burndown(campaign_id: int):
 @api_auth(*MANAGERS)
 def campaign_export(campaign_id: int):
     campaign = ledger.get_campaign(db.session, campaign_id)
-    data = exports.ledger_workbook(ledger.campaign_to_dict(campaign), ledger.ledger_rows(db.session, campaign),
-                                   ledger.unit_clearance(db.session, campaign),
-                                   generated_at=clock.to_local(clock.now()))
+    data = run_blocking(exports.ledger_workbook, ledger.campaign_to_dict(campaign), ledger.ledger_rows(db.session, campaign),
+                        ledger.unit_clearance(db.session, campaign), generated_at=clock.to_local(clock.now()))
     return _xlsx(data, f"campaign-{campaign.id}.xlsx")
 
 
