@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+
+@cache
+def _shared_storage(uri: str) -> Storage:
+    # One Redis connection pool per process for every limiter (portal forms, login throttling).
+    return storage_from_string(uri, key_prefix="hotline-limits")
 
 
 class RateLimiter:
@@ -16,10 +24,7 @@ class RateLimiter:
 
     def __init__(self, limit: int, window: int, storage_uri: str | None = None) -> None:
         self.item = RateLimitItemPerSecond(limit, window)
-        if storage_uri:
-            self.storage = storage_from_string(storage_uri, key_prefix="hotline-limits")
-        else:
-            self.storage = storage_from_string("memory://")
+        self.storage = _shared_storage(storage_uri) if storage_uri else storage_from_string("memory://")
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def allow(self, key: str) -> bool:
