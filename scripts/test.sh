@@ -38,8 +38,9 @@ echo "== ruff"
 status=0
 if pg_up && redis_up; then
   echo "== pass 1: PostgreSQL + Redis"
+  # The Redis database can be moved (HOTLINE_TEST_REDIS_URL) so two checkouts' suites can run side by side.
   HOTLINE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test" \
-  HOTLINE_TEST_REDIS_URL="redis://127.0.0.1:6379/15" \
+  HOTLINE_TEST_REDIS_URL="${HOTLINE_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}" \
     "$PY" -m pytest -p no:cacheprovider "$@" || status=$?
 else
   echo "!! PostgreSQL or Redis is not reachable on 127.0.0.1: only the embedded pass runs" >&2
