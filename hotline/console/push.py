@@ -1,19 +1,25 @@
 """Every live event goes out through here: names, payloads and rooms live only in this module.
 
 Rooms: ``unit:<code>`` for each unit on a ticket's path (so a parent unit sees its subtree),
-``managers`` for dispatchers, supervisors and admins, ``agents`` for the call-centre floor, and
-``agent:<username>`` for one agent's screen. With ``REDIS_URL`` the emit travels through the Redis
-message queue, so workers and several web processes reach every browser.
+``managers`` and ``role:<role>`` for dispatchers, supervisors and admins, ``agents`` for the call-centre
+floor, and ``agent:<username>`` for one agent's screen. With ``REDIS_URL`` the emit travels through the
+Redis message queue, so workers and several web processes reach every browser.
+
+A ticket event is a delta: it carries the changed ticket as the room's users may see it (masked and with
+their actions), so a page patches its list in place instead of re-fetching it; every user in a room sees
+a ticket the same way, since masking and actions depend on the role only.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from hotline.auth.models import User
 from hotline.auth.roles import SCOPED_ROLES, Role
 from hotline.core.extensions import db, socketio
 from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import ticket_to_dict
 
 EVENTS = ("ticket.created", "ticket.updated", "ticket.warning", "call.new", "call.updated", "callback.due")
 MANAGER_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
@@ -25,15 +31,31 @@ def rooms_for_user(user: User) -> list[str]:
     if role in SCOPED_ROLES:
         return [f"unit:{user.unit.code}"]
     if role in MANAGER_ROLES:
-        return ["managers"]
+        return ["managers", f"role:{role.value}"]
     if role == Role.AGENT:
         return ["agents", f"agent:{user.username}"]
     return []
 
 
-def rooms_for(ticket: Ticket) -> set[str]:
-    """Return the rooms that may see ``ticket``."""
-    rooms = {"managers", "agents"}
+@dataclass(frozen=True)
+class RoleViewer:
+    """Whoever is in a room, as far as the ticket's serialisation is concerned: their role."""
+
+    role_enum: Role
+
+    @property
+    def role(self) -> str:
+        return self.role_enum.value
+
+
+# Who hears a ticket, and as whom: unit rooms hold handlers and grid workers, who see a ticket alike.
+_ROLE_ROOMS = ((Role.DISPATCHER, "role:dispatcher"), (Role.SUPERVISOR, "role:supervisor"),
+               (Role.ADMIN, "role:admin"), (Role.AGENT, "agents"))
+
+
+def unit_rooms_for(ticket: Ticket) -> set[str]:
+    """Return the unit rooms that may see ``ticket``: every unit on the path of its holders."""
+    rooms: set[str] = set()
     for unit in [ticket.handling_unit, ticket.lead_unit, *ticket.co_units]:
         if unit is None:
             continue
@@ -41,16 +63,19 @@ def rooms_for(ticket: Ticket) -> set[str]:
     return rooms
 
 
-def ticket_payload(ticket: Ticket) -> dict:
-    """Return the small, non-sensitive payload every room may receive (pages re-fetch details)."""
+def rooms_for(ticket: Ticket) -> set[str]:
+    """Return the rooms that may see ``ticket``."""
+    return {"managers", "agents"} | unit_rooms_for(ticket)
+
+
+def ticket_payload(ticket: Ticket, role: Role) -> dict:
+    """Return the event payload for a room of ``role`` users: a few keys for routing, and the ticket itself."""
     return {
         "number": ticket.number,
         "state": ticket.state,
         "warning": ticket.warning,
-        "title": ticket.title,
-        "unit": ticket.handling_unit.code if ticket.handling_unit else None,
-        "category": ticket.category,
         "version": ticket.version,
+        "ticket": ticket_to_dict(ticket, RoleViewer(role)),  # type: ignore[arg-type]  # a role is all it reads
     }
 
 
@@ -64,12 +89,16 @@ def ticket_changed(ticket_id: int, event: str) -> None:
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         return
-    payload = ticket_payload(ticket) | {"event": event, "committed_at": committed_at}
-    # One emit to all the rooms: one message on the Redis queue instead of one per room, and a socket that
-    # is in two of the rooms hears it once.
-    socketio.emit(event, payload, to=sorted(rooms_for(ticket)))
-    if ticket.state == "callback_due":
-        socketio.emit("callback.due", payload, to="agents")
+    stamp = {"event": event, "committed_at": committed_at}
+    # One emit per way of seeing the ticket (one Redis message each), to all rooms that see it that way.
+    units = sorted(unit_rooms_for(ticket))
+    if units:
+        socketio.emit(event, ticket_payload(ticket, Role.HANDLER) | stamp, to=units)
+    for role, room in _ROLE_ROOMS:
+        payload = ticket_payload(ticket, role) | stamp
+        socketio.emit(event, payload, to=room)
+        if role == Role.AGENT and ticket.state == "callback_due":
+            socketio.emit("callback.due", payload, to="agents")
 
 
 def call_arrived(agent_username: str | None, payload: dict) -> None:
