@@ -194,3 +194,27 @@ def test_anonymous_pages_run_under_the_content_security_policy(server, browser):
         assert not problems, problems
     finally:
         context.close()
+
+
+def test_a_change_patches_open_inboxes_without_a_request(server, rest, open_as):
+    """Delta events: the ticket arrives in the event, so N open inboxes cost no list request (only reconnects re-fetch)."""
+    inboxes = [open_as("handler1", "/inbox") for _ in range(3)]
+    requests_seen: list[list[str]] = []
+    for page in inboxes:
+        seen: list[str] = []
+        page.on("request", lambda r, seen=seen: seen.append(r.url) if "/api/" in r.url else None)
+        requests_seen.append(seen)
+    ticket = rest.post("/api/v1/tickets", "agent1", channel="phone", content="东风路 3 号路灯不亮", caller_phone="13900001111")
+    number = ticket["ticket"]["number"]
+    rest.post(f"/api/v1/tickets/{number}/dispatch", "dispatcher1", unit="A1")
+    for page in inboxes:
+        row = page.locator(f'#inbox-body tr[data-ticket="{number}"]')
+        expect(row).to_be_visible(timeout=LIVE_MS)
+        expect(row).to_contain_text("待签收")
+        assert "13900001111" not in page.content()  # the handler's view of the caller is masked in the event too
+    rest.post(f"/api/v1/tickets/{number}/accept", "handler1")
+    for page in inboxes:
+        expect(page.locator(f'#inbox-body tr[data-ticket="{number}"]')).to_have_count(0, timeout=LIVE_MS)  # left 待签收
+        page.click('button[data-tab="doing"]')
+        expect(page.locator(f'#inbox-body tr[data-ticket="{number}"]')).to_contain_text("办理中", timeout=LIVE_MS)
+    assert requests_seen == [[], [], []]

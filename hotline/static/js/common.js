@@ -52,9 +52,21 @@ const H = (() => {
     setTimeout(() => el.remove(), kind === "error" ? 5000 : 2500);
   }
 
-  /* Connect the live socket; ``refresh`` runs on every (re)connect so nothing missed while away is lost,
-     and (debounced) on every ticket event. */
-  function live(refresh, handlers = {}, wants = null) {
+  /* Replace, add or drop ``ticket`` in ``list`` by number, as ``keep(ticket)`` says; a late event carrying an
+     older version never overwrites a newer one. */
+  function upsert(list, ticket, keep) {
+    const at = list.findIndex((t) => t.number === ticket.number);
+    if (at >= 0 && (list[at].version || 0) > (ticket.version || 0)) return list;
+    const rest = list.filter((t) => t.number !== ticket.number);
+    if (!keep(ticket)) return rest;
+    if (at >= 0) rest.splice(at, 0, ticket); else rest.push(ticket);
+    return rest;
+  }
+
+  /* Connect the live socket; ``refresh`` runs on every (re)connect so nothing missed while away is lost.
+     A ticket event carries the ticket as this user may see it: ``apply(ticket)`` patches the page in place
+     (no request); a page without ``apply`` re-fetches (debounced). ``wants`` filters the events. */
+  function live(refresh, handlers = {}, wants = null, apply = null) {
     const status = document.getElementById("live-status");
     if (status) status.hidden = false;  // only pages with a live socket show its state
     const socket = io({transports: ["websocket", "polling"]});
@@ -71,7 +83,9 @@ const H = (() => {
       socket.on(name, (payload) => {
         events.push({event: name, number: payload && payload.number, at: Date.now()});
         if (handlers[name]) handlers[name](payload);
-        if ((name.startsWith("ticket.") || name === "callback.due") && (!wants || wants(name, payload || {}))) later();
+        if ((name.startsWith("ticket.") || name === "callback.due") && (!wants || wants(name, payload || {}))) {
+          if (apply && payload && payload.ticket) apply(payload.ticket); else later();
+        }
       });
     }
     return socket;
@@ -274,6 +288,6 @@ const H = (() => {
     });
   }
 
-  return {api, listTickets, live, esc, toast, debounce, fmtTime, countdown, warningBadge, flags, act, actionButtons,
+  return {api, listTickets, live, upsert, esc, toast, debounce, fmtTime, countdown, warningBadge, flags, act, actionButtons,
           bindActions, units, unitCode, ACTION_FIELDS, events};
 })();

@@ -225,12 +225,21 @@
         <button class="small secondary" type="button" data-unreachable="${H.esc(t.number)}">未接通</button></div></form></td></tr>`;
   }
 
+  function renderCallbacks() {
+    $("callback-count").textContent = callbacks.length;
+    $("callbacks").innerHTML = callbacks.length ? callbacks.map(callbackRow).join("") : '<tr><td colspan="3" class="empty">暂无待回访工单</td></tr>';
+  }
+
   async function refreshCallbacks() {
     try {
       callbacks = await H.listTickets("callback_due", 2);
-      $("callback-count").textContent = callbacks.length;
-      $("callbacks").innerHTML = callbacks.length ? callbacks.map(callbackRow).join("") : '<tr><td colspan="3" class="empty">暂无待回访工单</td></tr>';
+      renderCallbacks();
     } catch (err) { H.toast(err.message, "error"); }
+  }
+
+  function applyCallback(t) {
+    callbacks = H.upsert(callbacks, t, (x) => x.state === "callback_due");
+    renderCallbacks();
   }
 
   $("callbacks").addEventListener("submit", async (ev) => {
@@ -255,6 +264,6 @@
 
   // Agents hear every ticket event; only those touching the callback queue refresh it.
   const touchesQueue = (name, p) => name === "callback.due" || p.state === "callback_due" || callbacks.some((t) => t.number === p.number);
-  H.live(refreshCallbacks, {"call.new": showCall, "call.updated": updateCall}, touchesQueue);
+  H.live(refreshCallbacks, {"call.new": showCall, "call.updated": updateCall}, touchesQueue, applyCallback);
   $("f-content").focus();
 })();

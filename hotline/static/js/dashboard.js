@@ -9,7 +9,17 @@
     ["dispute", "差评甄别", ["rework", "uphold"]],
   ];
   const SHOWN_STATES = ["registered", "dispatched", "return_requested", "accepted", "suspended", "replied", "callback_due", "disputed", "closed"];
+  // Which approval list a ticket belongs in, as GET /api/v1/console/approvals decides it.
+  const APPROVAL_TEST = {
+    return: (t) => t.state === "return_requested",
+    extension: (t) => t.state === "accepted" && t.pending_extension_days != null,
+    suspend: (t) => t.state === "accepted" && t.pending_suspend,
+    reply: (t) => t.state === "replied",
+    dispute: (t) => t.state === "disputed",
+  };
   let known = {};          // number -> ticket (queue and approvals)
+  let queue = [];
+  let approvals = {};
   let categoryNames = {};  // code -> name, from GET /api/v1/categories (loaded once)
   const $ = (id) => document.getElementById(id);
 
@@ -99,7 +109,8 @@
   async function refresh() {
     try {
       await loadCategories();
-      const [summary, approvals, queue] = await Promise.all([
+      let summary;
+      [summary, approvals, queue] = await Promise.all([
         H.api("GET", "/api/v1/console/summary"),
         H.api("GET", "/api/v1/console/approvals"),
         H.listTickets("registered", 2),
@@ -111,6 +122,27 @@
       renderQueue(queue);
       renderApprovals(approvals);
     } catch (err) { H.toast(err.message, "error"); }
+  }
+
+  // The counts span every ticket, so they are re-read: at once, then at most once a second however busy the city is.
+  let summaryBusy = false, summaryAgain = false;
+  async function summaryLater() {
+    if (summaryBusy) { summaryAgain = true; return; }
+    summaryBusy = true;
+    try { renderSummary(await H.api("GET", "/api/v1/console/summary")); } catch (err) { H.toast(err.message, "error"); }
+    setTimeout(() => {
+      summaryBusy = false;
+      if (summaryAgain) { summaryAgain = false; summaryLater(); }
+    }, 1000);
+  }
+
+  function apply(t) {
+    queue = H.upsert(queue, t, (x) => x.state === "registered");
+    for (const [kind, test] of Object.entries(APPROVAL_TEST)) approvals[kind] = H.upsert(approvals[kind] || [], t, test);
+    known[t.number] = t;
+    renderQueue(queue);
+    renderApprovals(approvals);
+    summaryLater();
   }
 
   document.addEventListener("click", async (ev) => {
@@ -128,6 +160,6 @@
     } catch (err) { H.toast(err.message, "error"); b.disabled = false; }
   });
   H.bindActions(document.querySelector("main"), (n) => known[n], refresh);
-  H.live(refresh);
+  H.live(refresh, {}, null, apply);
   setInterval(refresh, 60000);
 })();

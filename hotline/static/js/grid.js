@@ -41,6 +41,7 @@
   }
   tabs.addEventListener("click", (ev) => { const b = ev.target.closest("button[data-tab]"); if (b) { tab = b.dataset.tab; render(); } });
   H.bindActions(cards, (n) => tickets.find((t) => t.number === n), refresh);
-  H.live(refresh);
+  const OPEN = new Set(STATES.split(","));
+  H.live(refresh, {}, null, (t) => { tickets = H.upsert(tickets, t, (x) => OPEN.has(x.state)); render(); });
   setInterval(render, 30000);
 })();

@@ -77,6 +77,6 @@
       if (button) { ev.preventDefault(); button.click(); } else H.toast("该工单当前不能执行此操作", "error");
     }
   });
-  H.live(refresh);
+  H.live(refresh, {}, null, (t) => { tickets = H.upsert(tickets, t, (x) => OPEN.has(x.state)); render(); });
   setInterval(render, 30000);  // keep the countdowns moving
 })();
