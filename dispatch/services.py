@@ -417,7 +417,7 @@ def find_similar_open(
     )
     prefix = _district_path(session, area_code)
     if prefix:
-        query = query.where(area.path.like(prefix + "%"))
+        query = query.where(area.path.startswith(prefix, autoescape=True))
     rows = {r.number: r for r in session.execute(query) if r.id != exclude_id}
     if not rows:
         return []

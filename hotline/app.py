@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from hotline.core import health
 from hotline.core.config import load_config
 from hotline.core.errors import register_error_handlers
 from hotline.core.extensions import csrf, db, migrate, socketio
+from hotline.core.logs import configure_logging
 from hotline.core.scheduler import register_periodic
 from hotline.core.security import register_security_headers, trust_proxies
 
@@ -38,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_models()
     _register_blueprints(app)
     _register_cli(app)
+    health.init_app(app, health.HealthAccess(is_admin=_caller_is_admin))
     register_periodic(app, "hotline.tickets.tasks:recompute_warnings",
                       every_seconds=app.config["HOTLINE_WARNING_INTERVAL_SECONDS"])
     for dotted in PACKAGES:
@@ -68,6 +70,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _caller_is_admin() -> bool:
+    from hotline.auth.api import current_user
+    from hotline.auth.roles import Role
+
+    user = current_user()
+    return user is not None and user.role == Role.ADMIN.value
+
+
 def _register_models() -> None:
     # Importing the models registers their tables on the metadata (for Alembic and relationships).
     import hotline.auth.models
@@ -77,7 +87,6 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from hotline.auth import views as auth_views
-    from hotline.core import health
     from hotline.core.openapi import bp as openapi_bp
     from hotline.intake import views as intake_views
     from hotline.tickets import admin_views as ticket_admin_views

@@ -100,7 +100,7 @@ def ledger_rows(session: Session, campaign: Campaign, *, unit: Unit | None = Non
     """Return the campaign's ledger rows with each ticket's state now."""
     query = _ledger_select(campaign)
     if unit is not None:
-        query = query.where(Unit.path.like(unit.path + "%"))
+        query = query.where(Unit.in_subtree_of(unit))
     if remaining_only:
         query = query.where(LedgerRow.struck_off_at.is_(None))
     return [

@@ -143,7 +143,7 @@ def bucket_of(day: dt.date, grain: str) -> dt.date:
 
 def subtree_ids(unit: Unit):
     """Return a subquery of the ids of ``unit`` and every unit below it."""
-    return select(Unit.id).where(Unit.path.like(unit.path + "%")).scalar_subquery()
+    return select(Unit.id).where(Unit.in_subtree_of(unit)).scalar_subquery()
 
 
 # Which deadline runs in which state (mirrors hotline.tickets.deadlines.running_deadlines, in SQL).

@@ -20,6 +20,7 @@ import csv
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -43,6 +44,8 @@ EARLIER_TEXT = "A1区东风社区3栋旁边的路灯不亮了，晚上小区门�
 CONSOLE_TEXT = "东风社区3栋旁边的路灯不亮，晚上小区门口很黑，老人出门不方便，上次反映过还没修，请尽快报修路灯。"
 CONSOLE_ADDRESS = "A1区东风街道东风社区3栋"
 SEED = 12345
+# The demo server is started with this token so the script may read the health details (the model version).
+HEALTH_TOKEN = os.environ.get("HOTLINE_HEALTH_TOKEN") or secrets.token_hex(16)
 
 
 # ---------------------------------------------------------------- the server
@@ -54,7 +57,8 @@ def start_demo(port: int, db_file: Path, models_dir: Path) -> subprocess.Popen:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{db_file}", "PORT": str(port), "HOTLINE_MODELS_DIR": str(models_dir)}
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{db_file}", "PORT": str(port), "HOTLINE_MODELS_DIR": str(models_dir),
+                        "HOTLINE_HEALTH_TOKEN": HEALTH_TOKEN}
     env.pop("REDIS_URL", None)
     log = open(Path("/tmp") / f"screenshots-server-{port}.log", "wb")  # noqa: SIM115 (lives as long as the server)
     print(f"starting the demo on port {port} (log {log.name})", flush=True)
@@ -80,7 +84,7 @@ def wait_for_model(base: str, timeout: float, proc: subprocess.Popen | None) -> 
         if proc is not None and proc.poll() is not None:
             raise SystemExit(f"the demo server exited ({proc.returncode}); see its log")
         with contextlib.suppress(requests.RequestException, ValueError):  # still starting
-            last = requests.get(base + "/api/v1/health", timeout=3).json()
+            last = requests.get(base + "/api/v1/health", headers={"X-Health-Token": HEALTH_TOKEN}, timeout=3).json()
             if last.get("model_version"):
                 print(f"model {last['model_version']} active", flush=True)
                 return last["model_version"]

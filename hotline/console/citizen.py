@@ -20,7 +20,7 @@ from hotline.core.errors import DomainError
 from hotline.tickets.lifecycle import ActionParams, perform_action
 from hotline.tickets.models import SATISFACTION_LEVELS, Ticket
 from hotline.tickets.services import list_events
-from hotline.tickets.states import ACTION_NAMES, STATE_NAMES, Action, State
+from hotline.tickets.states import ACTION_NAMES, ANSWER_PUBLISHED, STATE_NAMES, Action, State
 from hotline.units.models import Unit
 
 PORTAL_USERNAME = "portal"
@@ -42,8 +42,6 @@ PUBLIC_ACTIONS = {
     "transfer": "已转相关部门处理",
     "reopen": "重新办理",
 }
-# The public answer is shown only after a supervisor approved it.
-ANSWERED_STATES = frozenset({State.CALLBACK_DUE, State.CLOSED, State.DISPUTED})
 
 
 def find_for_citizen(session: Session, number: str, phone: str) -> Ticket | None:
@@ -74,7 +72,7 @@ def public_view(session: Session, ticket: Ticket) -> dict:
         "reply_due": ticket.reply_due,
         "unit": ticket.lead_unit.name if ticket.lead_unit else None,
         "events": events,
-        "public_answer": ticket.public_answer if state in ANSWERED_STATES or state == State.CLOSED else None,
+        "public_answer": ticket.public_answer if state in ANSWER_PUBLISHED else None,
         "may_rate": state == State.CALLBACK_DUE,
         "satisfaction": ticket.satisfaction,
     }

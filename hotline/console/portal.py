@@ -82,13 +82,20 @@ def track():
 @bp.post("/rate")
 def rate():
     number, phone = request.form.get("number", ""), request.form.get("phone", "")
+    # Same budget as /track: a rating names a (number, phone) pair, so guessing through it must cost as much.
+    if not limiter().allow("track:" + (request.remote_addr or "?")):
+        return _render(429, track_error="操作过于频繁，请稍后再试")
+    satisfaction = request.form.get("satisfaction", "")
+    # The form is checked before the pair: a wrong pair and a right one answer alike (no 404-vs-422 oracle).
+    if satisfaction not in SATISFACTION_NAMES:
+        return _render(422, track_error="请选择满意度")
     ticket = find_for_citizen(db.session, number, phone)
     if ticket is None:
         return _render(404, track_error="未找到工单，请核对工单编号和联系电话")
     resolved = request.form.get("resolved") == "yes"
     comment = (request.form.get("comment") or "").strip()[:500] or None
     try:
-        rate_by_citizen(db.session, ticket, request.form.get("satisfaction", ""), resolved, comment,
+        rate_by_citizen(db.session, ticket, satisfaction, resolved, comment,
                         preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
         commit(db.session)
     except ApiError as exc:

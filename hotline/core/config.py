@@ -45,6 +45,8 @@ def load_config(instance_path: str) -> dict:
         # hops deep, so rate limits and login throttling see the citizen's address, not the proxy's. 0 when
         # clients connect directly: a forwarded header from a client must not be believed.
         "HOTLINE_PROXY_HOPS": int(os.environ.get("HOTLINE_PROXY_HOPS") or 0),
+        # A monitor that sends this as ``X-Health-Token`` reads the health details (admins always can).
+        "HOTLINE_HEALTH_TOKEN": os.environ.get("HOTLINE_HEALTH_TOKEN") or None,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

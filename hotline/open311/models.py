@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.core.db_types import UTCDateTime
@@ -18,4 +18,14 @@ class Open311Client(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Open311Request(db.Model):
+    """A ticket filed through GeoReport v2: the citizen wrote its text for a public system."""
+
+    __tablename__ = "open311_requests"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("open311_clients.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from hotline.categories.models import Category
 from hotline.core import clock
 from hotline.core.errors import ApiError
-from hotline.open311.models import Open311Client
+from hotline.core.personal_data import redact_personal_data
+from hotline.open311.models import Open311Client, Open311Request
 from hotline.tickets.models import Ticket
-from hotline.tickets.schemas import redact_personal_data
 from hotline.tickets.services import NewTicket, register_ticket
-from hotline.tickets.states import DONE, STATE_NAMES, State
+from hotline.tickets.states import ANSWER_PUBLISHED, DONE, STATE_NAMES, State
 
 MAX_ROWS = 1000
 
@@ -69,20 +69,31 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return clock.to_local(moment).isoformat() if moment else None
 
 
-# Channels whose text the citizen wrote for a public system; what came by phone, mail or app stays private.
-PUBLIC_TEXT_CHANNELS = frozenset({"api", "message_board"})
+# Channels whose text the citizen wrote for a public system (留言板). Tickets filed through Open311 are public
+# too (an ``open311_requests`` row), but not every channel-``api`` ticket: grid patrol reports, upper platforms
+# and other machines use that channel for text nobody wrote for the public.
+PUBLIC_TEXT_CHANNELS = frozenset({"message_board"})
 
 
-def shows_citizen_text(ticket: Ticket) -> bool:
+def filed_through_open311(session: Session, tickets: list[Ticket]) -> set[int]:
+    """Return the ids among ``tickets`` that a GeoReport client filed."""
+    ids = [t.id for t in tickets]
+    if not ids:
+        return set()
+    return set(session.scalars(select(Open311Request.ticket_id).where(Open311Request.ticket_id.in_(ids))))
+
+
+def shows_citizen_text(ticket: Ticket, via_open311: bool) -> bool:
     """Tell whether the public view may carry the citizen's own words and address (never for 举报)."""
-    return ticket.channel in PUBLIC_TEXT_CHANNELS and ticket.kind != "report"
+    return ticket.kind != "report" and (via_open311 or ticket.channel in PUBLIC_TEXT_CHANNELS)
 
 
-def request_to_dict(ticket: Ticket, category_names: dict[str, str]) -> dict:
+def request_to_dict(ticket: Ticket, category_names: dict[str, str], *, via_open311: bool = False) -> dict:
     """Return the public GeoReport view of a ticket: no caller data, and the citizen's text only where they
-    wrote it for a public system (masked phone and ID numbers); status, agency, deadline and answer always."""
+    wrote it for a public system (masked phone and ID numbers); status, agency and deadline always, the answer
+    once a supervisor approved it."""
     state = State(ticket.state)
-    public_text = shows_citizen_text(ticket)
+    public_text = shows_citizen_text(ticket, via_open311)
     return {
         "service_request_id": ticket.number,
         "status": "closed" if state in DONE else "open",
@@ -91,17 +102,24 @@ def request_to_dict(ticket: Ticket, category_names: dict[str, str]) -> dict:
         "service_code": ticket.category,
         "description": redact_personal_data(ticket.content) if public_text else None,
         "agency_responsible": ticket.lead_unit.name if ticket.lead_unit else None,
-        "service_notice": redact_personal_data(ticket.public_answer),
+        "service_notice": redact_personal_data(ticket.public_answer) if state in ANSWER_PUBLISHED else None,
         "requested_datetime": _iso(ticket.created_at),
         "updated_datetime": _iso(ticket.updated_at),
         "expected_datetime": _iso(ticket.reply_due),
-        "address": ticket.address if public_text else None,
+        "address": redact_personal_data(ticket.address) if public_text else None,
         "address_id": None,
         "zipcode": None,
         "lat": None,
         "long": None,
         "media_url": None,
     }
+
+
+def requests_to_dicts(session: Session, tickets: list[Ticket]) -> list[dict]:
+    """Return the public views of ``tickets``."""
+    names = category_names(session)
+    via = filed_through_open311(session, tickets)
+    return [request_to_dict(t, names, via_open311=t.id in via) for t in tickets]
 
 
 def category_names(session: Session) -> dict[str, str]:
@@ -135,18 +153,21 @@ def file_request(session: Session, client: Open311Client, form: dict[str, str]) 
         category=code,
         external_id=f"open311:{client.name}:{external}"[:120] if external else None,
     )
-    ticket, _ = register_ticket(session, data, None)
+    ticket, created = register_ticket(session, data, None)
+    if created:
+        session.add(Open311Request(ticket_id=ticket.id, client_id=client.id, created_at=clock.now()))
+        session.flush()
     return ticket
 
 
 def find_requests(session: Session, args: dict[str, str]) -> list[Ticket]:
     """Return the tickets a GeoReport GET asks for (ids, or a date/status/service filter)."""
-    query = select(Ticket)
+    # 举报 are never public: not listed, not counted, not shown by number (the reporter follows on the portal).
+    query = select(Ticket).where(Ticket.kind != "report")
     ids = [i for i in (args.get("service_request_id") or "").split(",") if i]
     if ids:
         query = query.where(Ticket.number.in_(ids[:MAX_ROWS]))
     else:
-        query = query.where(Ticket.kind != "report")  # 举报 are followed by number only, never listed
         if args.get("service_code"):
             query = query.where(Ticket.category.in_(args["service_code"].split(",")))
         status = args.get("status")

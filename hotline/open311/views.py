@@ -93,15 +93,13 @@ def create_request(fmt: str):
 
 @bp.get("/requests.<fmt>")
 def list_requests(fmt: str):
-    names = services.category_names(db.session)
-    rows = [services.request_to_dict(t, names) for t in services.find_requests(db.session, request.args.to_dict())]
+    rows = services.requests_to_dicts(db.session, services.find_requests(db.session, request.args.to_dict()))
     return _respond(fmt, "service_requests", rows)
 
 
 @bp.get("/requests/<number>.<fmt>")
 def show_request(number: str, fmt: str):
-    names = services.category_names(db.session)
-    rows = [services.request_to_dict(t, names) for t in services.find_requests(db.session, {"service_request_id": number})]
+    rows = services.requests_to_dicts(db.session, services.find_requests(db.session, {"service_request_id": number}))
     if not rows:
         raise ApiError(404, "not_found", f"工单不存在：{number}")
     return _respond(fmt, "service_requests", rows)

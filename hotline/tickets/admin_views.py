@@ -92,7 +92,7 @@ def list_reminders():
         .limit(100)
     )
     if g.actor.role_enum in SCOPED_ROLES:
-        in_scope = select(Unit.id).where(Unit.path.like(g.actor.unit.path + "%"))
+        in_scope = select(Unit.id).where(Unit.in_subtree_of(g.actor.unit))
         query = query.where(TicketReminder.unit_id.in_(in_scope))
     rows = db.session.execute(query).all()
     return jsonify(

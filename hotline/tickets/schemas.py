@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from hotline.auth.models import User
 from hotline.auth.roles import SEES_CALLER
+from hotline.core.personal_data import mask_name, mask_phone
 from hotline.tickets.lifecycle import escalation_target
 from hotline.tickets.models import CHANNEL_NAMES, KIND_NAMES, URGENCY_NAMES, Ticket, TicketEvent
 from hotline.tickets.states import ACTION_NAMES, STATE_NAMES, Action, State, allowed_actions
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """Return ``138****5678`` for ``13812345678`` (keeps the first 3 and last 4 digits)."""
-    if not phone:
-        return phone
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def mask_name(name: str | None) -> str | None:
-    """Return ``张*`` for ``张三``."""
-    if not name:
-        return name
-    return name[0] + "*" * (len(name) - 1)
-
-
-# Mobile and landline numbers, 18-digit 居民身份证 numbers, e-mail addresses written inside free text.
-_PERSONAL_DATA = re.compile(
-    r"(?<![0-9])(?:[1-9][0-9]{16}[0-9Xx]|1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])|[\w.+-]+@[\w-]+\.[\w.]+"
-)
-
-
-def redact_personal_data(text: str | None) -> str | None:
-    """Return ``text`` with phone numbers, ID card numbers and e-mail addresses masked (for public views)."""
-    if not text:
-        return text
-    return _PERSONAL_DATA.sub(lambda m: mask_phone(m.group()) if "@" not in m.group() else "***@***", text)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -116,8 +116,7 @@ def visibility_filter(user: User):
     """Return the SQL condition for the tickets ``user`` may see (their unit's subtree for unit roles)."""
     if user.role_enum not in SCOPED_ROLES:
         return None
-    prefix = user.unit.path + "%"
-    in_scope = select(Unit.id).where(Unit.path.like(prefix))
+    in_scope = select(Unit.id).where(Unit.in_subtree_of(user.unit))
     co_unit = exists().where(ticket_co_units.c.ticket_id == Ticket.id, ticket_co_units.c.unit_id.in_(in_scope))
     return or_(Ticket.handling_unit_id.in_(in_scope), Ticket.lead_unit_id.in_(in_scope), co_unit)
 
@@ -159,14 +158,13 @@ def ticket_query(
             raise DomainError(422, "invalid_choice", f"状态取值无效：{'、'.join(unknown)}", field="state")
         query = query.where(Ticket.state.in_(states))
     if unit is not None:
-        in_unit = select(Unit.id).where(Unit.path.like(unit.path + "%"))
+        in_unit = select(Unit.id).where(Unit.in_subtree_of(unit))
         query = query.where(or_(Ticket.handling_unit_id.in_(in_unit), Ticket.lead_unit_id.in_(in_unit)))
     if warning:
         query = query.where(Ticket.warning == warning)
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(Ticket.number == q, Ticket.title.like(like), Ticket.content.like(like),
-                                Ticket.address.like(like)))
+        query = query.where(or_(Ticket.number == q, Ticket.title.contains(q, autoescape=True),
+                                Ticket.content.contains(q, autoescape=True), Ticket.address.contains(q, autoescape=True)))
     return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
 
 

@@ -41,6 +41,9 @@ FINAL = frozenset({State.MERGED, State.TRANSFERRED})
 DONE = frozenset({State.CLOSED}) | FINAL
 OPEN = frozenset(State) - DONE
 # Open states in which a unit holds the ticket (its backlog).
+# A public answer (答复市民的内容) is published only once a supervisor approved it (or an agent closed the ticket on
+# the call from the knowledge base): callback due, disputed or closed. Before that it is a draft.
+ANSWER_PUBLISHED = frozenset({State.CALLBACK_DUE, State.DISPUTED, State.CLOSED})
 AT_UNIT = frozenset({State.DISPATCHED, State.RETURN_REQUESTED, State.ACCEPTED, State.SUSPENDED, State.REPLIED})
 
 

@@ -34,6 +34,15 @@ class Unit(db.Model):
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
 
+    @classmethod
+    def in_subtree_of(cls, ancestor: Unit):
+        """Return the SQL condition "this unit is ``ancestor`` or lies below it" (``path LIKE prefix%``).
+
+        ``_`` and ``%`` in the prefix are escaped: unit codes may contain them, and unescaped they would match
+        other units' paths (``A_1`` would see ``AB1``'s tickets).
+        """
+        return cls.path.startswith(ancestor.path, autoescape=True)
+
     def is_within(self, ancestor: Unit) -> bool:
         """Tell whether this unit is ``ancestor`` or lies in its subtree."""
         return self.path.startswith(ancestor.path)

@@ -106,7 +106,7 @@ def test_auth_is_required_and_tokens_checked(api):
 
 
 def test_health_and_openapi(api):
-    health = api.client.get("/api/v1/health")
+    health = api.get("/api/v1/health", as_="admin1")
     assert health.status_code == 200
     assert health.get_json()["database"]["ok"] is True
     doc = api.client.get("/api/v1/openapi.json").get_json()
