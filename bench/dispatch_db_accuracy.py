@@ -55,7 +55,7 @@ def _run(url: str, messages) -> int:
     from hotline.core.extensions import db
     from hotline.units.services import load_units_csv
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "HOTLINE_BACKGROUND_SCHEDULER": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None, "HOTLINE_BACKGROUND_SCHEDULER": False})
     with app.app_context():
         upgrade(revision="heads")
         load_units_csv(db.session, DEMO_UNITS)

@@ -283,7 +283,7 @@ def run(url: str, n: int) -> None:
     from reports.queries import Period
     from reports.rates import compute_rates
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "HOTLINE_BACKGROUND_SCHEDULER": False, "REDIS_URL": None})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "HOTLINE_BACKGROUND_SCHEDULER": False, "REDIS_URL": None})
     with app.app_context():
         upgrade(revision="heads")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -64,7 +64,7 @@ def make_database(admin_url: str) -> tuple[str, callable]:
     from hotline.units.services import create_unit
 
     hotline.auth.services.PASSWORD_METHOD = "pbkdf2:sha256:1000"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "HOTLINE_MODELS_DIR": tempfile.mkdtemp()})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None, "HOTLINE_MODELS_DIR": tempfile.mkdtemp()})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         city = create_unit(db.session, "A", "A市", "city", None)

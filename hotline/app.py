@@ -10,12 +10,12 @@ from typing import Any
 from flask import Flask
 
 from hotline.core import health
-from hotline.core.config import load_config
+from hotline.core.config import check_settings, load_config
 from hotline.core.errors import register_error_handlers
 from hotline.core.extensions import csrf, db, migrate, socketio
 from hotline.core.logs import configure_logging
 from hotline.core.scheduler import register_periodic
-from hotline.core.security import register_security_headers, trust_proxies
+from hotline.core.security import register_security_headers, secure_session_cookie, trust_proxies
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 
@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    check_settings(app.config)
     configure_logging()
 
     db.init_app(app)
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     register_error_handlers(app)
     register_security_headers(app)
+    secure_session_cookie(app)
     trust_proxies(app)
     _register_models()
     _register_blueprints(app)

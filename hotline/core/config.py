@@ -21,12 +21,42 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _flag(value: str | None) -> bool | None:
+    if value is None or not value.strip():
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class ConfigError(RuntimeError):
+    """A setting this process must not run with."""
+
+
+def is_production(config: dict) -> bool:
+    """Tell whether ``config`` runs on PostgreSQL, i.e. a real centre (the embedded demo is SQLite)."""
+    return str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql")
+
+
+def check_settings(config: dict) -> None:
+    """Refuse to start in production without a fixed SECRET_KEY; elsewhere make a random one for this process.
+
+    A random key per process breaks sessions and CSRF tokens behind a load balancer and logs everyone out
+    at every restart; on the embedded single-process demo that is harmless.
+    """
+    if config.get("SECRET_KEY"):
+        return
+    if is_production(config):
+        raise ConfigError("生产环境（PostgreSQL DATABASE_URL）必须设置固定的 SECRET_KEY：每个进程随机生成的密钥会使会话和 CSRF 令牌在多进程或重启后失效。"
+                          " Set SECRET_KEY (the same value in every web process and worker).")
+    config["SECRET_KEY"] = secrets.token_hex(32)
+
+
 def load_config(instance_path: str) -> dict:
     """Return the settings this process runs with, from the environment."""
     database_url = normalise_database_url(os.environ.get("DATABASE_URL") or _sqlite_default(instance_path))
     data_dir = Path(os.environ.get("HOTLINE_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data")
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        # None = not configured: ``check_settings`` refuses that in production and makes a random key otherwise.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
@@ -49,5 +79,8 @@ def load_config(instance_path: str) -> dict:
         "HOTLINE_HEALTH_TOKEN": os.environ.get("HOTLINE_HEALTH_TOKEN") or None,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
+        # 1: the session cookie is always Secure; 0: never (plain-HTTP test rigs); unset: Secure whenever the
+        # request came over HTTPS, directly or through the trusted proxies (HOTLINE_PROXY_HOPS).
+        "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE")),
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

@@ -9,7 +9,8 @@ browser cache should keep.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -48,3 +49,19 @@ def trust_proxies(app: Flask) -> None:
     hops = app.config["HOTLINE_PROXY_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session whose ``Secure`` flag follows ``SESSION_COOKIE_SECURE`` (None = by request)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        setting = app.config.get("SESSION_COOKIE_SECURE")
+        if setting is None:
+            # Set over HTTPS, the cookie is marked Secure, so the browser never sends it over plain HTTP.
+            return has_request_context() and request.is_secure
+        return bool(setting)
+
+
+def secure_session_cookie(app: Flask) -> None:
+    """Mark the session cookie ``Secure`` as configured (see ``SESSION_COOKIE_SECURE`` in the config)."""
+    app.session_interface = _SessionInterface()

@@ -215,10 +215,26 @@ def _reject_return(ctx: Context) -> None:
     _need(ctx.params.reason or ctx.params.note, "reason", "驳回理由")
 
 
+def _drop_pending_requests(ctx: Context) -> None:
+    """Withdraw a pending 延期/挂账 request: it was asked for the holder and the stage the ticket is leaving.
+
+    Left in place, an extension asked in the parent unit could be approved after the ticket moved to a child
+    (下派), went up (上报) or was answered (答复). The event's data says what was withdrawn.
+    """
+    t = ctx.ticket
+    if t.pending_extension_days:
+        ctx.data["withdrawn_extension_days"] = t.pending_extension_days
+    if t.pending_suspend_reason:
+        ctx.data["withdrawn_suspend_reason"] = t.pending_suspend_reason
+    t.pending_extension_days = None
+    t.pending_suspend_reason = None
+
+
 def _reply(ctx: Context) -> None:
     t = ctx.ticket
     _need(ctx.params.result, "result", "办理结果")
     _need(ctx.params.public_answer, "public_answer", "答复市民的内容")
+    _drop_pending_requests(ctx)
     t.result, t.public_answer, t.replied_at = ctx.params.result, ctx.params.public_answer, ctx.now
     t.replied_on_time = t.reply_due is None or ctx.now <= t.reply_due
     t.is_final_reply = bool(ctx.data.get("final"))
@@ -238,6 +254,7 @@ def _forward(ctx: Context) -> None:
     t.handling_unit = child
     _start_dispatch_clocks(ctx, reply_clock=False)
     ctx.data = {"from": holder.code, "to": child.code}
+    _drop_pending_requests(ctx)
 
 
 def escalation_target(ticket: Ticket) -> Unit | None:
@@ -267,6 +284,7 @@ def _escalate(ctx: Context) -> None:
     t.handling_unit = target
     _start_dispatch_clocks(ctx, reply_clock=False)
     ctx.data = {"from": holder.code, "to": target.code, "reason": reason}
+    _drop_pending_requests(ctx)
 
 
 def _request_extension(ctx: Context) -> None:
@@ -347,6 +365,7 @@ def _reject_reply(ctx: Context) -> None:
     _need(ctx.params.reason or ctx.params.note, "reason", "退回理由")
     ctx.ticket.replied_at = None
     ctx.ticket.is_final_reply = False
+    ctx.ticket.public_answer = None  # the rejected draft must never be published (portal, Open311, 告知)
 
 
 def _callback(ctx: Context) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.core.effects import defer
 from hotline.tickets.deadlines import worst_deadline
@@ -41,6 +42,26 @@ def _remind(session: Session, ticket: Ticket, stage: str, level: str, due: dt.da
     return True
 
 
+def _store_warning(session: Session, ticket: Ticket, level: str) -> bool:
+    """Write ``level`` if the ticket is unchanged since it was read; tell whether it was written.
+
+    A plain UPDATE, not the versioned ORM flush: the warning is derived data, and bumping ``version`` here would
+    give a handler acting on the ticket at this moment a spurious 409. Guarding on the version read instead
+    means a ticket that changed meanwhile is left to its own action (which refreshes the warning itself) and
+    the next sweep; no StaleDataError can arise.
+    """
+    written = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.version == ticket.version)
+        .values(warning=level)
+        .execution_options(synchronize_session=False)
+    )
+    if written.rowcount != 1:
+        return False
+    set_committed_value(ticket, "warning", level)
+    return True
+
+
 def sweep_warnings(session: Session, moment: dt.datetime) -> SweepResult:
     """Recompute the warning of every open ticket at ``moment``; record an event and reminder on each change."""
     result = SweepResult()
@@ -60,7 +81,8 @@ def sweep_warnings(session: Session, moment: dt.datetime) -> SweepResult:
             if level == ticket.warning:
                 continue
             previous = ticket.warning
-            ticket.warning = level
+            if not _store_warning(session, ticket, level):
+                continue  # someone acted on it since we read it; their action recomputed its warning
             result.changed += 1
             data = {"from": previous, "to": level}
             if cause is not None:
