@@ -14,6 +14,7 @@ from hotline.core.config import check_settings, load_config
 from hotline.core.errors import register_error_handlers
 from hotline.core.extensions import csrf, db, migrate, socketio
 from hotline.core.logs import configure_logging
+from hotline.core.navigation import nav_entries
 from hotline.core.scheduler import register_periodic
 from hotline.core.security import register_security_headers, secure_session_cookie, trust_proxies
 
@@ -53,6 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         manage_session=False,
     )
     register_error_handlers(app)
+    app.jinja_env.globals["nav_entries"] = nav_entries
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     register_security_headers(app)
     secure_session_cookie(app)
     trust_proxies(app)
@@ -78,6 +81,13 @@ def _caller_is_admin() -> bool:
 
     user = current_user()
     return user is not None and user.role == Role.ADMIN.value
+
+
+def _favicon():
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
 
 
 def _register_models() -> None:

@@ -21,6 +21,7 @@ from hotline.core.clock import now
 from hotline.core.db_types import UTCDateTime
 from hotline.core.extensions import db
 from hotline.units.models import Unit
+from knowledge.sanitize import answer_text
 from knowledge.states import ArticleStatus
 
 _STATUS_VALUES = tuple(s.value for s in ArticleStatus)
@@ -62,6 +63,7 @@ class Article(db.Model):
             "id": self.id,
             "title": self.title,
             "body": self.body,
+            "text": answer_text(self.body),
             "category": self.category,
             "tags": list(self.tags or []),
             "source": self.source,

@@ -59,3 +59,16 @@ def sanitize_html(html: str) -> str:
 
 def _drop_dangerous_blocks(html: str) -> str:
     return _DANGEROUS.sub("", html)
+
+
+_BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(p|li|h[1-6]|tr|blockquote|pre|div)\s*>")
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def answer_text(html: str) -> str:
+    """Return an article body as the plain text a citizen reads (SMS, portal): paragraphs kept, no markup."""
+    import html as html_lib
+
+    text = _ANY_TAG.sub("", _BLOCK_END.sub("\n", html or ""))
+    lines = (" ".join(line.split()) for line in html_lib.unescape(text).splitlines())
+    return "\n".join(line for line in lines if line)

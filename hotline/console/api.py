@@ -16,6 +16,7 @@ from hotline.console.services import (
     dashboard_summary,
     find_agent,
     normalise_phone,
+    pending_request,
 )
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
@@ -36,8 +37,7 @@ def _switchboard_token_ok() -> bool:
 @bp.post("/cti")
 def cti_event():
     """Take a call event from the switchboard (Zammad's generic CTI shape) and pop the agent's console."""
-    if not _switchboard_token_ok():
-        authenticate_request(Role.AGENT, Role.ADMIN)
+    caller = None if _switchboard_token_ok() else authenticate_request(Role.AGENT, Role.ADMIN)
     body = json_body(request)
     event = get_str(body, "event", required=True, choices=CTI_EVENTS) or ""
     raw_from = get_str(body, "from", required=event == "newCall", max_length=40) or ""
@@ -46,16 +46,22 @@ def cti_event():
         raise ApiError(422, "invalid_phone", "来电号码无效", field="from")
     call_id = get_str(body, "callId", required=True, max_length=120) or ""
     agent = get_str(body, "agent", max_length=80)
+    if agent is None and caller is not None and caller.role_enum == Role.AGENT:
+        agent = caller.username  # an agent's own softphone reports the agent's own calls
     if agent and find_agent(db.session, agent) is None:
         raise ApiError(422, "unknown_agent", f"话务员不存在：{agent}", field="agent")
     payload = call_payload(db.session, event=event, phone=phone, to=get_str(body, "to", max_length=40),
                            call_id=call_id, agent=agent)
     db.session.rollback()  # nothing to keep: the call is not stored, only shown
+    # A call is one agent's: a switch event naming nobody pops no console (popping it on every console put
+    # one caller's number into every agent's form).
+    if agent is None:
+        return jsonify(payload | {"popped": False})
     if event == "newCall":
         push.call_arrived(agent, payload)
     else:
         push.call_changed(agent, {k: v for k, v in payload.items() if k != "history"})
-    return jsonify(payload)
+    return jsonify(payload | {"popped": True})
 
 
 @bp.post("/console/suggest")
@@ -82,4 +88,7 @@ def summary():
 def approvals():
     """Return the tickets waiting for a manager's decision, by kind."""
     queue = approval_queue(db.session)
-    return jsonify({kind: [ticket_to_dict(t, g.actor) for t in rows] for kind, rows in queue.items()})
+    return jsonify({
+        kind: [ticket_to_dict(t, g.actor) | {"request": pending_request(db.session, kind, t)} for t in rows]
+        for kind, rows in queue.items()
+    })

@@ -92,13 +92,15 @@ def portal_user(session: Session) -> User:
     return user
 
 
-def rate_by_citizen(session: Session, ticket: Ticket, satisfaction: str, resolved: bool, comment: str | None,
+def rate_by_citizen(session: Session, ticket: Ticket, satisfaction: str, resolved: bool | None, comment: str | None,
                     *, preset: str = "default") -> Ticket:
     """Record the citizen's own rating as the ``callback`` action (see the module docstring)."""
     if satisfaction not in SATISFACTION_LEVELS:
         raise DomainError(422, "invalid_choice", "请选择满意度")
     if ticket.state != State.CALLBACK_DUE.value:
         raise DomainError(409, "not_ratable", f"工单当前不能评价（{ACTION_NAMES[Action.CALLBACK]}已完成或尚未答复）")
+    if resolved is None:  # no default answers for the citizen: it would inflate the 解决率
+        raise DomainError(422, "missing_field", "请选择问题是否解决")
     note = "市民自助评价" + (f"：{comment}" if comment else "")
     params = ActionParams(contacted=True, resolved=resolved, satisfaction=satisfaction, note=note[:2000])
     return perform_action(session, ticket, Action.CALLBACK.value, portal_user(session), params, preset=preset)

@@ -92,7 +92,8 @@ def rate():
     ticket = find_for_citizen(db.session, number, phone)
     if ticket is None:
         return _render(404, track_error="未找到工单，请核对工单编号和联系电话")
-    resolved = request.form.get("resolved") == "yes"
+    answer = request.form.get("resolved")
+    resolved = {"yes": True, "no": False}.get(answer or "")  # None when the citizen did not choose
     comment = (request.form.get("comment") or "").strip()[:500] or None
     try:
         rate_by_citizen(db.session, ticket, satisfaction, resolved, comment,

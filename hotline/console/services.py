@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import SATISFACTION_NAMES, Ticket, TicketEvent
 from hotline.tickets.services import caller_history
 from hotline.tickets.states import OPEN, STATE_NAMES, State
 from hotline.units.models import Unit
@@ -147,3 +147,35 @@ def approval_queue(session: Session, limit: int = 50) -> dict[str, list[Ticket]]
         "dispute": rows(Ticket.state == State.DISPUTED.value),
     }
 
+
+
+# The request an approver decides on, per approval kind: the action whose latest event carries it.
+REQUEST_ACTIONS = {"return": "request_return", "extension": "request_extension", "suspend": "request_suspend",
+                   "reply": "reply", "dispute": "callback"}
+
+
+def pending_request(session: Session, kind: str, ticket: Ticket) -> dict | None:
+    """Return what the approver of ``kind`` needs to decide: who asked, when, why, on what basis."""
+    action = REQUEST_ACTIONS[kind]
+    event = session.scalar(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action.in_([action, "final_reply"] if kind == "reply" else [action]))
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    data = event.data or {}
+    request = {
+        "by": event.actor.display_name if event.actor else "系统",
+        "unit": event.actor.unit.name if event.actor and event.actor.unit else None,
+        "at": event.created_at.isoformat(),
+        "reason": data.get("reason") or event.note,
+        "basis": data.get("basis"),
+        "days": data.get("days"),
+    }
+    if kind == "dispute":
+        request["satisfaction_name"] = SATISFACTION_NAMES.get(ticket.satisfaction or "", "")
+        request["resolved"] = ticket.resolved
+        request["reason"] = event.note
+    return request

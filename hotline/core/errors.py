@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -45,21 +45,55 @@ _HTTP_MESSAGES = {
 }
 
 
+# What a page (not an API) shows for an HTTP error: a heading and a sentence, never Werkzeug's English page.
+_PAGE_MESSAGES = {
+    400: ("请求有误", "提交的内容格式不正确，请返回重试。"),
+    403: ("无权访问", "当前账号无权打开此页面。"),
+    404: ("页面不存在", "您要找的页面或工单不存在，或当前账号无权查看。"),
+    405: ("操作不支持", "此页面不支持这种操作。"),
+    413: ("内容过大", "提交的内容超过了允许的大小。"),
+    429: ("操作过于频繁", "请稍后再试。"),
+    500: ("系统出错了", "服务器内部错误，请稍后重试；问题持续时请联系系统管理员。"),
+}
+
+
+def error_page(status: int, detail: str | None = None):
+    """Return the Chinese HTML page for ``status`` with a link back to the user's workspace."""
+    heading, message = _PAGE_MESSAGES.get(status, ("请求未能完成", "请返回重试。"))
+    message = detail or message
+    me, home, home_label = None, "/", "返回首页"
+    try:
+        from hotline.auth.api import current_user
+        from hotline.auth.roles import LANDING_PAGES
+
+        me = current_user()
+        if me is not None:
+            home, home_label = LANDING_PAGES[me.role_enum], "返回我的工作台"
+    except Exception:  # an error page must render even when the database is what failed
+        me = None
+    return render_template("error.html", status=status, heading=heading, message=message, me=me, home=home,
+                           home_label=home_label), status
+
+
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/")) or request.accept_mimetypes.best == "application/json"
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Answer API errors as JSON; pages keep Flask's HTML errors."""
+    """Answer API errors as JSON and page errors as Chinese HTML pages."""
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
+        if not _wants_json():
+            return error_page(exc.status, exc.message)
         return jsonify(exc.to_dict()), exc.status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if not _wants_json():
-            return exc
+            if exc.code is None or exc.code < 400 or exc.code == 401:
+                return exc
+            return error_page(exc.code)
         code, message = _HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.name))
         return jsonify({"error": {"code": code, "message": message}}), exc.code
 
@@ -72,4 +106,4 @@ def register_error_handlers(app: Flask) -> None:
         code, message = _HTTP_MESSAGES[500]
         if _wants_json():
             return jsonify({"error": {"code": code, "message": message}}), 500
-        return message, 500
+        return error_page(500)

@@ -12,7 +12,7 @@ from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
 from hotline.core.validation import get_str, json_body
-from hotline.tickets.limits import LIMIT_STAGES, PRESETS, rows_for
+from hotline.tickets.limits import LIMIT_STAGES, PRESETS, check_stage_covered, rows_for
 from hotline.tickets.models import KINDS, URGENCIES, Ticket, TicketReminder, TimeLimit
 from hotline.units.models import Unit
 
@@ -63,6 +63,7 @@ def add_time_limit():
     )
     db.session.add(row)
     db.session.flush()
+    check_stage_covered(db.session, row.preset, row.stage)
     result = _row_dict(row)
     current_app.logger.info("time limit added by %s: %s", g.actor.username, result)
     commit(db.session)
@@ -76,6 +77,8 @@ def delete_time_limit(row_id: int):
     if row is None:
         raise not_found("时限规则")
     db.session.delete(row)
+    db.session.flush()
+    check_stage_covered(db.session, row.preset, row.stage)
     current_app.logger.info("time limit %s deleted by %s", row_id, g.actor.username)
     commit(db.session)
     return jsonify({"deleted": row_id})

@@ -1,7 +1,10 @@
 """The time-limit table (SPEC §4) as data: built-in presets, overridable row by row in the database.
 
-A stage's rows come from the chosen preset when it defines that stage (else from ``default``); among
-them the most specific matching row wins: category beats area beats urgency beats kind.
+A stage's built-in rows come from the chosen preset when it defines that stage (else from ``default``).
+Rows edited in the database layer over them: a stored row replaces only the built-in row with the same
+match (kind, urgency, category, area) and adds itself otherwise, so one category-specific row never hides
+the rest of the stage. Among the matching rows the most specific wins: category beats area beats urgency
+beats kind.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.core.clock import Duration
-from hotline.tickets.models import TimeLimit
+from hotline.core.errors import DomainError
+from hotline.tickets.models import KIND_NAMES, KINDS, URGENCIES, URGENCY_NAMES, TimeLimit
 
 LIMIT_STAGES = ("dispatch", "accept", "reply", "callback", "return_window", "extension")
+STAGE_NAMES = {"dispatch": "派单", "accept": "签收", "reply": "办结", "callback": "回访", "return_window": "退单时限",
+               "extension": "延期"}
 MAX_EXTENSIONS = 3
 
 
@@ -36,6 +42,10 @@ class LimitRow:
             and (self.category_prefix is None or (category or "").startswith(self.category_prefix))
             and (self.area_code is None or self.area_code in area_codes)
         )
+
+    def key(self) -> tuple[str | None, ...]:
+        """Return what the row matches on: a stored row with the same key replaces a built-in one."""
+        return (self.kind, self.urgency, self.category_prefix, self.area_code)
 
     def specificity(self) -> int:
         return (
@@ -88,22 +98,51 @@ PRESETS: dict[str, tuple[LimitRow, ...]] = {
 
 
 def _stored_rows(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:
-    rows = session.scalars(select(TimeLimit).where(TimeLimit.preset == preset, TimeLimit.stage == stage))
+    rows = session.scalars(
+        select(TimeLimit).where(TimeLimit.preset == preset, TimeLimit.stage == stage).order_by(TimeLimit.id)
+    )
     return tuple(
         LimitRow(r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note) for r in rows
     )
 
 
-def rows_for(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:
-    """Return the rows that govern ``stage`` under ``preset`` (edited rows in the database first)."""
+def _built_in(preset: str, stage: str) -> tuple[str, tuple[LimitRow, ...]]:
     for name in (preset, "default"):
-        stored = _stored_rows(session, name, stage)
-        if stored:
-            return stored
-        built_in = tuple(r for r in PRESETS.get(name, ()) if r.stage == stage)
-        if built_in:
-            return built_in
-    raise LookupError(f"no time limit for stage {stage}")
+        rows = tuple(r for r in PRESETS.get(name, ()) if r.stage == stage)
+        if rows:
+            return name, rows
+    return "default", ()
+
+
+def rows_for(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:
+    """Return the rows that govern ``stage`` under ``preset``: the built-in rows with the stored rows over them."""
+    base_preset, built_in = _built_in(preset, stage)
+    layers = [built_in]
+    if base_preset != preset:
+        layers.append(_stored_rows(session, base_preset, stage))
+    layers.append(_stored_rows(session, preset, stage))
+    merged: dict[tuple[str | None, ...], LimitRow] = {}
+    for layer in layers:
+        for row in layer:
+            merged.pop(row.key(), None)  # re-insert so the overriding row sits where it was edited
+            merged[row.key()] = row
+    return tuple(merged.values())
+
+
+def uncovered(session: Session, preset: str, stage: str) -> list[tuple[str, str]]:
+    """Return the (kind, urgency) pairs for which ``stage`` has no limit under ``preset`` (none is healthy)."""
+    rows = [r for r in rows_for(session, preset, stage) if r.category_prefix is None and r.area_code is None]
+    return [(k, u) for k in KINDS for u in URGENCIES if not any(r.matches(k, u, None, ()) for r in rows)]
+
+
+def check_stage_covered(session: Session, preset: str, stage: str) -> None:
+    """Refuse (409, with the reason) a table in which some ticket would find no limit for ``stage``."""
+    gaps = uncovered(session, preset, stage)
+    if gaps:
+        pairs = "、".join(f"{KIND_NAMES.get(k, k)}·{URGENCY_NAMES.get(u, u)}" for k, u in gaps[:6])
+        raise DomainError(409, "stage_without_limit",
+                          f"此修改会使“{STAGE_NAMES.get(stage, stage)}”阶段没有时限（{pairs}等），已拒绝；"
+                          "请保留一条不限分类、不限区域的通用规则", stage=stage)
 
 
 def limit_for(
@@ -119,6 +158,8 @@ def limit_for(
     """Return the time limit of ``stage`` for a ticket with these attributes."""
     candidates = [r for r in rows_for(session, preset, stage) if r.matches(kind, urgency, category, area_codes)]
     if not candidates:
-        raise LookupError(f"no matching time limit for stage {stage}")
-    best = max(candidates, key=LimitRow.specificity)
+        raise DomainError(409, "no_time_limit",
+                          f"时限表中没有适用于此工单的“{STAGE_NAMES.get(stage, stage)}”时限，请系统管理员补充", stage=stage)
+    # Most specific first; among equals the later row (an edit over a built-in) wins.
+    best = max(enumerate(candidates), key=lambda pair: (pair[1].specificity(), pair[0]))[1]
     return Duration(best.amount, best.unit)

@@ -78,3 +78,22 @@ def test_answer_and_hangup_are_accepted(api, login, sockets):
         assert response.status_code == 200
     received = wait_for(mine, lambda r: len([x for x in r if x["name"] == "call.updated"]) == 2)
     assert [x["args"][0]["event"] for x in received if x["name"] == "call.updated"] == ["answer", "hangup"]
+
+
+
+def test_a_call_naming_no_agent_pops_no_console(api, login, sockets, cti_token):
+    agent = sockets(login("agent1"))
+    call = {k: v for k, v in CALL.items() if k != "agent"}
+    for event in ("newCall", "answer"):
+        response = api.client.post("/api/v1/cti", json=call | {"event": event}, headers={"X-CTI-Token": cti_token})
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["popped"] is False
+    assert not [x for x in wait_for(agent, lambda r: bool(r), timeout=0.5) if x["name"].startswith("call.")]
+
+
+def test_an_agents_own_softphone_pops_that_agents_console(api, login, sockets):
+    agent = sockets(login("agent1"))
+    call = {k: v for k, v in CALL.items() if k != "agent"}
+    assert api.post("/api/v1/cti", as_="agent1", json=call).get_json()["popped"] is True
+    received = wait_for(agent, lambda r: any(x["name"] == "call.new" for x in r))
+    assert any(x["name"] == "call.new" for x in received)

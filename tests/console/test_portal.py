@@ -166,3 +166,18 @@ def test_rate_refused_before_the_answer_is_approved(app, world):
     number = _submit(client)
     response = client.post("/portal/rate", data={"number": number, "phone": FORM["caller_phone"], "satisfaction": "satisfied"})
     assert response.status_code == 409
+
+
+def test_rating_has_no_default_answers(app, api, world):
+    client = app.test_client()
+    number = _submit(client)
+    _to_callback_due(api, number)
+    tracked = client.post("/portal/track", data={"number": number, "phone": FORM["caller_phone"]})
+    page = tracked.get_data(as_text=True)
+    form = page[page.index('id="rate-form"'):page.index("</form>", page.index('id="rate-form"'))]
+    assert "checked" not in form and "selected" not in form and '<option value="">请选择</option>' in form
+    unanswered = client.post("/portal/rate", data={"number": number, "phone": FORM["caller_phone"],
+                                                   "satisfaction": "satisfied"})
+    assert unanswered.status_code == 422 and "是否解决" in unanswered.get_data(as_text=True)
+    ticket = api.get(f"/api/v1/tickets/{number}", as_="supervisor1").get_json()["ticket"]
+    assert ticket["state"] == "callback_due"

@@ -10,6 +10,11 @@ const H = (() => {
     return String(value ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   }
 
+  /* A ticket number as a link to its page (every number on every page links there). */
+  function numberLink(number) {
+    return `<a class="number" href="/tickets/${encodeURIComponent(number)}">${esc(number)}</a>`;
+  }
+
   async function api(method, path, body) {
     const opts = {method, credentials: "same-origin", headers: {"Accept": "application/json"}};
     if (method !== "GET") {
@@ -44,11 +49,22 @@ const H = (() => {
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
+  /* Stack toasts in the page's live region (base.html), so they never overlap and screen readers announce them. */
   function toast(message, kind) {
+    let region = document.getElementById("toasts");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "toasts";
+      region.className = "toasts";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
     const el = document.createElement("div");
     el.className = "toast " + (kind || "");
+    if (kind === "error") el.setAttribute("role", "alert");
     el.textContent = message;
-    document.body.appendChild(el);
+    region.appendChild(el);
     setTimeout(() => el.remove(), kind === "error" ? 5000 : 2500);
   }
 
@@ -288,6 +304,6 @@ const H = (() => {
     });
   }
 
-  return {api, listTickets, live, upsert, esc, toast, debounce, fmtTime, countdown, warningBadge, flags, act, actionButtons,
+  return {api, numberLink, listTickets, live, upsert, esc, toast, debounce, fmtTime, countdown, warningBadge, flags, act, actionButtons,
           bindActions, units, unitCode, ACTION_FIELDS, events};
 })();

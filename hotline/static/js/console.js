@@ -19,11 +19,16 @@
     if (!p.history.length) badges += '<span class="badge">首次来电</span>';
     $("call-badges").innerHTML = badges;
     $("call-history").innerHTML = p.history.map((h) => `<li data-ticket="${H.esc(h.number)}">
-      <span class="number">${H.esc(h.number)}</span> ${h.open ? '<span class="badge blue">' : '<span class="badge">'}${H.esc(h.state_name)}</span>
+      ${H.numberLink(h.number)} ${h.open ? '<span class="badge blue">' : '<span class="badge">'}${H.esc(h.state_name)}</span>
       ${H.warningBadge(h)} ${H.esc(h.title)} <span class="muted">${H.fmtTime(h.created_at)}${h.unit ? " · " + H.esc(h.unit) : ""}</span></li>`).join("")
       || '<li class="muted">无历史工单</li>';
-    if (!$("f-phone").value) $("f-phone").value = p.from;
+    // A new call is a new caller: their number replaces the last one, and the previous ticket's
+    // 直接办结 box goes away so Alt+D cannot close it by mistake.
+    const previous = $("f-phone").value;
+    $("f-phone").value = p.from;
+    if (previous && previous !== p.from) $("f-caller").value = "";
     $("f-channel").value = "phone";
+    forgetTicket();
   }
   function updateCall(p) {
     if (p.event === "answer") $("call-status").textContent = "通话中";
@@ -43,6 +48,8 @@
     } catch (err) { $("suggest-status").textContent = err.message; }
   }, 250);
   for (const id of ["f-content", "f-title", "f-address"]) $(id).addEventListener("input", requestSuggestions);
+  // Typing a new request means the ticket just registered is handed over: its 直接办结 must not stay armed.
+  $("f-content").addEventListener("input", () => { if (lastTicket) forgetTicket(); });
 
   function pct(x) { return x == null ? "" : Math.round(x * 100) + "%"; }
 
@@ -95,7 +102,7 @@
     }
     const similar = s.similar || [];
     if (similar.length) html += "<h3>类案 / 可能重复</h3>" + similar.slice(0, 5).map((t) =>
-      `<div><span class="number">${H.esc(t.number)}</span> ${H.esc(t.title)} <span class="muted">${pct(t.score)}</span></div>`).join("");
+      `<div>${H.numberLink(t.number)} ${H.esc(t.title)} <span class="muted">${pct(t.score)}</span></div>`).join("");
     const arts = s.articles || [];
     if (arts.length) html += "<h3>知识库推荐</h3>" + arts.slice(0, 5).map(articleHtml).join("");
     if ((s.unavailable || []).length) html += `<p class="hint">暂不可用：${H.esc(s.unavailable.join("、"))}</p>`;
@@ -125,7 +132,7 @@
       try {
         const a = await H.api("GET", `/api/v1/kb/articles/${encodeURIComponent(use.dataset.useArticle)}`);
         const art = a.article || a;
-        text = art.answer || art.body || art.content || text;
+        text = art.text || text;  // public answers are text: never the article's HTML
       } catch (e) { /* the snippet will do */ }
       chosenAnswer = text;
       const box = document.querySelector("#register-result textarea[name=public_answer]");
@@ -155,8 +162,9 @@
     $("btn-register").disabled = true;
     try {
       const res = await H.api("POST", "/api/v1/tickets", data);
-      lastTicket = res.ticket;
       if (res.suggestions) { suggestions = res.suggestions; renderSuggestions(); }
+      form.reset();  // the request is in the ticket now; the form is free for the next caller
+      lastTicket = res.ticket;
       showResult(res.ticket);
     } catch (err) { H.toast(err.message, "error"); }
     finally { $("btn-register").disabled = false; }
@@ -166,7 +174,7 @@
     const box = $("register-result");
     box.hidden = false;
     const canClose = (t.actions || []).some((a) => a.action === "close_on_call");
-    box.innerHTML = `<div>已登记工单 <span class="number" id="new-number">${H.esc(t.number)}</span> · ${H.esc(t.state_name)} · ${H.esc(t.kind_name || "")}</div>
+    box.innerHTML = `<div>已登记工单 <a class="number" id="new-number" href="/tickets/${encodeURIComponent(t.number)}" target="_blank">${H.esc(t.number)}</a> · ${H.esc(t.state_name)} · ${H.esc(t.kind_name || "")}</div>
       ${canClose ? `<label class="field"><span>直接办结：答复市民的内容（可从知识库选用）</span><textarea name="public_answer" rows="3">${H.esc(chosenAnswer)}</textarea></label>
       <div class="actions"><button type="button" id="btn-close-call">直接办结（Alt+D）</button>
       <button type="button" class="secondary" id="btn-next">转派单员派单，登记下一件</button></div>` : ""}
@@ -174,18 +182,25 @@
     const closeBtn = $("btn-close-call");
     if (closeBtn) closeBtn.onclick = closeOnCall;
     const next = $("btn-next");
-    if (next) next.onclick = () => clearForm(true);
+    if (next) next.onclick = () => clearForm(false);
+  }
+
+  /* The registered ticket is handed over: hide its result box so its 直接办结 (and Alt+D) is gone. */
+  function forgetTicket() {
+    lastTicket = null;
+    $("register-result").hidden = true;
+    $("register-result").innerHTML = "";
   }
 
   async function closeOnCall() {
-    if (!lastTicket) return;
+    if (!lastTicket || !$("btn-close-call")) { H.toast("请先登记本次来电的工单，再直接办结", "error"); return; }
     const box = document.querySelector("#register-result textarea[name=public_answer]");
     const answer = (box && box.value.trim()) || chosenAnswer;
     if (!answer) { H.toast("请填写答复内容", "error"); return; }
     try {
       const res = await H.api("POST", `/api/v1/tickets/${lastTicket.number}/close_on_call`, {public_answer: answer});
       H.toast(`${res.ticket.number} 已直接办结`);
-      clearForm(true);
+      clearForm(false);
     } catch (err) { H.toast(err.message, "error"); }
   }
 
@@ -194,7 +209,7 @@
     suggestions = {};
     chosenAnswer = "";
     renderSuggestions();
-    if (!keepResult) { $("register-result").hidden = true; lastTicket = null; }
+    if (!keepResult) forgetTicket();
     $("f-content").focus();
   }
 
@@ -212,15 +227,19 @@
 
   /* ---- callbacks (回访) ---- */
   function callbackRow(t) {
-    const opts = Object.entries(JSON.parse(document.getElementById("satisfactions").textContent)).map(([v, l]) => `<option value="${v}">${H.esc(l)}</option>`).join("");
+    const opts = '<option value="">请选择满意度</option>' + Object.entries(JSON.parse(document.getElementById("satisfactions").textContent)).map(([v, l]) => `<option value="${v}">${H.esc(l)}</option>`).join("");
+    const n = H.esc(t.number);
+    const yesNo = (name, label) => `<fieldset class="yesno"><legend>${label}</legend>
+      <label><input type="radio" name="${name}" value="yes" required> 是</label>
+      <label><input type="radio" name="${name}" value="no"> 否</label></fieldset>`;
     return `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
-      <td><span class="number">${H.esc(t.number)}</span><br>${H.countdown(t)}<br><span class="muted">${H.esc(t.caller_name || "")} ${H.esc(t.caller_phone || "")}</span>
+      <td>${H.numberLink(t.number)}<br>${H.countdown(t)}<br><span class="muted">${H.esc(t.caller_name || "")} ${H.esc(t.caller_phone || "")}</span>
         ${t.callback_attempts ? `<br><span class="badge">已回访 ${t.callback_attempts} 次</span>` : ""}</td>
       <td><strong>${H.esc(t.title)}</strong><br><span class="muted">${H.esc(t.lead_unit ? t.lead_unit.name : "")}答复：${H.esc((t.public_answer || "").slice(0, 100))}</span></td>
       <td><form class="callback-form" data-number="${H.esc(t.number)}">
-        <label><input type="checkbox" name="contacted" checked> 已联系上</label>
-        <label><input type="checkbox" name="resolved"> 已解决</label>
-        <select name="satisfaction">${opts}</select>
+        ${yesNo("contacted", "已联系上市民？")}${yesNo("resolved", "问题已解决？")}
+        <select name="satisfaction" required aria-label="满意度">${opts}</select>
+        <textarea name="note" rows="2" maxlength="2000" placeholder="回访记录：市民原话、意见（可选）" aria-label="回访记录"></textarea>
         <div class="actions" style="margin-top:4px"><button class="small" type="submit">提交回访</button>
         <button class="small secondary" type="button" data-unreachable="${H.esc(t.number)}">未接通</button></div></form></td></tr>`;
   }
@@ -245,7 +264,10 @@
   $("callbacks").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = ev.target;
-    const body = {contacted: f.elements.contacted.checked, resolved: f.elements.resolved.checked, satisfaction: f.elements.satisfaction.value};
+    const contacted = f.elements.contacted.value, resolved = f.elements.resolved.value, satisfaction = f.elements.satisfaction.value;
+    if (!contacted || !resolved || !satisfaction) { H.toast("请逐项选择：是否联系上、是否解决、满意度", "error"); return; }
+    const body = {contacted: contacted === "yes", resolved: resolved === "yes", satisfaction};
+    if (f.elements.note.value.trim()) body.note = f.elements.note.value.trim();
     try {
       await H.api("POST", `/api/v1/tickets/${f.dataset.number}/callback`, body);
       H.toast(`${f.dataset.number} 回访已记录`);

@@ -23,8 +23,11 @@
   let categoryNames = {};  // code -> name, from GET /api/v1/categories (loaded once)
   const $ = (id) => document.getElementById(id);
 
+  /* Each count opens the list it counts (the search page with the matching filter). */
+  const STAT_LINKS = {open: "open=1", yellow: "warning=yellow&open=1", red: "warning=red&open=1"};
   function stat(id, label, n, cls) {
-    return `<div class="stat ${cls || ""}" data-stat="${id}"><div class="n">${n}</div><div class="l">${label}</div></div>`;
+    const query = STAT_LINKS[id] || `state=${encodeURIComponent(id)}`;
+    return `<a class="stat ${cls || ""}" data-stat="${id}" href="/search?${query}&sort=deadline"><div class="n">${n}</div><div class="l">${label}</div></a>`;
   }
 
   function renderSummary(s) {
@@ -73,9 +76,10 @@
     $("queue").innerHTML = rows.length ? rows.map((t) => {
       const p = (t.suggestion || {}).proposal || {};
       const can = (t.actions || []).some((a) => a.action === "dispatch");
-      const oneClick = can && H.unitCode(p.unit) ? `<button class="small" data-number="${H.esc(t.number)}" data-quick="1">按建议派单</button>` : "";
+      // A ticket flagged for 110 is never dispatched in one click: the dispatcher opens it and decides.
+      const oneClick = can && H.unitCode(p.unit) && !p.transfer_110 ? `<button class="small" data-number="${H.esc(t.number)}" data-quick="1">按建议派单</button>` : "";
       return `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
-        <td><span class="number">${H.esc(t.number)}</span><br><span class="muted">${H.esc(t.channel_name)} ${H.fmtTime(t.created_at)}</span></td>
+        <td>${H.numberLink(t.number)}<br><span class="muted">${H.esc(t.channel_name)} ${H.fmtTime(t.created_at)}</span></td>
         <td><strong>${H.esc(t.title)}</strong> ${H.flags(t)}<br><span class="muted">${H.esc((t.address || ""))}</span></td>
         <td>${proposalText(t)}</td>
         <td>${H.countdown(t)}</td>
@@ -83,12 +87,30 @@
     }).join("") : '<tr><td colspan="5" class="empty">暂无待派工单</td></tr>';
   }
 
+  /* What the approver decides on: who asked, why, on what basis (or the citizen's verdict for a 差评). */
+  function requestHtml(kind, t) {
+    const r = t.request;
+    if (!r) return "";
+    const who = `<span class="muted">${H.esc(r.unit || "")} ${H.esc(r.by || "")} · ${H.fmtTime(r.at)}</span>`;
+    let html = "";
+    if (kind === "dispute") {
+      html += `<div class="request">评价：<strong>${H.esc(r.satisfaction_name || "")}</strong>${r.resolved === false ? " · 未解决" : r.resolved ? " · 已解决" : ""}`;
+      if (r.reason) html += `<br>回访记录：${H.esc(r.reason)}`;
+      return html + `<br>${who}</div>`;
+    }
+    if (kind === "reply") return "";
+    const label = {return: "退单理由", extension: "延期理由", suspend: "挂账理由"}[kind];
+    html += `<div class="request">${kind === "extension" && r.days ? `申请延期 <strong>${H.esc(r.days)}</strong> 个工作日<br>` : ""}${label}：${H.esc(r.reason || "（未填写）")}`;
+    if (kind === "return") html += `<br>依据：${r.basis ? H.esc(r.basis) : '<span class="muted">（未提供）</span>'}`;
+    return html + `<br>${who}</div>`;
+  }
+
   function renderApprovals(data) {
     $("approvals").innerHTML = APPROVALS.map(([kind, label, actions]) => {
       const rows = data[kind] || [];
       const body = rows.length ? rows.map((t) => `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
-          <td><span class="number">${H.esc(t.number)}</span></td>
-          <td>${H.esc(t.title)} ${H.flags(t)}<br><span class="muted">${H.esc(t.handling_unit ? t.handling_unit.name : "")}${t.public_answer && kind === "reply" ? " · 答复：" + H.esc(t.public_answer.slice(0, 60)) : ""}${kind === "dispute" && t.satisfaction ? " · 评价：" + H.esc(t.satisfaction) : ""}</span></td>
+          <td>${H.numberLink(t.number)}</td>
+          <td>${H.esc(t.title)} ${H.flags(t)}<br><span class="muted">${H.esc(t.handling_unit ? t.handling_unit.name : "")}${t.public_answer && kind === "reply" ? " · 答复：" + H.esc(t.public_answer.slice(0, 60)) : ""}</span>${requestHtml(kind, t)}</td>
           <td><div class="actions">${H.actionButtons(t, [...actions, "urge", "supervise"])}</div></td></tr>`).join("")
         : '<tr><td colspan="3" class="empty">无</td></tr>';
       return `<h3 style="font-size:14px;margin:10px 0 4px">${label} <span class="badge ${rows.length ? "blue" : ""}" data-approval="${kind}">${rows.length}</span></h3>

@@ -1,0 +1,72 @@
+"""Time-limit rows layer over the preset: a row overrides only what it matches; no edit leaves a stage bare."""
+
+from __future__ import annotations
+
+from hotline.tickets import limits
+
+
+def _add(api, **row):
+    return api.post("/api/v1/time-limits", as_="admin1", json={"preset": "default"} | row)
+
+
+def test_one_category_row_does_not_shadow_the_rest_of_its_stage(api):
+    assert _add(api, stage="accept", category_prefix="JT", amount=4, unit="hours").status_code == 201
+    other = api.new_ticket(content="小区路灯不亮")
+    response = api.act(other["number"], "dispatch", "dispatcher1", unit="A1")
+    assert response.status_code == 200, response.get_json()  # was HTTP 500: the JT row hid every other row
+    listing = api.get("/api/v1/time-limits?preset=default", as_="admin1").get_json()["stages"]["accept"]
+    assert len(listing) == 3 and {r["category_prefix"] for r in listing} == {None, "JT"}
+
+
+def test_the_category_row_governs_its_own_tickets_only(session):
+    from hotline.tickets.models import TimeLimit
+
+    session.add(TimeLimit(preset="default", stage="accept", category_prefix="JT", amount=4, unit="hours"))
+    session.flush()
+    jt = limits.limit_for(session, "default", "accept", kind="help", urgency="normal", category="JT.01")
+    other = limits.limit_for(session, "default", "accept", kind="help", urgency="normal", category="CX.01")
+    urgent = limits.limit_for(session, "default", "accept", kind="help", urgency="urgent", category="CX.01")
+    assert (jt.amount, jt.unit) == (4, "hours")
+    assert (other.amount, other.unit) == (1, "working_days")
+    assert (urgent.amount, urgent.unit) == (1, "hours")
+
+
+def test_a_stored_row_replaces_only_the_built_in_row_it_matches(session):
+    from hotline.tickets.models import TimeLimit
+
+    session.add(TimeLimit(preset="default", stage="reply", kind="consult", amount=3, unit="working_days"))
+    session.flush()
+    assert limits.limit_for(session, "default", "reply", kind="consult", urgency="normal").amount == 3
+    assert limits.limit_for(session, "default", "reply", kind="complaint", urgency="normal").amount == 15
+    assert limits.limit_for(session, "default", "reply", kind="consult", urgency="urgent").amount == 24
+
+
+def test_an_edit_that_leaves_a_stage_without_a_limit_is_refused(api, monkeypatch):
+    bare = tuple(r for r in limits.PRESETS["default"] if not (r.stage == "accept" and r.urgency is None))
+    monkeypatch.setitem(limits.PRESETS, "default", bare)
+    refused = _add(api, stage="accept", category_prefix="JT", amount=4, unit="hours")
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert error["code"] == "stage_without_limit" and "签收" in error["message"] and "通用" in error["message"]
+    assert api.get("/api/v1/time-limits?preset=default", as_="admin1").get_json()["stages"]["accept"] == [
+        r | {"id": None}
+        for r in [
+            {
+                "stage": "accept",
+                "amount": 1,
+                "unit": "hours",
+                "kind": None,
+                "urgency": "urgent",
+                "category_prefix": None,
+                "area_code": None,
+                "note": None,
+            }
+        ]
+    ]
+
+
+def test_a_ticket_finding_no_limit_gets_409_not_500(api, monkeypatch):
+    ticket = api.new_ticket(content="小区路灯不亮")
+    monkeypatch.setitem(limits.PRESETS, "default", tuple(r for r in limits.PRESETS["default"] if r.stage != "accept"))
+    response = api.act(ticket["number"], "dispatch", "dispatcher1", unit="A1")
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "no_time_limit"
