@@ -30,6 +30,7 @@ PACKAGES = (
     "dispatch.wiring",
     "reports.wiring",
     "knowledge.wiring",
+    "hotline.search.wiring",
 )
 
 
@@ -117,6 +118,9 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)  # bearer-token APIs are not exposed to cross-site form posts
         app.register_blueprint(blueprint)
     app.register_blueprint(auth_views.pages)
+    from hotline.tickets import pages as ticket_pages
+
+    app.register_blueprint(ticket_pages.bp)
 
 
 def _register_cli(app: Flask) -> None:

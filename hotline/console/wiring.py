@@ -13,10 +13,13 @@ from hotline.core.wiring import register_api
 def init_app(app: Flask) -> None:
     """Register the console's pages and socket handlers."""
     from hotline.console import api, portal, sockets, views
+    from hotline.tickets import display
 
     # The switchboard's shared secret (X-CTI-Token); without it only agent/admin bearer tokens may post calls.
     app.config.setdefault("HOTLINE_CTI_TOKEN", os.environ.get("HOTLINE_CTI_TOKEN") or None)
     app.config.setdefault("HOTLINE_PORTAL_RATE", int(os.environ.get("HOTLINE_PORTAL_RATE") or 10))
+    app.add_template_filter(display.local_time, "local_time")
+    app.add_template_global(display.current_due, "current_due")
     register_api(app, api.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(portal.bp)

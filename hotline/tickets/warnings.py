@@ -15,6 +15,9 @@ from hotline.tickets.events import record_event
 from hotline.tickets.models import Ticket, TicketReminder
 from hotline.tickets.states import OPEN
 
+WARNING_NAMES = {"none": "正常", "yellow": "临期", "red": "超期"}  # the trail is read by people: no raw codes
+
+
 BATCH = 500
 
 
@@ -90,7 +93,7 @@ def sweep_warnings(session: Session, moment: dt.datetime) -> SweepResult:
                 if level != "none" and _remind(session, ticket, cause.stage, level, cause.due_at, moment):
                     result.reminders += 1
             record_event(session, ticket, "warning", None, from_state=ticket.state, to_state=ticket.state,
-                         moment=moment, note=f"预警：{previous} → {level}", data=data)
+                         moment=moment, note=f"预警：{WARNING_NAMES[previous]} → {WARNING_NAMES[level]}", data=data)
             defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.warning")
         last_id = batch[-1].id
         session.flush()

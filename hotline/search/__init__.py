@@ -1,0 +1,1 @@
+"""Finding tickets: a jieba full-text index over ticket text, filtered search with keyset paging, saved views."""

@@ -1,0 +1,61 @@
+"""Keep the ticket search index caught up: tickets are indexed by id order, a batch at a time.
+
+Ticket text does not change after intake, so the index only ever appends. Each search first indexes the
+tickets registered since the last one (a small batch); ``flask search reindex`` builds a large backlog.
+The window below the highest indexed id is re-checked, so a ticket whose transaction committed after a
+later-numbered one is not skipped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from hotline.search.models import TicketSearchDoc
+from hotline.tickets.models import Ticket
+from knowledge.search.index import tsvector_literal
+from knowledge.search.tokenize import index_tokens
+
+CATCH_UP_BATCH = 300
+RECHECK_WINDOW = 200
+MAX_TOKENS = 2000
+
+
+def ticket_tokens(title: str | None, content: str | None, address: str | None) -> list[str]:
+    """Return the index tokens of a ticket's text (the knowledge base's jieba search-mode segmentation)."""
+    return index_tokens(" ".join(p for p in (title, content, address) if p))[:MAX_TOKENS]
+
+
+def _pending(session: Session, limit: int) -> list[tuple[int, str, str, str | None]]:
+    top = session.scalar(select(func.max(TicketSearchDoc.ticket_id))) or 0
+    indexed = select(TicketSearchDoc.ticket_id).where(TicketSearchDoc.ticket_id == Ticket.id).exists()
+    query = (
+        select(Ticket.id, Ticket.title, Ticket.content, Ticket.address)
+        .where(Ticket.id > max(0, top - RECHECK_WINDOW), ~indexed)
+        .order_by(Ticket.id)
+        .limit(limit)
+    )
+    return [tuple(r) for r in session.execute(query)]
+
+
+def catch_up(session: Session, limit: int = CATCH_UP_BATCH) -> int:
+    """Index up to ``limit`` tickets not yet in the index; return how many (flushes, does not commit)."""
+    rows = _pending(session, limit)
+    if not rows:
+        return 0
+    pg = session.get_bind().dialect.name == "postgresql"
+    values = []
+    for ticket_id, title, content, address in rows:
+        tokens = ticket_tokens(title, content, address)
+        values.append(
+            {"id": ticket_id, "tokens": " ".join(tokens), "tsv": tsvector_literal((tokens, "")) if pg else None}
+        )
+    if pg:
+        statement = text(
+            "INSERT INTO ticket_search_docs (ticket_id, tokens, tsv) VALUES (:id, :tokens, CAST(:tsv AS tsvector)) "
+            "ON CONFLICT (ticket_id) DO NOTHING"
+        )
+    else:
+        statement = text("INSERT OR IGNORE INTO ticket_search_docs (ticket_id, tokens) VALUES (:id, :tokens)")
+    session.execute(statement, values)
+    return len(rows)

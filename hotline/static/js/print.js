@@ -1,0 +1,2 @@
+"use strict";
+document.getElementById("print-now").addEventListener("click", () => window.print());
