@@ -158,9 +158,23 @@
     }, 1000);
   }
 
+  // A live event carries the ticket, not the request behind an approval row (reason, basis, who asked):
+  // the approvals list is re-read when a row arrives without it, so no approver decides blind.
+  const approvalsLater = H.debounce(async () => {
+    try { approvals = await H.api("GET", "/api/v1/console/approvals"); renderApprovals(approvals); }
+    catch (err) { H.toast(err.message, "error"); }
+  }, 300);
+
   function apply(t) {
     queue = H.upsert(queue, t, (x) => x.state === "registered");
-    for (const [kind, test] of Object.entries(APPROVAL_TEST)) approvals[kind] = H.upsert(approvals[kind] || [], t, test);
+    for (const [kind, test] of Object.entries(APPROVAL_TEST)) {
+      const before = (approvals[kind] || []).find((x) => x.number === t.number);
+      approvals[kind] = H.upsert(approvals[kind] || [], t, test);
+      const now = approvals[kind].find((x) => x.number === t.number);
+      if (now && !now.request) {
+        if (before && before.request && before.state === now.state) now.request = before.request; else approvalsLater();
+      }
+    }
     known[t.number] = t;
     renderQueue(queue);
     renderApprovals(approvals);
