@@ -14,7 +14,6 @@ from dispatch.models import DispatchAssignment
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
-from hotline.core.effects import defer
 from hotline.core.errors import DomainError
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import NewTicket, register_ticket
@@ -88,5 +87,19 @@ def register_patrol_report(
                      area_unit=worker.unit)
     ticket, _ = register_ticket(session, data, worker, preset=preset,
                                 suggestion={"source": "patrol", "grid": worker.unit.code})
-    defer(session, "dispatch.tasks:auto_dispatch", ticket.id)
+    # The find stays with the grid that found it: dispatched at once to this grid (its community leads) and
+    # given to the worker who reported it, instead of waiting in the centre's dispatch queue.
+    from dispatch.services import system_dispatcher
+    from hotline.tickets.lifecycle import ActionParams, perform_action
+
+    lead = worker.unit.parent or worker.unit
+    params = ActionParams(unit=lead.code, grid=worker.unit.code if lead is not worker.unit else None,
+                          note="网格员巡查上报，留在本网格处置")
+    perform_action(session, ticket, "dispatch", system_dispatcher(session), params, preset=preset)
+    _assign(session, ticket, worker)
     return ticket
+
+
+def _assign(session: Session, ticket: Ticket, worker: User) -> None:
+    session.add(DispatchAssignment(ticket_id=ticket.id, user_id=worker.id, assigned_at=clock.now()))
+    session.flush()

@@ -31,6 +31,7 @@ PACKAGES = (
     "reports.wiring",
     "knowledge.wiring",
     "hotline.search.wiring",
+    "hotline.admin.wiring",
 )
 
 

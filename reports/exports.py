@@ -38,6 +38,7 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     ("closed_at", "办结时间", 20, None),
     ("struck_off_at", "销号时间", 20, None),
 )
+WARNING_NAMES = {"none": "正常", "yellow": "临期", "red": "超期"}  # Excel cells are read by people, not codes
 COUNT_NAMES = {
     "registered": "受理量", "closed_on_call": "直接答复", "dispatched": "派单量", "accepted_on_time": "及时签收",
     "returns_approved": "退单(同意)", "due": "应办结", "replied_on_time": "按时办结", "valid_callbacks": "有效回访",
@@ -180,7 +181,7 @@ def backlog_workbook(rows: list[dict], summary: dict, *, generated_at: dt.dateti
         ("age_days", "已受理天数", 10, None), ("age_bucket", "账龄", 10, None), ("reasons", "原因", 28, None),
     )
     table_sheet(wb, "明细", detail, ([r["number"], r["title"], r["unit"]["name"] if r["unit"] else "未派单",
-                                      r["category"] or "", r["state_name"], r["warning"], r["age_days"],
+                                      r["category"] or "", r["state_name"], WARNING_NAMES.get(r["warning"], r["warning"]), r["age_days"],
                                       r["age_bucket"], "、".join(r["reason_names"])] for r in rows), used=used)
     return save(wb)
 

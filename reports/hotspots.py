@@ -76,9 +76,11 @@ def poisson_z(count: int, baseline: float) -> float:
 def explain_surge(category: str | None, count: int, baseline: float, z: float) -> str:
     """Return the surge statistic in words (Chinese)."""
     verdict = "判定为激增" if count >= SURGE_MIN_COUNT and z >= SURGE_MIN_Z else "未达激增标准"
-    return (f"{category or '未分类'}：本周 {count} 件，前{BASELINE_WEEKS}周平均 {baseline:.1f} 件；按泊松分布 "
-            f"z = ({count} − {baseline:.1f}) / √{max(baseline, 1.0):.1f} = {z:.2f}"
-            f"（阈值：件数 ≥ {SURGE_MIN_COUNT} 且 z ≥ {SURGE_MIN_Z:g}），{verdict}")
+    # Words a manager reads, not the formula: how far this week is above the usual weekly swing.
+    swing = max(baseline, 1.0) ** 0.5
+    return (f"{category or '未分类'}：本周 {count} 件，前{BASELINE_WEEKS}周平均每周 {baseline:.1f} 件，"
+            f"高出平常波动幅度（约 {swing:.1f} 件）的 {z:.1f} 倍"
+            f"（标准：本周至少 {SURGE_MIN_COUNT} 件且超过平常波动 {SURGE_MIN_Z:g} 倍），{verdict}")
 
 
 def surges(session: Session, last_day: dt.date, *, scope: Unit | None = None, min_count: int = SURGE_MIN_COUNT,

@@ -290,7 +290,11 @@ def reports_tickets_page():
         measure = request.args.get("measure") or ""
         numbers = drill_down(db.session, measure, period, unit=unit, category=request.args.get("category") or None)
     except ApiError as exc:
-        return render_template("reports_tickets.html", user=user, error=exc.message, numbers=[], measure=None,
-                               unit=None, period=None), exc.status
-    return render_template("reports_tickets.html", user=user, error=None, numbers=numbers, measure=measure,
-                           unit=unit, period=period)
+        return render_template("reports_tickets.html", user=user, me=user, role_name=ROLE_NAMES[user.role_enum],
+                               error=exc.message, numbers=[], measure=None, unit=None, period=None), exc.status
+    from reports.exports import COUNT_NAMES
+    from reports.rates import RATE_NAMES
+
+    return render_template("reports_tickets.html", user=user, me=user, role_name=ROLE_NAMES[user.role_enum], error=None,
+                           numbers=numbers, measure=(COUNT_NAMES | RATE_NAMES).get(measure, measure), unit=unit,
+                           period=period)

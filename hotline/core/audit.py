@@ -32,6 +32,45 @@ ACTION_NAMES = {
 }
 
 
+# The audited fields as people read them on /admin/audit.
+FIELD_NAMES = {
+    "username": "用户名",
+    "display_name": "姓名",
+    "role": "角色",
+    "unit": "单位",
+    "active": "启用",
+    "code": "编码",
+    "name": "名称",
+    "kind": "类型",
+    "parent": "上级",
+    "preset": "预设",
+    "stage": "阶段",
+    "amount": "时长",
+    "category_prefix": "分类",
+    "area_code": "区域",
+    "urgency": "紧急程度",
+    "note": "说明",
+    "path": "路径",
+    "start_date": "开始日期",
+    "backlog": "纳入件数",
+    "struck_off": "销号工单",
+}
+
+
+def describe(record: dict | None) -> list[tuple[str, str]]:
+    """Return an audited record as (label, value) pairs in Chinese (empty values left out)."""
+    out = []
+    for key, value in (record or {}).items():
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        elif isinstance(value, list):
+            value = "、".join(map(str, value))
+        out.append((FIELD_NAMES.get(key, key), str(value)))
+    return out
+
+
 class AdminChange(db.Model):
     """One admin change: who, when, which record, and the record before and after."""
 

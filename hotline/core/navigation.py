@@ -31,7 +31,15 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("知识库", "kb_pages.kb_list", frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})),
     NavEntry("知识审核", "kb_pages.kb_review", frozenset({Role.SUPERVISOR, Role.ADMIN})),
     NavEntry("统计报表", "reports_pages.reports_page", MANAGERS),
+    NavEntry("工单查询", "search_pages.search_page", ALL_ROLES),
+    NavEntry("万件清理", "admin_pages.ledger_page", frozenset({Role.SUPERVISOR, Role.ADMIN})),
     NavEntry("确责清单", "dispatch_pages.index", frozenset({Role.ADMIN})),
+    NavEntry("用户", "admin_pages.users", frozenset({Role.ADMIN})),
+    NavEntry("单位与网格", "admin_pages.units", frozenset({Role.ADMIN})),
+    NavEntry("时限", "admin_pages.time_limits", frozenset({Role.ADMIN, Role.SUPERVISOR})),
+    NavEntry("分类", "admin_pages.categories", frozenset({Role.ADMIN})),
+    NavEntry("模型", "admin_pages.models", frozenset({Role.ADMIN})),
+    NavEntry("审计", "admin_pages.audit", frozenset({Role.ADMIN, Role.SUPERVISOR})),
 )
 
 

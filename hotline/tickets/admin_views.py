@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from hotline.auth.api import api_auth
 from hotline.auth.roles import SCOPED_ROLES, Role
+from hotline.core.audit import record_admin_change
 from hotline.core.clock import UNITS
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
@@ -65,6 +66,7 @@ def add_time_limit():
     db.session.flush()
     check_stage_covered(db.session, row.preset, row.stage)
     result = _row_dict(row)
+    record_admin_change(db.session, g.actor, "time_limit", row.id, "create", after=result)
     current_app.logger.info("time limit added by %s: %s", g.actor.username, result)
     commit(db.session)
     return jsonify(result), 201
@@ -76,9 +78,11 @@ def delete_time_limit(row_id: int):
     row = db.session.get(TimeLimit, row_id)
     if row is None:
         raise not_found("时限规则")
+    before = _row_dict(row) | {"preset": row.preset}
     db.session.delete(row)
     db.session.flush()
     check_stage_covered(db.session, row.preset, row.stage)
+    record_admin_change(db.session, g.actor, "time_limit", row_id, "delete", before=before)
     current_app.logger.info("time limit %s deleted by %s", row_id, g.actor.username)
     commit(db.session)
     return jsonify({"deleted": row_id})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -56,3 +57,11 @@ def load_units_csv(session: Session, path: Path) -> int:
             raise DomainError(422, "unknown_parent", f"上级单位不存在：{'、'.join(missing)}")
         pending = [r for r in pending if r not in progressed]
     return created
+
+
+@lru_cache(maxsize=20_000)
+def pinyin_initials(name: str) -> str:
+    """Return the pinyin initials of a unit name (``市交通运输局`` → ``sjtysj``), for type-ahead search."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(p[:1] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()

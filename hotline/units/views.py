@@ -8,6 +8,7 @@ from sqlalchemy import select
 from hotline.auth.api import api_auth
 from hotline.core.extensions import db
 from hotline.units.models import Unit
+from hotline.units.services import pinyin_initials
 
 bp = Blueprint("units_api", __name__, url_prefix="/api/v1")
 
@@ -16,4 +17,5 @@ bp = Blueprint("units_api", __name__, url_prefix="/api/v1")
 @api_auth()
 def list_units():
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path))
-    return jsonify([u.to_dict() for u in units])
+    # ``initials`` lets the dispatch dialog find 市交通运输局 by typing "sjt".
+    return jsonify([u.to_dict() | {"initials": pinyin_initials(u.name)} for u in units])

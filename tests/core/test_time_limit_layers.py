@@ -70,3 +70,15 @@ def test_a_ticket_finding_no_limit_gets_409_not_500(api, monkeypatch):
     monkeypatch.setitem(limits.PRESETS, "default", tuple(r for r in limits.PRESETS["default"] if r.stage != "accept"))
     response = api.act(ticket["number"], "dispatch", "dispatcher1", unit="A1")
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "no_time_limit"
+
+
+def test_api_edits_are_audited(api, app):
+    added = _add(api, stage="reply", kind="consult", amount=3, unit="working_days").get_json()
+    api.client.delete(f"/api/v1/time-limits/{added['id']}", headers=api._headers("admin1"))
+    from hotline.core.audit import list_admin_changes
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        changes = [c.to_dict() for c in list_admin_changes(db.session, entity="time_limit")]
+    assert [(c["action"], c["actor"]) for c in changes] == [("delete", "admin1"), ("create", "admin1")]
+    assert changes[0]["before"]["amount"] == 3 and changes[1]["after"]["kind"] == "consult"

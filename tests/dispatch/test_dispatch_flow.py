@@ -132,6 +132,10 @@ def test_from_110_is_idempotent_and_patrol_reports_come_from_the_grid(api, app, 
     assert report["channel"] == "api" and report["area"]["code"] == "A1-01-01-G01"
     events = _events(api, report["number"])
     assert events[0]["action"] == "register"
+    # the find stays with the grid: dispatched to it at once, in the worker's list, not the centre's queue
+    assert (report["state"], report["handling_unit"]["code"]) == ("dispatched", "A1-01-01-G01")
+    assert report["number"] in [t["number"] for t in api.get("/api/v1/search?state=dispatched", as_="grid1").get_json()["tickets"]]
+    assert report["number"] not in [t["number"] for t in api.get("/api/v1/search?state=registered", as_="dispatcher1").get_json()["tickets"]]
     assert api.post("/api/v1/dispatch/patrol", as_="agent1", json={"content": "x"}).status_code == 403
 
 

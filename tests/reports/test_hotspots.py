@@ -48,7 +48,8 @@ def test_surges_and_hotspots_from_tickets(session, world):
     assert found["HB.02"]["this_week"] == 9 and found["HB.02"]["baseline"] == 1.0
     assert found["HB.02"]["z"] == round((9 - 1) / 1.0, 2) and found["HB.02"]["surge"]
     assert found["JT.01"]["z"] == 0.0 and not found["JT.01"]["surge"]
-    assert "z =" in found["HB.02"]["explanation"]
+    explanation = found["HB.02"]["explanation"]
+    assert "平常波动" in explanation and "倍" in explanation and "z =" not in explanation and "√" not in explanation
     result = hotspots(session, Period(last - dt.timedelta(days=6), last))
     assert result["top_categories"][0] == {"category": "HB.02", "count": 9}
     assert result["top_areas"][0] == {"area": "A1区", "count": 9}

@@ -183,8 +183,9 @@ const H = (() => {
   /* ---- the action dialog ---- */
   const TEXT = (name, label, required, type) => ({name, label, required, type: type || "textarea"});
   const ACTION_FIELDS = {
-    dispatch: [{name: "unit", label: "承办单位", type: "unit", required: true},
-               {name: "co_units", label: "协办单位（可选，多选按住 Ctrl）", type: "units"}],
+    dispatch: [{name: "unit", label: "承办单位（输入汉字或拼音首字母筛选）", type: "unit", required: true},
+               {name: "co_units", label: "协办单位（可选，多选按住 Ctrl）", type: "units"},
+               {name: "grid", label: "网格（可选，须在承办单位辖区内）", type: "grid"}],
     request_return: [TEXT("reason", "退单理由", true), TEXT("basis", "依据（确责清单条目、职责文件等）", false)],
     approve_return: [], reject_return: [TEXT("reason", "驳回理由", true)],
     forward: [{name: "unit", label: "下派至（本单位下级单位或网格）", type: "child", required: true}],
@@ -222,11 +223,35 @@ const H = (() => {
       const holder = ticket.handling_unit ? ticket.handling_unit.code : me.unit;
       choices = descendants(all, holder);
     }
+    if (f.type === "grid") choices = all.filter((u) => u.kind === "grid");
+    else if (f.type === "unit" || f.type === "units") choices = all.filter((u) => u.kind !== "grid");
+    // The proposal fills the form (lead, co-units, grid); the dispatcher confirms or changes it.
     const proposal = ((ticket.suggestion || {}).proposal) || {};
-    const proposed = unitCode(proposal.unit);
+    const chosen = new Set(f.type === "unit" ? [unitCode(proposal.unit)]
+      : f.type === "units" ? (proposal.co_units || []).map(unitCode) : f.type === "grid" ? [unitCode(proposal.grid)] : []);
     const multi = f.type === "units" ? "multiple size=4" : "";
-    const opts = choices.map((u) => `<option value="${esc(u.code)}" data-kind="${esc(u.kind)}" ${u.code === proposed && f.type === "unit" ? "selected" : ""}>${esc(u.name)}（${esc(u.code)}）</option>`).join("");
-    return `<select name="${f.name}" ${multi} ${req}>${f.type === "units" ? "" : '<option value="">请选择</option>'}${opts}</select>`;
+    const opts = choices.map((u) => `<option value="${esc(u.code)}" data-kind="${esc(u.kind)}" data-find="${esc((u.name + " " + u.code + " " + (u.initials || "")).toLowerCase())}" ${chosen.has(u.code) ? "selected" : ""}>${esc(u.name)}（${esc(u.code)}）</option>`).join("");
+    const filter = `<input type="search" class="unit-filter" data-filter="${f.name}" placeholder="筛选：汉字、编码或拼音首字母（如 sjt）" aria-label="筛选${esc(f.label)}">`;
+    return `${filter}<select name="${f.name}" ${multi} ${req}>${f.type === "units" ? "" : '<option value="">请选择</option>'}${opts}</select>`;
+  }
+
+  /* Type-ahead over a long unit list: hide options that do not match; select the first match of a single select. */
+  function bindFilters(root) {
+    root.querySelectorAll("input.unit-filter").forEach((input) => {
+      const select = root.querySelector(`select[name="${input.dataset.filter}"]`);
+      input.addEventListener("input", () => {
+        const q = input.value.trim().toLowerCase();
+        let first = null;
+        for (const opt of select.options) {
+          if (!opt.value) continue;
+          const hit = !q || opt.dataset.find.includes(q);
+          opt.hidden = !hit;
+          if (hit && !first) first = opt;
+        }
+        if (!select.multiple && q && first) select.value = first.value;
+      });
+      input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); select.focus(); } });
+    });
   }
 
   function unitCode(value) {
@@ -244,10 +269,16 @@ const H = (() => {
     const dialog = document.createElement("dialog");
     let html = `<form method="dialog"><h3>${esc(opts.title || actionName(ticket, action))} · <span class="number">${esc(ticket.number)}</span></h3>
       <p class="muted">${esc(ticket.title)}</p>`;
+    if (action === "dispatch" && (((ticket.suggestion || {}).proposal) || {}).transfer_110) {
+      // Flagged for 110: never dispatched without the dispatcher saying it is not a police matter.
+      html += `<p class="badge red">系统建议转 110</p><label class="field"><input type="checkbox" name="not_110" required>
+        已核实不属于 110 警情，仍派单办理（否则请取消并选择“转办”）</label>`;
+    }
     for (const f of fields) html += `<label class="field"><span>${esc(f.label)}${f.required ? " *" : ""}</span>${await fieldHtml(f, ticket, me)}</label>`;
     html += `<p class="error" data-role="error"></p><div class="dialog-buttons"><button type="button" class="secondary" data-role="cancel">取消</button><button type="submit" data-role="submit">确定</button></div></form>`;
     dialog.innerHTML = html;
     document.body.appendChild(dialog);
+    bindFilters(dialog);
     dialog.querySelector('[data-role="cancel"]').onclick = () => { dialog.close(); dialog.remove(); };
     dialog.querySelector("form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -256,6 +287,7 @@ const H = (() => {
       for (const f of fields) {
         const el = form.elements[f.name];
         if (f.type === "units") body.co_units = Array.from(el.selectedOptions).map((o) => o.value);
+        else if (f.type === "grid") { if (el.value) body.grid = el.value; }
         else if (f.type === "number") body[f.name] = parseInt(el.value, 10);
         else if (f.type === "child" || f.type === "unit") {
           const opt = el.selectedOptions[0];

@@ -22,16 +22,39 @@
     return html;
   }
 
+  /* Call the citizen: directly when this role may see the number, else through the 12345 centre. */
+  function callLink(t) {
+    const phone = String(t.caller_phone || "");
+    if (/^\+?\d{5,}$/.test(phone)) return `<a class="tel" href="tel:${H.esc(phone)}">📞 致电市民</a>`;
+    if (phone) return '<a class="tel" href="tel:12345">📞 经 12345 转接市民</a>';
+    return "";
+  }
+
+  /* 巡查上报: the worker's own find, registered in their grid and kept there. */
+  const patrol = document.getElementById("patrol-form");
+  patrol.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = {content: patrol.elements.content.value.trim(), address: patrol.elements.address.value.trim() || null};
+    if (body.content.length < 5) { H.toast("请写明巡查发现的问题（至少 5 个字）", "error"); return; }
+    try {
+      const res = await H.api("POST", "/api/v1/dispatch/patrol", body);
+      H.toast(`已上报 ${res.ticket.number}，留在本网格处置`);
+      patrol.reset();
+      patrol.closest("details").open = false;
+      refresh();
+    } catch (err) { H.toast(err.message, "error"); }
+  });
+
   function render() {
     tabs.innerHTML = TABS.map(([k, l, f]) => `<button class="${k === tab ? "active" : ""}" data-tab="${k}">${l}<span class="count">${tickets.filter(f).length}</span></button>`).join("");
     const rows = tickets.filter(TABS.find(([k]) => k === tab)[2]);
     cards.innerHTML = rows.length ? rows.map((t) => `
       <div class="tcard warning-${t.warning}" data-ticket="${H.esc(t.number)}">
-        <div><span class="number">${H.esc(t.number)}</span> ${H.esc(t.state_name)} ${H.warningBadge(t)} ${H.flags(t)}</div>
+        <div>${H.numberLink(t.number)} ${H.esc(t.state_name)} ${H.warningBadge(t)} ${H.flags(t)}</div>
         <div class="title">${H.esc(t.title)}</div>
-        <div class="muted">${H.esc(t.content)}</div>
+        <div class="muted clamp">${H.esc(t.content)}</div>
         ${t.address ? `<div><span class="muted">地址：</span>${H.esc(t.address)}</div>` : ""}
-        <div>${H.countdown(t)}</div>
+        <div class="card-foot">${H.countdown(t)} ${callLink(t)}</div>
         <div class="actions" style="margin-top:8px">${buttons(t)}</div>
       </div>`).join("") : '<p class="empty">暂无工单</p>';
   }

@@ -1,0 +1,157 @@
+"""Admin pages: users, units and grids, time limits, categories, model versions, the 万件清理 ledger with 销号,
+and the audit (who, when, before, after) of every change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PAGES = [
+    "/admin/users",
+    "/admin/units",
+    "/admin/time-limits",
+    "/admin/categories",
+    "/admin/models",
+    "/admin/audit",
+    "/admin/ledger",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_admin_opens_every_page_and_others_are_refused(login, path):
+    assert login("admin1").get(path).status_code == 200
+    assert login("handler1").get(path).status_code == 403
+    assert login("agent1").get(path).status_code == 403
+
+
+def _audit(client) -> str:
+    return client.get("/admin/audit").get_data(as_text=True)
+
+
+def test_a_user_is_created_disabled_and_audited(login, app):
+    admin = login("admin1")
+    done = admin.post(
+        "/admin/users",
+        data={
+            "username": "agent9",
+            "display_name": "新话务员",
+            "role": "agent",
+            "unit": "A",
+            "password": "long-enough-1",
+        },
+        follow_redirects=True,
+    )
+    assert "已新增用户 agent9" in done.get_data(as_text=True)
+    weak = admin.post(
+        "/admin/users",
+        data={"username": "agent10", "role": "agent", "unit": "A", "password": "short"},
+        follow_redirects=True,
+    )
+    assert "密码至少 8 位" in weak.get_data(as_text=True)
+    assert admin.post("/login", data={"username": "agent9", "password": "long-enough-1"}).status_code == 302
+    from sqlalchemy import select
+
+    from hotline.auth.models import User
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "agent9"))
+    admin = login("admin1")
+    admin.post(f"/admin/users/{user_id}/active", data={"active": "0"})
+    assert app.test_client().post("/login", data={"username": "agent9", "password": "long-enough-1"}).status_code == 401
+    audit = _audit(admin)
+    assert audit.count("agent9") >= 2 and "停用" in audit and "新增" in audit
+    assert "long-enough-1" not in audit and "password_hash" not in audit
+
+
+def test_units_and_grids(login):
+    admin = login("admin1")
+    page = admin.post(
+        "/admin/units",
+        data={"code": "A1-01-01-G99", "name": "测试网格", "kind": "grid", "parent": "A1-01-01"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已新增网格 测试网格" in page and 'data-unit="A1-01-01-G99"' in page
+    again = admin.post(
+        "/admin/units",
+        data={"code": "A1-01-01-G99", "name": "重复", "kind": "grid", "parent": ""},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "单位编码已存在" in again
+    admin.post("/admin/units/A1-01-01-G99/name", data={"name": "东风网格"})
+    audit = _audit(admin)
+    assert "测试网格" in audit and "东风网格" in audit
+
+
+def test_time_limits_page_layers_and_refuses_with_the_reason(login, api, monkeypatch):
+    admin = login("admin1")
+    page = admin.post(
+        "/admin/time-limits?preset=default",
+        data={"preset": "default", "stage": "accept", "amount": "4", "unit": "hours", "category_prefix": "JT"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已为“签收”阶段新增时限规则" in page and "自定义" in page and "内置" in page
+    accept = page[page.index('data-stage="accept"') : page.index("</table>", page.index('data-stage="accept"'))]
+    assert (
+        accept.count("<tr>") - 1 == 3
+    )  # (one header row) the JT row beside the two built-in rows, not instead of them
+    row_id = re.search(r"/admin/time-limits/(\d+)/delete", page).group(1)
+    from hotline.tickets import limits
+
+    monkeypatch.setitem(
+        limits.PRESETS,
+        "default",
+        tuple(r for r in limits.PRESETS["default"] if not (r.stage == "dispatch" and r.urgency is None)),
+    )
+    refused = admin.post(
+        "/admin/time-limits?preset=default",
+        data={"preset": "default", "stage": "dispatch", "amount": "1", "unit": "hours", "kind": "consult"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "没有时限" in refused and "已拒绝" in refused
+    admin.post(f"/admin/time-limits/{row_id}/delete?preset=default")
+    audit = _audit(admin)
+    assert "时限规则" in audit and "删除" in audit and "JT" in audit
+    assert login("supervisor1").get("/admin/time-limits").status_code == 200
+
+
+def test_categories_add_and_disable(login, app):
+    admin = login("admin1")
+    page = admin.post("/admin/categories", data={"parent": "", "name": "测试一级"}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    code = re.search(r"已新增分类 测试一级（(\w+)）", html).group(1)
+    child = admin.post("/admin/categories", data={"parent": code, "name": "测试二级"}, follow_redirects=True)
+    assert f"{code}.01" in child.get_data(as_text=True)
+    admin.post(f"/admin/categories/{code}.01/active", data={"active": "0"})
+    assert "已停用" in admin.get("/admin/categories").get_data(as_text=True)
+    assert "测试二级" in _audit(admin)
+
+
+def test_ledger_strike_off_only_closed_rows(login, api):
+    open_one = api.new_ticket(content="积压工单：路面塌陷")["number"]
+    closed = api.new_ticket(content="积压工单：咨询社保")["number"]
+    supervisor = login("supervisor1")
+    made = supervisor.post("/admin/ledger", data={"name": "测试清理"}, follow_redirects=True).get_data(as_text=True)
+    assert "已建立清理台账" in made and open_one in made and closed in made
+    api.post(f"/api/v1/tickets/{closed}/close_on_call", as_="agent1", json={"public_answer": "已答复"})
+    page = supervisor.get("/admin/ledger").get_data(as_text=True)
+    assert f'name="numbers" value="{closed}"' in page and f'name="numbers" value="{open_one}"' not in page
+    refused = supervisor.post(
+        re.search(r'action="(/admin/ledger/\d+/strike-off[^"]*)"', page).group(1).replace("&amp;", "&"),
+        data={"numbers": [open_one]},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "尚未办结，不能销号" in refused
+    struck = supervisor.post(
+        re.search(r'action="(/admin/ledger/\d+/strike-off[^"]*)"', page).group(1).replace("&amp;", "&"),
+        data={"numbers": [closed], "note": "已核实"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已销号 1 件" in struck and "已销号" in struck
+    assert "销号" in _audit(supervisor)
+
+
+def test_models_page_lists_versions(login):
+    html = login("admin1").get("/admin/models").get_data(as_text=True)
+    assert "模型版本" in html
