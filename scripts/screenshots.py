@@ -205,7 +205,12 @@ def make_traffic(api: Api, data: Path) -> dict:
     api.act(jtj[0], "request_return", "handler2", reason="不属于交通运输部门职责", basis="确责清单：小区内部事务由属地街道负责")
     api.act(jtj[1], "accept", "handler2")
     # a2 has no demo handler: those two wait to be signed
-    return {"numbers": numbers, "portal_ticket": a1[0], "grid_ticket": grid_ticket}
+    # a time-limit row over the preset and a 万件清理 campaign, so the admin pages and the audit show real rows
+    api.post("/api/v1/time-limits", "admin1", preset="default", stage="accept", category_prefix="JT", amount=4,
+             unit="hours", note="交通类工单 4 小时内签收")
+    api.post("/api/v1/reports/campaigns", "supervisor1", name="第四季度万件清理")
+    return {"numbers": numbers, "portal_ticket": a1[0], "grid_ticket": grid_ticket, "return_ticket": jtj[0],
+            "queue": numbers[11:]}
 
 
 # ---------------------------------------------------------------- the pictures
@@ -290,6 +295,29 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
 
         page = logged_in("supervisor1", "/kb", live=False)
         shoot(page, "kb", out)
+
+        # one ticket's page (a 退单 request with its reason and basis) and its printable 交办单
+        page = logged_in("supervisor1", f"/tickets/{made['return_ticket']}", live=False)
+        shoot(page, "ticket", out)
+        page.goto(base + f"/tickets/{made['return_ticket']}/print")
+        shoot(page, "ticket-print", out)
+        page = logged_in("supervisor1", "/search?q=路灯&sort=deadline", live=False)
+        shoot(page, "search", out)
+        for name, path, user in (("admin-users", "/admin/users", "admin1"), ("admin-units", "/admin/units", "admin1"),
+                                 ("admin-time-limits", "/admin/time-limits", "admin1"),
+                                 ("admin-categories", "/admin/categories", "admin1"),
+                                 ("admin-models", "/admin/models", "admin1"), ("admin-ledger", "/admin/ledger", "supervisor1"),
+                                 ("admin-audit", "/admin/audit", "admin1")):
+            page = logged_in(user, path, live=False)
+            shoot(page, name, out)
+        # the dispatch dialog: the proposal prefilled, the unit list filtered by pinyin initials
+        page = logged_in("dispatcher1", "/dashboard")
+        row = page.locator(f'#queue tr[data-ticket="{made["queue"][0]}"]')
+        expect(row).to_be_visible(timeout=10000)
+        row.locator('button[data-action="dispatch"]').click()
+        page.locator('dialog[open] input[data-filter="unit"]').fill("dfjd")
+        page.wait_for_timeout(300)
+        shoot(page, "dispatch-dialog", out)
         browser.close()
 
 
