@@ -64,4 +64,5 @@ def pinyin_initials(name: str) -> str:
     """Return the pinyin initials of a unit name (``市交通运输局`` → ``sjtysj``), for type-ahead search."""
     from pypinyin import Style, lazy_pinyin
 
-    return "".join(p[:1] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    # Latin letters and digits in a name (A1区) are kept as they are: "a1q".
+    return "".join(p[:1] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors=list)).lower()

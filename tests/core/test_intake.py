@@ -101,7 +101,7 @@ def test_auth_is_required_and_tokens_checked(api):
     me = api.get("/api/v1/me", as_="handler1").get_json()
     assert me == {"username": "handler1", "display_name": "handler1", "role": "handler", "unit": {"code": "A1", "name": "A1区"}}
     units = api.get("/api/v1/units", as_="handler1").get_json()
-    assert {"code": "A1-01", "name": "东风街道", "parent": "A1", "kind": "street"} in units
+    assert {"code": "A1-01", "name": "东风街道", "parent": "A1", "kind": "street", "initials": "dfjd"} in units
     assert api.post("/api/v1/tickets", as_="handler1", json={"channel": "phone", "content": "x"}).status_code == 403
 
 
