@@ -26,6 +26,7 @@ PACKAGES = (
     "hotline.open311.wiring",
     "hotline.classification.wiring",
     "hotline.console.wiring",
+    "hotline.escalation.wiring",
     "dispatch.wiring",
     "reports.wiring",
     "knowledge.wiring",

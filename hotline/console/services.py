@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
+from hotline.escalation.services import open_counts
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import caller_history
 from hotline.tickets.states import OPEN, STATE_NAMES, State
@@ -117,6 +118,8 @@ def dashboard_summary(session: Session, now: dt.datetime | None = None) -> dict:
         ],
         "open": sum(int(by_state.get(v, 0)) for v in open_values),
         "warnings": {"yellow": int(by_warning.get("yellow", 0)), "red": int(by_warning.get("red", 0))},
+        # Open tickets at each step of the escalation ladder (催办 / 督办 / 提级督办).
+        "escalations": open_counts(session),
         "approvals": {
             "return": int(by_state.get(State.RETURN_REQUESTED.value, 0)),
             "extension": int(pending_extension or 0),

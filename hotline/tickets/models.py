@@ -119,6 +119,8 @@ class Ticket(db.Model):
     return_count: Mapped[int] = mapped_column(default=0)
     urge_count: Mapped[int] = mapped_column(default=0)
     supervised: Mapped[bool] = mapped_column(default=False)
+    # The escalation ladder's latest step on this ticket (urged, supervised, escalated); see hotline.escalation.
+    escalation_level: Mapped[str | None] = mapped_column(String(20))
     callback_attempts: Mapped[int] = mapped_column(default=0)
     accepted_on_time: Mapped[bool | None] = mapped_column()
     replied_on_time: Mapped[bool | None] = mapped_column()

@@ -67,6 +67,7 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "pending_suspend": bool(ticket.pending_suspend_reason),
         "urge_count": ticket.urge_count,
         "supervised": ticket.supervised,
+        "escalation_level": ticket.escalation_level,
         "callback_attempts": ticket.callback_attempts,
         "satisfaction": ticket.satisfaction,
         "contacted": ticket.contacted,

@@ -27,21 +27,35 @@ def assessment_workbook(result: dict, board: dict) -> bytes:
         return out
 
     state = "已结账" if result["closed"] else "未结账（实时计算）"
-    title = (f"{result['month']} 12345热线承办单位考评通报 · {scheme['name']}（第 {scheme['version']} 版，"
-             f"满分 {scheme['max_score']:g}，{state}）")
+    title = (
+        f"{result['month']} 12345热线承办单位考评通报 · {scheme['name']}（第 {scheme['version']} 版，"
+        f"满分 {scheme['max_score']:g}，{state}）"
+    )
     wb = Workbook(write_only=True)
     used: set[str] = set()
     table_sheet(wb, "考评通报", columns, (values(r) for r in result["rows"]), title=title, used=used)
-    board_columns: tuple[Column, ...] = (("list", "榜单", 8, None), ("rank", "排名", 6, None),
-                                         ("unit", "单位", 22, None), ("score", "得分", 9, "0.00"))
+    board_columns: tuple[Column, ...] = (
+        ("list", "榜单", 8, None),
+        ("rank", "排名", 6, None),
+        ("unit", "单位", 22, None),
+        ("score", "得分", 9, "0.00"),
+    )
     body = [["红榜", r["rank"], r["unit"]["name"], r["score"]] for r in board["red"]]
     body += [["黑榜", r["rank"], r["unit"]["name"], r["score"]] for r in board["black"]]
-    table_sheet(wb, "红黑榜", board_columns, body, title=f"{result['month']} 红黑榜（前后各 {board['size']} 名）",
-                used=used)
-    detail: tuple[Column, ...] = (("unit", "单位", 22, None), ("item", "考评项", 12, None),
-                                  ("points", "分值", 8, "0.00"), ("explanation", "计算", 48, None),
-                                  ("numbers", "涉及工单", 80, None))
-    lines = ([r["unit"]["name"], i["name"], i["points"], i["explanation"], "、".join(i["numbers"]["numerator"])]
-             for r in result["rows"] for i in r["items"])
+    table_sheet(
+        wb, "红黑榜", board_columns, body, title=f"{result['month']} 红黑榜（前后各 {board['size']} 名）", used=used
+    )
+    detail: tuple[Column, ...] = (
+        ("unit", "单位", 22, None),
+        ("item", "考评项", 12, None),
+        ("points", "分值", 8, "0.00"),
+        ("explanation", "计算", 48, None),
+        ("numbers", "涉及工单", 80, None),
+    )
+    lines = (
+        [r["unit"]["name"], i["name"], i["points"], i["explanation"], "、".join(i["numbers"]["numerator"])]
+        for r in result["rows"]
+        for i in r["items"]
+    )
     table_sheet(wb, "得分明细", detail, lines, used=used)
     return save(wb)

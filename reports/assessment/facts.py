@@ -15,6 +15,7 @@ from sqlalchemy import case, false, not_, select, true
 from sqlalchemy.orm import Session
 
 from hotline.core import clock
+from hotline.escalation.models import TicketEscalation
 from hotline.tickets.models import Ticket, TicketCallback, TicketEvent
 from reports.queries import Period, in_period
 from reports.rates import callback_spec, reply_spec
@@ -53,36 +54,54 @@ class UnitFacts:
 
 def _callbacks(session: Session, period: Period, now: dt.datetime, facts: dict[int, UnitFacts]) -> None:
     spec = callback_spec(period, None, now)
-    flag = {name: case((spec.measures[name], true()), else_=false()).label(name)
-            for name in ("contacted", "resolved", "satisfied")}
-    query = (select(spec.unit_col.label("unit_id"), Ticket.number, Ticket.kind, TicketCallback.satisfaction,
-                    *flag.values())
-             .select_from(spec.source).where(*spec.where).order_by(TicketCallback.created_at, TicketCallback.id))
+    flag = {
+        name: case((spec.measures[name], true()), else_=false()).label(name)
+        for name in ("contacted", "resolved", "satisfied")
+    }
+    query = (
+        select(spec.unit_col.label("unit_id"), Ticket.number, Ticket.kind, TicketCallback.satisfaction, *flag.values())
+        .select_from(spec.source)
+        .where(*spec.where)
+        .order_by(TicketCallback.created_at, TicketCallback.id)
+    )
     for row in session.execute(query):
-        facts[row.unit_id].callbacks.append(CallbackFact(
-            row.number, row.kind, bool(row.contacted), bool(row.resolved), bool(row.satisfied),
-            bool(row.satisfied) and row.satisfaction == "basically_satisfied"))
+        facts[row.unit_id].callbacks.append(
+            CallbackFact(
+                row.number,
+                row.kind,
+                bool(row.contacted),
+                bool(row.resolved),
+                bool(row.satisfied),
+                bool(row.satisfied) and row.satisfaction == "basically_satisfied",
+            )
+        )
 
 
 def _overdue(session: Session, period: Period, now: dt.datetime, facts: dict[int, UnitFacts]) -> None:
     spec = reply_spec(period, None, now)
     on_time = spec.measures["replied_on_time"]
     assert on_time is not None
-    query = (select(spec.unit_col.label("unit_id"), Ticket.number).select_from(spec.source)
-             .where(*spec.where, not_(on_time)).order_by(Ticket.number))
+    query = (
+        select(spec.unit_col.label("unit_id"), Ticket.number)
+        .select_from(spec.source)
+        .where(*spec.where, not_(on_time))
+        .order_by(Ticket.number)
+    )
     for row in session.execute(query):
         facts[row.unit_id].overdue.append(row.number)
 
 
 def _improper_returns(session: Session, period: Period, facts: dict[int, UnitFacts], units: dict[str, int]) -> None:
     """A return request the dispatch desk rejected (驳回退单) counts against the unit that asked."""
-    rejected = (select(TicketEvent.ticket_id).where(TicketEvent.action == "reject_return",
-                                                    in_period(TicketEvent.created_at, period)))
+    rejected = select(TicketEvent.ticket_id).where(
+        TicketEvent.action == "reject_return", in_period(TicketEvent.created_at, period)
+    )
     events = session.execute(
         select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.data, TicketEvent.created_at, Ticket.number)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.ticket_id.in_(rejected), TicketEvent.action.in_(("request_return", "reject_return")))
-        .order_by(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.id))
+        .order_by(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.id)
+    )
     asked_by: dict[int, str | None] = {}
     for e in events:
         if e.action == "request_return":
@@ -95,17 +114,22 @@ def _improper_returns(session: Session, period: Period, facts: dict[int, UnitFac
 
 def _reworks(session: Session, period: Period, facts: dict[int, UnitFacts]) -> None:
     """A 差评重办 counts against the unit whose answer the citizen rejected (the unit on the last callback)."""
-    reworks = list(session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.created_at, Ticket.number)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.action == "rework", in_period(TicketEvent.created_at, period))
-        .order_by(TicketEvent.created_at, TicketEvent.id)))
+    reworks = list(
+        session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.created_at, Ticket.number)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(TicketEvent.action == "rework", in_period(TicketEvent.created_at, period))
+            .order_by(TicketEvent.created_at, TicketEvent.id)
+        )
+    )
     if not reworks:
         return
     callbacks: dict[int, list] = defaultdict(list)
-    for cb in session.execute(select(TicketCallback.ticket_id, TicketCallback.unit_id, TicketCallback.created_at)
-                              .where(TicketCallback.ticket_id.in_({r.ticket_id for r in reworks}))
-                              .order_by(TicketCallback.created_at, TicketCallback.id)):
+    for cb in session.execute(
+        select(TicketCallback.ticket_id, TicketCallback.unit_id, TicketCallback.created_at)
+        .where(TicketCallback.ticket_id.in_({r.ticket_id for r in reworks}))
+        .order_by(TicketCallback.created_at, TicketCallback.id)
+    ):
         callbacks[cb.ticket_id].append(cb)
     for r in reworks:
         before = [cb for cb in callbacks[r.ticket_id] if clock.as_utc(cb.created_at) <= clock.as_utc(r.created_at)]
@@ -114,13 +138,31 @@ def _reworks(session: Session, period: Period, facts: dict[int, UnitFacts]) -> N
 
 
 def _replies(session: Session, period: Period, facts: dict[int, UnitFacts]) -> None:
-    query = (select(Ticket.lead_unit_id, Ticket.number, Ticket.reply_started_at, Ticket.replied_at)
-             .where(in_period(Ticket.replied_at, period), Ticket.lead_unit_id.is_not(None),
-                    Ticket.reply_started_at.is_not(None), Ticket.is_final_reply == false())
-             .order_by(Ticket.number))
+    query = (
+        select(Ticket.lead_unit_id, Ticket.number, Ticket.reply_started_at, Ticket.replied_at)
+        .where(
+            in_period(Ticket.replied_at, period),
+            Ticket.lead_unit_id.is_not(None),
+            Ticket.reply_started_at.is_not(None),
+            Ticket.is_final_reply == false(),
+        )
+        .order_by(Ticket.number)
+    )
     for row in session.execute(query):
         hours = clock.working_seconds_between(row.reply_started_at, row.replied_at) / 3600
         facts[row.lead_unit_id].replies.append((row.number, hours))
+
+
+def _escalations(session: Session, period: Period, facts: dict[int, UnitFacts]) -> None:
+    """Each step of the escalation ladder counts against the lead unit it was taken on (kinds = its levels)."""
+    query = (
+        select(TicketEscalation.lead_unit_id, TicketEscalation.level, Ticket.number)
+        .join(Ticket, Ticket.id == TicketEscalation.ticket_id)
+        .where(in_period(TicketEscalation.created_at, period), TicketEscalation.lead_unit_id.is_not(None))
+        .order_by(TicketEscalation.created_at, TicketEscalation.id)
+    )
+    for row in session.execute(query):
+        facts[row.lead_unit_id].escalations[row.level].append(row.number)
 
 
 def gather_facts(session: Session, period: Period, *, now: dt.datetime | None = None) -> dict[int, UnitFacts]:
@@ -135,4 +177,5 @@ def gather_facts(session: Session, period: Period, *, now: dt.datetime | None = 
     _improper_returns(session, period, facts, units)
     _reworks(session, period, facts)
     _replies(session, period, facts)
+    _escalations(session, period, facts)
     return dict(facts)

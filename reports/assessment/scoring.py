@@ -27,17 +27,28 @@ def _measure_item(rule: MeasureRule, facts: UnitFacts, scheme: Scheme) -> dict:
         hits = [c for c in callbacks if c.satisfied]
         basic = sum(1 for c in hits if c.basic)
         numerator = (len(hits) - basic) + rule.basic_weight * basic
-        how = (f"（满意 + {rule.basic_weight:g} × 基本满意）÷ 有效回访" if rule.basic_weight != 1
-               else "满意（含基本满意）÷ 有效回访")
+        how = (
+            f"（满意 + {rule.basic_weight:g} × 基本满意）÷ 有效回访"
+            if rule.basic_weight != 1
+            else "满意（含基本满意）÷ 有效回访"
+        )
     value = _rate(numerator, len(callbacks))
     # No sample for this measure (e.g. only 咨询 callbacks): nothing to judge, so the weight is not lost.
     points = rule.weight if value is None else rule.weight * value
     item = {
-        "measure": rule.measure, "name": MEASURES[rule.measure], "kind": "measure", "weight": rule.weight,
-        "value": None if value is None else round(value, 4), "points": round(points, 2),
-        "numerator": round(numerator, 4), "denominator": len(callbacks),
-        "explanation": (f"{how} = {numerator:g} ÷ {len(callbacks)}，× 权重 {rule.weight:g} = {points:.2f} 分"
-                        if value is not None else f"无有效回访样本，按满分 {rule.weight:g} 分计"),
+        "measure": rule.measure,
+        "name": MEASURES[rule.measure],
+        "kind": "measure",
+        "weight": rule.weight,
+        "value": None if value is None else round(value, 4),
+        "points": round(points, 2),
+        "numerator": round(numerator, 4),
+        "denominator": len(callbacks),
+        "explanation": (
+            f"{how} = {numerator:g} ÷ {len(callbacks)}，× 权重 {rule.weight:g} = {points:.2f} 分"
+            if value is not None
+            else f"无有效回访样本，按满分 {rule.weight:g} 分计"
+        ),
         "numbers": {"numerator": [c.number for c in hits], "denominator": [c.number for c in callbacks]},
         "_points": points,
     }
@@ -52,10 +63,17 @@ def _point_item(rule: PointRule, numbers: list[str], sign: int, names: dict[str,
     capped = rule.cap is not None and raw > rule.cap
     verb = "扣" if sign < 0 else "加"
     return {
-        "measure": rule.kind, "name": names[rule.kind], "kind": "deduction" if sign < 0 else "bonus",
-        "value": len(numbers), "points": round(sign * points, 2), "numerator": len(numbers), "denominator": None,
-        "explanation": (f"{len(numbers)} 件 × {rule.points:g} 分 = {verb} {raw:g} 分"
-                        + (f"，封顶 {rule.cap:g} 分" if capped else "")),
+        "measure": rule.kind,
+        "name": names[rule.kind],
+        "kind": "deduction" if sign < 0 else "bonus",
+        "value": len(numbers),
+        "points": round(sign * points, 2),
+        "numerator": len(numbers),
+        "denominator": None,
+        "explanation": (
+            f"{len(numbers)} 件 × {rule.points:g} 分 = {verb} {raw:g} 分"
+            + (f"，封顶 {rule.cap:g} 分" if capped else "")
+        ),
         "numbers": {"numerator": list(numbers), "denominator": []},
         "_points": sign * points,
     }
@@ -72,8 +90,12 @@ def score_unit(scheme: Scheme, facts: UnitFacts) -> dict:
         items.append(item)
     total = sum(item.pop("_points") for item in items)
     score = min(max(total, 0.0), scheme.max_score)
-    return {"score": round(score, 2), "raw_score": round(total, 2), "items": items,
-            "valid_callbacks": len(facts.callbacks)}
+    return {
+        "score": round(score, 2),
+        "raw_score": round(total, 2),
+        "items": items,
+        "valid_callbacks": len(facts.callbacks),
+    }
 
 
 def rank_units(rows: list[dict], scheme: Scheme) -> None:
@@ -82,8 +104,9 @@ def rank_units(rows: list[dict], scheme: Scheme) -> None:
     for row in rows:
         if row["valid_callbacks"] < scheme.min_sample:
             row["rank"] = None
-            row["rank_reason"] = (f"样本不足：有效回访 {row['valid_callbacks']} 件，"
-                                  f"少于 {scheme.min_sample} 件不参与排名")
+            row["rank_reason"] = (
+                f"样本不足：有效回访 {row['valid_callbacks']} 件，少于 {scheme.min_sample} 件不参与排名"
+            )
         else:
             row["rank_reason"] = None
             eligible.append(row)

@@ -43,17 +43,33 @@ def score_month(session: Session, row: AssessmentScheme, month: str, *, now: dt.
 
 
 def _stored(session: Session, code: str, month: str) -> list[AssessmentResult]:
-    return list(session.scalars(select(AssessmentResult).where(AssessmentResult.scheme_code == code,
-                                                               AssessmentResult.month == month)))
+    return list(
+        session.scalars(
+            select(AssessmentResult).where(AssessmentResult.scheme_code == code, AssessmentResult.month == month)
+        )
+    )
 
 
 def _from_stored(results: list[AssessmentResult], month: str) -> dict:
     scheme = scheme_from_row(results[0].scheme)
-    rows = [{"unit": r.unit.brief(), "score": r.score, "rank": r.rank, "rank_reason": r.rank_reason,
-             "valid_callbacks": next((i["denominator"] for i in r.items if i["measure"] == "response_rate"), None),
-             "items": r.items} for r in results]
-    return {"month": month, "scheme": scheme.to_dict(), "closed": True,
-            "closed_at": results[0].closed_at.isoformat(), "rows": _sort(rows)}
+    rows = [
+        {
+            "unit": r.unit.brief(),
+            "score": r.score,
+            "rank": r.rank,
+            "rank_reason": r.rank_reason,
+            "valid_callbacks": next((i["denominator"] for i in r.items if i["measure"] == "response_rate"), None),
+            "items": r.items,
+        }
+        for r in results
+    ]
+    return {
+        "month": month,
+        "scheme": scheme.to_dict(),
+        "closed": True,
+        "closed_at": results[0].closed_at.isoformat(),
+        "rows": _sort(rows),
+    }
 
 
 def assessment(session: Session, ref: str, month: str, *, now: dt.datetime | None = None) -> dict:
@@ -65,8 +81,7 @@ def assessment(session: Session, ref: str, month: str, *, now: dt.datetime | Non
     return score_month(session, row, month, now=now)
 
 
-def close_month(session: Session, ref: str, month: str, actor: User | None, *,
-                now: dt.datetime | None = None) -> dict:
+def close_month(session: Session, ref: str, month: str, actor: User | None, *, now: dt.datetime | None = None) -> dict:
     """Score ``month`` once and store it; later edits of the scheme never change what is stored."""
     now = now or clock.now()
     if not month_over(month, now):
@@ -77,10 +92,20 @@ def close_month(session: Session, ref: str, month: str, actor: User | None, *,
     result = score_month(session, row, month, now=now)
     units = {u.code: u.id for u in session.scalars(select(Unit))}
     for r in result["rows"]:
-        session.add(AssessmentResult(month=month, scheme_code=row.code, scheme_id=row.id,
-                                     unit_id=units[r["unit"]["code"]], score=r["score"], rank=r["rank"],
-                                     rank_reason=r["rank_reason"], items=r["items"], closed_at=now,
-                                     closed_by_id=actor.id if actor else None))
+        session.add(
+            AssessmentResult(
+                month=month,
+                scheme_code=row.code,
+                scheme_id=row.id,
+                unit_id=units[r["unit"]["code"]],
+                score=r["score"],
+                rank=r["rank"],
+                rank_reason=r["rank_reason"],
+                items=r["items"],
+                closed_at=now,
+                closed_by_id=actor.id if actor else None,
+            )
+        )
     session.flush()
     return _from_stored(_stored(session, row.code, month), month)
 
@@ -98,8 +123,11 @@ def close_previous_month(session: Session, *, now: dt.datetime | None = None) ->
     month = previous_month(now)
     closed = []
     for code in sorted(set(session.scalars(select(AssessmentScheme.code)))):
-        in_force = session.scalar(select(AssessmentScheme.id).where(AssessmentScheme.code == code,
-                                                                    AssessmentScheme.effective_from <= month).limit(1))
+        in_force = session.scalar(
+            select(AssessmentScheme.id)
+            .where(AssessmentScheme.code == code, AssessmentScheme.effective_from <= month)
+            .limit(1)
+        )
         if in_force is not None and not _stored(session, code, month):
             close_month(session, code, month, None, now=now)
             closed.append(code)
@@ -148,6 +176,13 @@ def trend(session: Session, ref: str, first: str, last: str, *, now: dt.datetime
             raise
         for row in result["rows"]:
             entry = series.setdefault(row["unit"]["code"], {"unit": row["unit"], "points": []})
-            entry["points"].append({"month": month, "score": row["score"], "rank": row["rank"],
-                                    "scheme_version": result["scheme"]["version"], "closed": result["closed"]})
+            entry["points"].append(
+                {
+                    "month": month,
+                    "score": row["score"],
+                    "rank": row["rank"],
+                    "scheme_version": result["scheme"]["version"],
+                    "closed": result["closed"],
+                }
+            )
     return sorted(series.values(), key=lambda e: e["unit"]["code"])

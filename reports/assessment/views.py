@@ -54,8 +54,9 @@ def assessment():
     result = _visible(g.actor, services.assessment(db.session, ref, month))
     board = services.boards(result, _int_arg("board", result["scheme"]["board_size"], 1, 50))
     if fmt == "xlsx":
-        return _xlsx(run_blocking(assessment_workbook, result, board),
-                     f"assessment-{result['scheme']['code']}-{month}.xlsx")
+        return _xlsx(
+            run_blocking(assessment_workbook, result, board), f"assessment-{result['scheme']['code']}-{month}.xlsx"
+        )
     return jsonify(result | {"board": board})
 
 
@@ -65,8 +66,9 @@ def explain():
     month, ref = _month(), _scheme_ref()
     unit = get_str(dict(request.args), "unit", required=True, max_length=40) or ""
     result = _visible(g.actor, services.assessment(db.session, ref, month))
-    return jsonify({"month": month, "scheme": result["scheme"], "closed": result["closed"],
-                    "row": services.explain(result, unit)})
+    return jsonify(
+        {"month": month, "scheme": result["scheme"], "closed": result["closed"], "row": services.explain(result, unit)}
+    )
 
 
 @api.get("/assessment/trend")
@@ -97,10 +99,17 @@ def close():
 
 
 def _scheme_dict(row) -> dict:
-    return {"id": row.id, "code": row.code, "version": row.version, "name": row.name,
-            "effective_from": row.effective_from, "definition": row.definition, "note": row.note,
-            "created_at": row.created_at.isoformat(),
-            "created_by": row.created_by.username if row.created_by else None}
+    return {
+        "id": row.id,
+        "code": row.code,
+        "version": row.version,
+        "name": row.name,
+        "effective_from": row.effective_from,
+        "definition": row.definition,
+        "note": row.note,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by.username if row.created_by else None,
+    }
 
 
 @api.get("/assessment/schemes")
@@ -119,10 +128,15 @@ def create_scheme():
     if not isinstance(definition, dict):
         raise ApiError(422, "invalid_scheme", "definition 须为 JSON 对象", field="definition")
     month = clock.to_local(clock.now()).strftime("%Y-%m")
-    row = save_scheme(db.session, get_str(body, "code", required=True, max_length=40) or "",
-                      get_str(body, "name", required=True, max_length=120) or "", definition, g.actor,
-                      effective_from=get_str(body, "effective_from", max_length=7) or month,
-                      note=get_str(body, "note", max_length=2000))
+    row = save_scheme(
+        db.session,
+        get_str(body, "code", required=True, max_length=40) or "",
+        get_str(body, "name", required=True, max_length=120) or "",
+        definition,
+        g.actor,
+        effective_from=get_str(body, "effective_from", max_length=7) or month,
+        note=get_str(body, "note", max_length=2000),
+    )
     result = _scheme_dict(row)
     current_app.logger.info("assessment scheme %s v%s saved by %s", row.code, row.version, g.actor.username)
     commit(db.session)
@@ -130,6 +144,7 @@ def create_scheme():
 
 
 # --- pages --------------------------------------------------------------------------------------------------
+
 
 def _page_args() -> tuple[str, str]:
     month = request.args.get("month") or services.previous_month(clock.now())
@@ -142,8 +157,16 @@ def _page_args() -> tuple[str, str]:
 @page_for(*MANAGERS)
 def assessment_page():
     month, ref = _page_args()
-    context = {"me": g.me, "role_name": ROLE_NAMES[g.me.role_enum], "month": month, "ref": ref,
-               "schemes": list_schemes(db.session), "result": None, "board": None, "error": None}
+    context = {
+        "me": g.me,
+        "role_name": ROLE_NAMES[g.me.role_enum],
+        "month": month,
+        "ref": ref,
+        "schemes": list_schemes(db.session),
+        "result": None,
+        "board": None,
+        "error": None,
+    }
     if ref:
         try:
             result = services.assessment(db.session, ref, parse_month(month))
@@ -158,8 +181,15 @@ def assessment_page():
 @page_for(*MANAGERS)
 def assessment_unit_page():
     month, ref = _page_args()
-    context = {"me": g.me, "role_name": ROLE_NAMES[g.me.role_enum], "month": month, "ref": ref,
-               "row": None, "result": None, "error": None}
+    context = {
+        "me": g.me,
+        "role_name": ROLE_NAMES[g.me.role_enum],
+        "month": month,
+        "ref": ref,
+        "row": None,
+        "result": None,
+        "error": None,
+    }
     try:
         result = services.assessment(db.session, ref, parse_month(month))
         context |= {"result": result, "row": services.explain(result, request.args.get("unit") or "")}
@@ -182,10 +212,15 @@ def schemes_page():
         try:
             if not isinstance(definition, dict):
                 raise ApiError(422, "invalid_scheme", "方案定义不是有效的 JSON 对象", field="definition")
-            row = save_scheme(db.session, (form.get("code") or "").strip(), (form.get("name") or "").strip()[:120]
-                              or "未命名方案", definition, g.me,
-                              effective_from=(form.get("effective_from") or "").strip(),
-                              note=(form.get("note") or "").strip()[:2000] or None)
+            row = save_scheme(
+                db.session,
+                (form.get("code") or "").strip(),
+                (form.get("name") or "").strip()[:120] or "未命名方案",
+                definition,
+                g.me,
+                effective_from=(form.get("effective_from") or "").strip(),
+                note=(form.get("note") or "").strip()[:2000] or None,
+            )
             current_app.logger.info("assessment scheme %s v%s saved by %s", row.code, row.version, g.me.username)
             commit(db.session)
             flash(f"已保存考评方案 {row.code} 第 {row.version} 版")
@@ -197,7 +232,14 @@ def schemes_page():
     code = request.args.get("code") or form.get("code")
     versions = scheme_versions(db.session, code) if code else []
     current = versions[0] if versions else None
-    return render_template("assessment_schemes.html", me=g.me, role_name=ROLE_NAMES[g.me.role_enum],
-                           schemes=list_schemes(db.session), versions=versions, current=current,
-                           form=form, json=json,
-                           default_month=clock.to_local(clock.now()).strftime("%Y-%m")), status
+    return render_template(
+        "assessment_schemes.html",
+        me=g.me,
+        role_name=ROLE_NAMES[g.me.role_enum],
+        schemes=list_schemes(db.session),
+        versions=versions,
+        current=current,
+        form=form,
+        json=json,
+        default_month=clock.to_local(clock.now()).strftime("%Y-%m"),
+    ), status

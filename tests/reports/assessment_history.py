@@ -22,8 +22,13 @@ NOW = dt.datetime(2024, 12, 5, 10, 0, tzinfo=TZ)
 REPLY = {"result": "已处理", "public_answer": "您反映的问题已处理。"}
 LEVELS = ("very_satisfied", "satisfied", "basically_satisfied", "unsatisfied", "very_unsatisfied")
 # (unit, handler, tickets in November) — A1-01 stays below the minimum sample of 10.
-PLAN = (("A1", "handler1", 14), ("JTJ", "handler2", 13), ("A2", "handler_a2", 13), ("SWJ", "handler_swj", 12),
-        ("A1-01", "street1", 4))
+PLAN = (
+    ("A1", "handler1", 14),
+    ("JTJ", "handler2", 13),
+    ("A2", "handler_a2", 13),
+    ("SWJ", "handler_swj", 12),
+    ("A1-01", "street1", 4),
+)
 
 
 @dataclass
@@ -84,8 +89,13 @@ def build_history(session, world, *, seed: int = 15) -> History:
         kind = rng.choice(("consult", "complaint", "help", "complaint"))
         late = late_ok and kind in ("consult", "help") and rng.random() < 0.35
         quick = not late and rng.random() < 0.3  # replied 3 hours after the dispatch
-        data = NewTicket(channel="phone", content=f"{unit} 的诉求 {rng.randint(1, 10**6)}", kind=kind,
-                         category="CX.01", caller_phone="13800000000")
+        data = NewTicket(
+            channel="phone",
+            content=f"{unit} 的诉求 {rng.randint(1, 10**6)}",
+            kind=kind,
+            category="CX.01",
+            caller_phone="13800000000",
+        )
         ticket, _ = register_ticket(session, data, users["agent1"], now=start - dt.timedelta(minutes=30))
         book.numbers.add(ticket.number)
         act(ticket, "dispatch", "dispatcher1", start, unit=unit)

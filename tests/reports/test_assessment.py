@@ -44,8 +44,14 @@ def hand_score(definition: dict, book: UnitBook) -> float:
             full = sum(c.satisfaction in ("very_satisfied", "satisfied") for c in scored)
             basic = sum(c.satisfaction == "basically_satisfied" for c in scored)
             total += m["weight"] * ((full + w * basic) / len(scored) if scored else 1)
-    counts = {"overdue": len(book.overdue), "improper_return": len(book.improper_return),
-              "rework": len(book.rework), "supervised": 0, "escalated": 0, "urged": 0}
+    counts = {
+        "overdue": len(book.overdue),
+        "improper_return": len(book.improper_return),
+        "rework": len(book.rework),
+        "supervised": 0,
+        "escalated": 0,
+        "urged": 0,
+    }
     for d in definition.get("deductions", []):
         total -= min(counts[d["kind"]] * d["points"], d["cap"])
     for b in definition.get("bonuses", []):
@@ -55,8 +61,9 @@ def hand_score(definition: dict, book: UnitBook) -> float:
 
 def hand_ranks(definition: dict, books: dict[str, UnitBook]) -> dict[str, int | None]:
     scores = {unit: hand_score(definition, book) for unit, book in books.items()}
-    eligible = sorted((u for u in books if len(books[u].callbacks) >= definition["min_sample"]),
-                      key=lambda u: -scores[u])
+    eligible = sorted(
+        (u for u in books if len(books[u].callbacks) >= definition["min_sample"]), key=lambda u: -scores[u]
+    )
     ranks: dict[str, int | None] = {u: None for u in books}
     for u in eligible:
         ranks[u] = 1 + sum(1 for v in eligible if scores[v] > scores[u])
@@ -89,8 +96,9 @@ def test_every_point_is_explained_down_to_ticket_numbers(app, history, api):
     items = {i["measure"]: i for i in row["items"]}
     assert sum(i["points"] for i in row["items"]) == pytest.approx(row["score"], abs=0.05)
     assert sorted(items["response_rate"]["numbers"]["denominator"]) == sorted(c.number for c in book.callbacks)
-    assert sorted(items["response_rate"]["numbers"]["numerator"]) == sorted(c.number for c in book.callbacks
-                                                                            if c.contacted)
+    assert sorted(items["response_rate"]["numbers"]["numerator"]) == sorted(
+        c.number for c in book.callbacks if c.contacted
+    )
     assert sorted(items["overdue"]["numbers"]["numerator"]) == sorted(book.overdue)
     assert sorted(items["improper_return"]["numbers"]["numerator"]) == sorted(book.improper_return)
     assert sorted(items["rework"]["numbers"]["numerator"]) == sorted(book.rework)
@@ -138,16 +146,20 @@ def test_api_shape_board_and_excel(app, history, api):
     assert [c.value for c in sheet[2]][:3] == ["排名", "单位", "得分"]
     assert sheet["B3"].value == ranked[0]["unit"]["name"] and sheet["C3"].value == ranked[0]["score"]
 
-
     # A handler sees only its own subtree's rows.
     body = api.get("/api/v1/reports/assessment?month=2024-11&scheme=sanlv", as_="handler1").get_json()
     assert {r["unit"]["code"] for r in body["rows"]} == {"A1", "A1-01"}
-    assert api.get("/api/v1/reports/assessment/explain?month=2024-11&scheme=sanlv&unit=JTJ",
-                   as_="handler1").status_code == 404
+    assert (
+        api.get("/api/v1/reports/assessment/explain?month=2024-11&scheme=sanlv&unit=JTJ", as_="handler1").status_code
+        == 404
+    )
 
-
-    for query, status in (("month=2024-13&scheme=sanlv", 422), ("month=2024-11", 422),
-                          ("month=2024-11&scheme=nope", 404), ("month=2024-11&scheme=sanlv&format=pdf", 422)):
+    for query, status in (
+        ("month=2024-13&scheme=sanlv", 422),
+        ("month=2024-11", 422),
+        ("month=2024-11&scheme=nope", 404),
+        ("month=2024-11&scheme=sanlv&format=pdf", 422),
+    ):
         response = api.get(f"/api/v1/reports/assessment?{query}", as_="supervisor1")
         assert response.status_code == status, query
         assert response.get_json()["error"]["message"]
@@ -160,28 +172,42 @@ def test_a_closed_month_keeps_its_result_when_the_scheme_changes(app, history, a
     changed = copy.deepcopy(SCHEMES["sanlv"][1])
     changed["measures"] = [{"measure": "response_rate", "weight": 100}]
     changed["deductions"] = []
-    response = api.post("/api/v1/reports/assessment/schemes", as_="admin1",
-                        json={"code": "sanlv", "name": "只看响应率", "definition": changed, "effective_from": "2024-10",
-                              "note": "试行"})
+    response = api.post(
+        "/api/v1/reports/assessment/schemes",
+        as_="admin1",
+        json={
+            "code": "sanlv",
+            "name": "只看响应率",
+            "definition": changed,
+            "effective_from": "2024-10",
+            "note": "试行",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     v2 = response.get_json()
     assert v2["version"] == 2 and v2["created_by"] == "admin1"
     after = api.get("/api/v1/reports/assessment?month=2024-11&scheme=sanlv", as_="supervisor1").get_json()
     assert after["closed"] and after["scheme"]["version"] == 1
     assert [(r["unit"], r["score"], r["rank"]) for r in after["rows"]] == [
-        (r["unit"], r["score"], r["rank"]) for r in before["rows"]]
+        (r["unit"], r["score"], r["rank"]) for r in before["rows"]
+    ]
     # The open month before it is scored live by the new version; closing twice is refused.
     october = api.get("/api/v1/reports/assessment?month=2024-10&scheme=sanlv", as_="supervisor1").get_json()
     assert not october["closed"] and october["scheme"]["version"] == 2
     assert all(len(r["items"]) == 2 for r in october["rows"])  # 响应率 + the 直接答复 bonus
-    again = api.post("/api/v1/reports/assessment/close", as_="supervisor1", json={"month": "2024-11", "scheme": "sanlv"})
+    again = api.post(
+        "/api/v1/reports/assessment/close", as_="supervisor1", json={"month": "2024-11", "scheme": "sanlv"}
+    )
     assert again.status_code == 409
     # The trend shows both months, each under the version that scored it.
-    body = api.get("/api/v1/reports/assessment/trend?scheme=sanlv&from=2024-10&to=2024-11&unit=A1",
-                   as_="supervisor1").get_json()
+    body = api.get(
+        "/api/v1/reports/assessment/trend?scheme=sanlv&from=2024-10&to=2024-11&unit=A1", as_="supervisor1"
+    ).get_json()
     (series,) = body["rows"]
     assert [(p["month"], p["scheme_version"], p["closed"]) for p in series["points"]] == [
-        ("2024-10", 2, False), ("2024-11", 1, True)]
+        ("2024-10", 2, False),
+        ("2024-11", 1, True),
+    ]
     assert series["points"][1]["score"] == next(r["score"] for r in before["rows"] if r["unit"]["code"] == "A1")
     # Both versions stay on record.
     versions = api.get("/api/v1/reports/assessment/schemes?code=sanlv", as_="admin1").get_json()["rows"]
@@ -190,26 +216,42 @@ def test_a_closed_month_keeps_its_result_when_the_scheme_changes(app, history, a
 
 def test_closing_a_month_not_over_is_refused(app, world, api):
     save_scheme_as_admin(app, world)
-    response = api.post("/api/v1/reports/assessment/close", as_="supervisor1", json={"month": "2099-01", "scheme": "sanlv"})
+    response = api.post(
+        "/api/v1/reports/assessment/close", as_="supervisor1", json={"month": "2099-01", "scheme": "sanlv"}
+    )
     assert response.status_code in (404, 409)
-    assert api.post("/api/v1/reports/assessment/close", as_="handler1",
-                    json={"month": "2024-11", "scheme": "sanlv"}).status_code == 403
+    assert (
+        api.post(
+            "/api/v1/reports/assessment/close", as_="handler1", json={"month": "2024-11", "scheme": "sanlv"}
+        ).status_code
+        == 403
+    )
 
 
-@pytest.mark.parametrize(("change", "fragment"), [
-    ({"max_score": 150}, "权重之和"),
-    ({"measures": [{"measure": "speed", "weight": 100}]}, "指标无效"),
-    ({"deductions": [{"kind": "overdue", "points": -1}]}, "points"),
-    ({"response_only_kinds": ["gossip"]}, "response_only_kinds"),
-])
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"max_score": 150}, "权重之和"),
+        ({"measures": [{"measure": "speed", "weight": 100}]}, "指标无效"),
+        ({"deductions": [{"kind": "overdue", "points": -1}]}, "points"),
+        ({"response_only_kinds": ["gossip"]}, "response_only_kinds"),
+    ],
+)
 def test_bad_schemes_are_refused(app, world, api, change, fragment):
     definition = copy.deepcopy(SCHEMES["sanlv"][1]) | change
-    response = api.post("/api/v1/reports/assessment/schemes", as_="admin1",
-                        json={"code": "x", "name": "x", "definition": definition})
+    response = api.post(
+        "/api/v1/reports/assessment/schemes", as_="admin1", json={"code": "x", "name": "x", "definition": definition}
+    )
     assert response.status_code == 422
     assert fragment in response.get_json()["error"]["message"]
-    assert api.post("/api/v1/reports/assessment/schemes", as_="supervisor1",
-                    json={"code": "x", "name": "x", "definition": SCHEMES["sanlv"][1]}).status_code == 403
+    assert (
+        api.post(
+            "/api/v1/reports/assessment/schemes",
+            as_="supervisor1",
+            json={"code": "x", "name": "x", "definition": SCHEMES["sanlv"][1]},
+        ).status_code
+        == 403
+    )
 
 
 def test_the_admin_edits_a_scheme_on_the_page(app, history, api):
@@ -219,19 +261,34 @@ def test_the_admin_edits_a_scheme_on_the_page(app, history, api):
     definition = SCHEMES["county150"][1] | {"min_sample": 5}
     import json
 
-    saved = client.post("/reports/assessment/schemes", data={"code": "county150", "name": "区县考评",
-                                                            "effective_from": "2024-12",
-                                                            "definition": json.dumps(definition), "note": "降低样本"})
+    saved = client.post(
+        "/reports/assessment/schemes",
+        data={
+            "code": "county150",
+            "name": "区县考评",
+            "effective_from": "2024-12",
+            "definition": json.dumps(definition),
+            "note": "降低样本",
+        },
+    )
     assert saved.status_code in (302, 303)
-    bad = client.post("/reports/assessment/schemes", data={"code": "county150", "name": "x", "effective_from": "2024-12",
-                                                          "definition": "{not json"})
+    bad = client.post(
+        "/reports/assessment/schemes",
+        data={"code": "county150", "name": "x", "effective_from": "2024-12", "definition": "{not json"},
+    )
     assert bad.status_code == 422
     versions = api.get("/api/v1/reports/assessment/schemes?code=county150", as_="admin1").get_json()["rows"]
-    assert [(v["version"], v["created_by"], v["note"]) for v in versions] == [(2, "admin1", "降低样本"),
-                                                                             (1, "admin1", None)]
+    assert [(v["version"], v["created_by"], v["note"]) for v in versions] == [
+        (2, "admin1", "降低样本"),
+        (1, "admin1", None),
+    ]
     assert parse_definition(versions[0]["definition"]).min_sample == 5
     # November is still scored by version 1 (version 2 applies from December).
-    assert api.get("/api/v1/reports/assessment?month=2024-11&scheme=county150",
-                   as_="supervisor1").get_json()["scheme"]["version"] == 1
+    assert (
+        api.get("/api/v1/reports/assessment?month=2024-11&scheme=county150", as_="supervisor1").get_json()["scheme"][
+            "version"
+        ]
+        == 1
+    )
     ranking = client.get("/reports/assessment?month=2024-11&scheme=county150")
     assert ranking.status_code == 200 and "红榜" in ranking.get_data(as_text=True)
