@@ -27,6 +27,7 @@ PACKAGES = (
     "hotline.classification.wiring",
     "hotline.console.wiring",
     "hotline.escalation.wiring",
+    "hotline.enterprise.wiring",
     "dispatch.wiring",
     "reports.wiring",
     "knowledge.wiring",

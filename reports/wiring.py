@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from reports.assessment import views as assessment_views
     from reports.assessment.tasks import seed_demo_schemes
     from reports.cli import reports_cli
+    from reports.enterprise import views as enterprise_views
     from reports.views import api, pages
 
     app.config.setdefault("REPORTS_RANK_MIN_SAMPLE", 10)
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     register_api(app, assessment_views.api)
     app.register_blueprint(assessment_views.pages)
     register_demo_seeder(app, "assessment_schemes", seed_demo_schemes)
+    register_api(app, enterprise_views.api)
     app.cli.add_command(reports_cli)
     register_periodic(app, "reports.tasks:scheduled_summary", "daily", daily_at=dt.time(6, 0))
     register_periodic(app, "reports.tasks:scheduled_summary", "weekly", daily_at=dt.time(6, 10))

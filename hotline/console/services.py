@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
 from hotline.auth.roles import Role
+from hotline.console.seats import BUSINESS_ENV, has_skill
 from hotline.core import clock
 from hotline.escalation.services import open_counts
 from hotline.tickets.models import Ticket
@@ -40,6 +41,18 @@ def find_agent(session: Session, username: str) -> User | None:
     if user is None or not user.active or user.role_enum != Role.AGENT:
         return None
     return user
+
+
+def route_call(session: Session, agent: str | None, *, enterprise: bool) -> tuple[str | None, str | None]:
+    """Return ``(agent, skill)`` to pop a call on: a 涉企 call goes only to 营商环境专席 seats (``business_env``).
+
+    A 涉企 call the switch sent to an agent without the skill is popped on the skilled seats instead.
+    """
+    if not enterprise:
+        return agent, None
+    if agent and has_skill(session, agent, BUSINESS_ENV):
+        return agent, BUSINESS_ENV
+    return None, BUSINESS_ENV
 
 
 def history_item(ticket: Ticket) -> dict:

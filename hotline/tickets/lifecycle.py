@@ -87,7 +87,8 @@ class Context:
         t = self.ticket
         areas = tuple(u.code for u in (t.area_unit, t.handling_unit) if u is not None)
         return limits.limit_for(
-            self.session, self.preset, stage, kind=t.kind, urgency=t.urgency, category=t.category, area_codes=areas
+            self.session, self.preset, stage, kind=t.kind, urgency=t.urgency, category=t.category, area_codes=areas,
+            enterprise=t.is_enterprise,
         )
 
     def start_clock(self, stage: str, start: dt.datetime) -> dt.datetime:

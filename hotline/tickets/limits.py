@@ -1,7 +1,8 @@
 """The time-limit table (SPEC §4) as data: built-in presets, overridable row by row in the database.
 
 A stage's rows come from the chosen preset when it defines that stage (else from ``default``); among
-them the most specific matching row wins: category beats area beats urgency beats kind.
+them the most specific matching row wins: category beats area beats urgency beats 涉企 beats kind.
+A row with ``enterprise`` set applies to 涉企 tickets only (their limits are usually shorter).
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ class LimitRow:
     category_prefix: str | None = None
     area_code: str | None = None
     note: str | None = None
+    enterprise: bool | None = None
 
-    def matches(self, kind: str, urgency: str, category: str | None, area_codes: tuple[str, ...]) -> bool:
+    def matches(
+        self, kind: str, urgency: str, category: str | None, area_codes: tuple[str, ...], enterprise: bool = False
+    ) -> bool:
         return (
-            (self.kind is None or self.kind == kind)
+            (not self.enterprise or enterprise)
+            and (self.kind is None or self.kind == kind)
             and (self.urgency is None or self.urgency == urgency)
             and (self.category_prefix is None or (category or "").startswith(self.category_prefix))
             and (self.area_code is None or self.area_code in area_codes)
@@ -39,14 +44,15 @@ class LimitRow:
 
     def specificity(self) -> int:
         return (
-            8 * (self.category_prefix is not None)
-            + 4 * (self.area_code is not None)
-            + 2 * (self.urgency is not None)
+            16 * (self.category_prefix is not None)
+            + 8 * (self.area_code is not None)
+            + 4 * (self.urgency is not None)
+            + 2 * bool(self.enterprise)
             + (self.kind is not None)
         )
 
 
-def _r(stage: str, amount: float, unit: str, **match: str) -> LimitRow:
+def _r(stage: str, amount: float, unit: str, **match: str | bool) -> LimitRow:
     return LimitRow(stage, amount, unit, **match)
 
 
@@ -64,6 +70,11 @@ PRESETS: dict[str, tuple[LimitRow, ...]] = {
         _r("extension", 5, "working_days"),
         _r("return_window", 1, "working_days"),
         _r("callback", 2, "working_days"),
+        # 涉企 (营商环境) tickets: signed within 4 working hours, answered within 10 working days (3 for 咨询/求助).
+        _r("accept", 4, "working_hours", enterprise=True),
+        _r("reply", 10, "working_days", enterprise=True),
+        _r("reply", 3, "working_days", enterprise=True, kind="consult"),
+        _r("reply", 3, "working_days", enterprise=True, kind="help"),
     ),
     # 北京: reply by urgency 2 h / 24 h / 7 d / 15 d (natural days); callback when the reply limit expires.
     "beijing": (
@@ -90,7 +101,8 @@ PRESETS: dict[str, tuple[LimitRow, ...]] = {
 def _stored_rows(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:
     rows = session.scalars(select(TimeLimit).where(TimeLimit.preset == preset, TimeLimit.stage == stage))
     return tuple(
-        LimitRow(r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note) for r in rows
+        LimitRow(r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note, r.enterprise)
+        for r in rows
     )
 
 
@@ -115,9 +127,12 @@ def limit_for(
     urgency: str,
     category: str | None = None,
     area_codes: tuple[str, ...] = (),
+    enterprise: bool = False,
 ) -> Duration:
-    """Return the time limit of ``stage`` for a ticket with these attributes."""
-    candidates = [r for r in rows_for(session, preset, stage) if r.matches(kind, urgency, category, area_codes)]
+    """Return the time limit of ``stage`` for a ticket with these attributes (``enterprise`` = 涉企)."""
+    candidates = [
+        r for r in rows_for(session, preset, stage) if r.matches(kind, urgency, category, area_codes, enterprise)
+    ]
     if not candidates:
         raise LookupError(f"no matching time limit for stage {stage}")
     best = max(candidates, key=LimitRow.specificity)

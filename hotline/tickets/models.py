@@ -236,6 +236,8 @@ class TimeLimit(db.Model):
     urgency: Mapped[str | None] = mapped_column(String(10))
     category_prefix: Mapped[str | None] = mapped_column(String(40))
     area_code: Mapped[str | None] = mapped_column(String(40))
+    # True: the row applies to 涉企 tickets only.
+    enterprise: Mapped[bool | None] = mapped_column()
     amount: Mapped[float] = mapped_column()
     unit: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(200))

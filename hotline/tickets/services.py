@@ -88,7 +88,8 @@ def register_ticket(
         suggestion=suggestion,
         deadline_clocks={},
     )
-    duration = limits.limit_for(session, preset, "dispatch", kind=data.kind, urgency=data.urgency, category=data.category)
+    duration = limits.limit_for(session, preset, "dispatch", kind=data.kind, urgency=data.urgency, category=data.category,
+                                enterprise=data.is_enterprise)
     ticket.dispatch_due = duration.after(moment)
     ticket.deadline_clocks = {"dispatch": duration.on_working_clock}
     if data.external_id:
