@@ -90,6 +90,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from hotline.auth import page_views as auth_page_views
     from hotline.auth import views as auth_views
     from hotline.core.openapi import bp as openapi_bp
     from hotline.intake import views as intake_views
@@ -108,7 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     ):
         csrf.exempt(blueprint)  # bearer-token APIs are not exposed to cross-site form posts
         app.register_blueprint(blueprint)
-    app.register_blueprint(auth_views.pages)
+    app.register_blueprint(auth_page_views.pages)
+    app.register_blueprint(auth_page_views.account)
 
 
 def _register_cli(app: Flask) -> None:

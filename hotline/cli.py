@@ -25,12 +25,14 @@ def hotline_cli() -> None:
 @with_appcontext
 def create_user_command(username: str, role: str, unit_code: str, display_name: str | None, password: str) -> None:
     """Create a user (real deployments create every account this way)."""
+    from hotline.auth.policy import auth_policy
     from hotline.auth.services import create_user
     from hotline.core.errors import ApiError
     from hotline.units.services import get_unit_by_code
 
     try:
-        user = create_user(db.session, username, password, role, get_unit_by_code(db.session, unit_code), display_name)
+        user = create_user(db.session, username, password, role, get_unit_by_code(db.session, unit_code), display_name,
+                           policy=auth_policy())
     except ApiError as exc:
         raise click.ClickException(f"{exc.message} ({exc.code})") from None
     commit(db.session)

@@ -71,6 +71,13 @@ def load_config(instance_path: str) -> dict:
         "HOTLINE_TIME_LIMIT_PRESET": os.environ.get("HOTLINE_TIME_LIMIT_PRESET") or "default",
         "HOTLINE_WARNING_INTERVAL_SECONDS": int(os.environ.get("HOTLINE_WARNING_INTERVAL_SECONDS") or 60),
         "HOTLINE_TOKEN_HOURS": int(os.environ.get("HOTLINE_TOKEN_HOURS") or 12),
+        # Staff sign-in (hotline/auth/policy.py): roles that must pass a TOTP second factor, password rules and
+        # age, how long a named personal API token and a page session may live.
+        "HOTLINE_SECOND_FACTOR_ROLES": os.environ.get("HOTLINE_SECOND_FACTOR_ROLES", "admin,supervisor"),
+        "HOTLINE_PASSWORD_MIN_LENGTH": int(os.environ.get("HOTLINE_PASSWORD_MIN_LENGTH") or 10),
+        "HOTLINE_PASSWORD_MAX_AGE_DAYS": int(os.environ.get("HOTLINE_PASSWORD_MAX_AGE_DAYS") or 90),
+        "HOTLINE_TOKEN_MAX_DAYS": int(os.environ.get("HOTLINE_TOKEN_MAX_DAYS") or 90),
+        "HOTLINE_SESSION_HOURS": int(os.environ.get("HOTLINE_SESSION_HOURS") or 12),
         # Reverse proxies in front of the app (nginx = 1). Their X-Forwarded-For/-Proto are trusted that many
         # hops deep, so rate limits and login throttling see the citizen's address, not the proxy's. 0 when
         # clients connect directly: a forwarded header from a client must not be believed.

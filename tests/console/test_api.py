@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.conftest import login_form
+
 
 @pytest.fixture
 def csrf_on(app):
@@ -22,7 +24,7 @@ def _page_token(client, path: str) -> str:
 def _login(app, username: str):
     client = app.test_client()
     token = _page_token(client, "/login")
-    response = client.post("/login", data={"username": username, "password": "demo-12345", "csrf_token": token})
+    response = client.post("/login", data=login_form(username) | {"csrf_token": token})
     assert response.status_code == 302
     return client
 

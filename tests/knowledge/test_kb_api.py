@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
+from tests.conftest import login_form
+
 FUND_BODY = "<p>职工购房、租房可以申请提取住房公积金，需携带身份证和购房合同。</p>"
 
 
@@ -195,7 +197,7 @@ def test_versions_endpoint(api):
 
 
 def login(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": "demo-12345"})
+    response = client.post("/login", data=login_form(username))
     assert response.status_code == 302
 
 
