@@ -64,16 +64,20 @@ def _resolve() -> Caller | None:
     return caller
 
 
+_CALLER_KEY = "hotline.auth.caller"
+
+
 def resolve_caller() -> Caller | None:
-    """Return this request's caller, restricted or not (cached for the request)."""
-    if "auth_caller" not in g:
-        g.auth_caller = _resolve()
-    return g.auth_caller
+    """Return this request's caller, restricted or not (cached in the request's environ, not in ``g``:
+    an app context, and so ``g``, may outlive one request)."""
+    if _CALLER_KEY not in request.environ:
+        request.environ[_CALLER_KEY] = _resolve()
+    return request.environ[_CALLER_KEY]
 
 
 def forget_caller() -> None:
     """Drop the cached caller (after signing in or out within the same request)."""
-    g.pop("auth_caller", None)
+    request.environ.pop(_CALLER_KEY, None)
 
 
 def current_user() -> User | None:
