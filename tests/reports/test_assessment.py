@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from hotline.core.extensions import db
 from reports.assessment.schemes import DEMO_SCHEMES, parse_definition, save_scheme
 from reports.assessment.services import assessment, close_month
+from tests.conftest import login_form
 from tests.reports.assessment_history import NOW, UnitBook, build_history
 
 SCHEMES = {code: (name, definition) for code, name, definition in DEMO_SCHEMES}
@@ -121,7 +122,7 @@ def save_scheme_as_admin(app, world) -> None:
 
 def login_page(api, username: str):
     client = api.client.application.test_client()
-    response = client.post("/login", data={"username": username, "password": "demo-12345"})
+    response = client.post("/login", data=login_form(username))
     assert response.status_code in (302, 303)
     return client
 
