@@ -42,6 +42,7 @@ _HTTP_MESSAGES = {
     415: ("unsupported_media_type", "请使用 JSON 格式提交"),
     429: ("too_many_requests", "请求过于频繁"),
     500: ("internal_error", "服务器内部错误，请稍后重试"),
+    503: ("unavailable", "系统繁忙或正在恢复，请稍后重试"),
 }
 
 
@@ -63,6 +64,8 @@ def register_error_handlers(app: Flask) -> None:
         code, message = _HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.name))
         return jsonify({"error": {"code": code, "message": message}}), exc.code
 
+    register_unavailable_handler(app)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error")
@@ -73,3 +76,30 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": {"code": code, "message": message}}), 500
         return message, 500
+
+
+def register_unavailable_handler(app: Flask) -> None:
+    """Answer a lost database (a restart, a failover, a pool wait past its timeout) with a clear 503.
+
+    The request did not commit (or, if it did, the intake is idempotent and the outbox keeps its effects), so
+    the client may send it again; ``Retry-After`` says when.
+    """
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    def _unavailable(exc: Exception):
+        app.logger.warning("database unavailable: %s", type(exc).__name__)
+        from hotline.core.extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:
+            app.logger.debug("rollback failed while the database is unavailable", exc_info=True)
+        code, message = _HTTP_MESSAGES[503]
+        headers = {"Retry-After": "2"}
+        if _wants_json():
+            return jsonify({"error": {"code": code, "message": message}}), 503, headers
+        return message, 503, headers
+
+    for kind in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(kind, _unavailable)
