@@ -56,8 +56,11 @@ def _engine_options(database_url: str) -> dict:
         return options
     # The pool per process (SQLAlchemy's defaults: 5 + 10 overflow, 30 s wait); a wait past the timeout
     # answers a clear 503, and the outbox keeps what a committed action promised.
-    for key, env in (("pool_size", "HOTLINE_DB_POOL_SIZE"), ("max_overflow", "HOTLINE_DB_MAX_OVERFLOW"),
-                     ("pool_timeout", "HOTLINE_DB_POOL_TIMEOUT")):
+    for key, env in (
+        ("pool_size", "HOTLINE_DB_POOL_SIZE"),
+        ("max_overflow", "HOTLINE_DB_MAX_OVERFLOW"),
+        ("pool_timeout", "HOTLINE_DB_POOL_TIMEOUT"),
+    ):
         if os.environ.get(env):
             options[key] = int(os.environ[env])
     return options

@@ -69,8 +69,7 @@ def check_parts() -> dict:
     try:
         # Effects of committed actions not yet done (jobs not run, pushes not emitted); "stuck" needs a person.
         figure = outbox.backlog(db.session)
-        checks["outbox"] = {"backlog": figure.pending, "oldest_seconds": figure.oldest_seconds,
-                            "stuck": figure.stuck}
+        checks["outbox"] = {"backlog": figure.pending, "oldest_seconds": figure.oldest_seconds, "stuck": figure.stuck}
     except Exception as exc:
         db.session.rollback()
         checks["outbox"] = {"backlog": None, "error": type(exc).__name__}

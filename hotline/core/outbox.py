@@ -44,8 +44,12 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     # The sweep and the health figure look only at rows not done yet: keep that lookup small.
     __table_args__ = (
-        Index("ix_outbox_pending", "created_at", postgresql_where=text("done_at IS NULL"),
-              sqlite_where=text("done_at IS NULL")),
+        Index(
+            "ix_outbox_pending",
+            "created_at",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -167,8 +171,9 @@ def _still_on_rq(message: OutboxMessage, connection) -> bool:
     from rq.job import Job, JobStatus
 
     try:
-        job = Job.fetch(f"outbox-{message.id}-{message.attempts - 1}", connection=connection,
-                        serializer=jobs.SERIALIZER)
+        job = Job.fetch(
+            f"outbox-{message.id}-{message.attempts - 1}", connection=connection, serializer=jobs.SERIALIZER
+        )
     except NoSuchJobError:
         return False
     status = job.get_status(refresh=False)

@@ -43,8 +43,9 @@ class RateLimiter:
             answer = getattr(self.shared, operation)(self.item, key)
         except Exception as exc:  # Redis down or hanging: fall back to this process's count
             if not self._degraded:
-                log.warning("rate limits fall back to this process: shared storage unreachable (%s)",
-                            type(exc).__name__)
+                log.warning(
+                    "rate limits fall back to this process: shared storage unreachable (%s)", type(exc).__name__
+                )
             self._degraded = True
             return None
         if self._degraded:

@@ -122,9 +122,9 @@ def run_periodic(session: Session, name: str, moment: dt.datetime | None = None)
 def prune_runs(session: Session) -> int:
     """Forget claimed periods older than a week."""
     removed = session.execute(
-        delete(PeriodicRun).where(PeriodicRun.ran_at < clock.now() - KEEP_RUNS).execution_options(
-            synchronize_session=False
-        )
+        delete(PeriodicRun)
+        .where(PeriodicRun.ran_at < clock.now() - KEEP_RUNS)
+        .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
     return removed or 0
@@ -149,8 +149,9 @@ class JsonCronJob(CronJob):
 class HotlineCron(CronScheduler):
     """rq's CronScheduler, registering :class:`JsonCronJob` s."""
 
-    def register(self, func, queue_name: str, args: tuple | None = None, interval: int | None = None,
-                 **options: Any) -> CronJob:
+    def register(
+        self, func, queue_name: str, args: tuple | None = None, interval: int | None = None, **options: Any
+    ) -> CronJob:
         cron_job = JsonCronJob(queue_name=queue_name, func=func, args=args, interval=interval, **options)
         self._cron_jobs.append(cron_job)
         return cron_job
@@ -166,11 +167,23 @@ def build_cron(app: Flask) -> HotlineCron:
     cron = HotlineCron(connection=connection, name=f"hotline-cron-{int(time.time())}")
     timeout = jobs.job_timeout(app)
     for job in registered(app):
-        cron.register(worker_entry.run_periodic, jobs.QUEUE_NAME, args=(job.name,), interval=job.tick_seconds,
-                      job_timeout=max(timeout, 600), name=job.name)
+        cron.register(
+            worker_entry.run_periodic,
+            jobs.QUEUE_NAME,
+            args=(job.name,),
+            interval=job.tick_seconds,
+            job_timeout=max(timeout, 600),
+            name=job.name,
+        )
     sweep_every = int(app.config.get("HOTLINE_OUTBOX_SWEEP_SECONDS") or 10)
-    cron.register(worker_entry.sweep_outbox, jobs.QUEUE_NAME, interval=sweep_every, job_timeout=timeout,
-                  result_ttl=60, name="outbox-sweep")
+    cron.register(
+        worker_entry.sweep_outbox,
+        jobs.QUEUE_NAME,
+        interval=sweep_every,
+        job_timeout=timeout,
+        result_ttl=60,
+        name="outbox-sweep",
+    )
     return cron
 
 

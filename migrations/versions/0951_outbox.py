@@ -31,8 +31,13 @@ def upgrade():
     )
     op.create_index(op.f("ix_outbox_done_at"), "outbox", ["done_at"])
     # The sweep and the health figure look only at rows not done yet: keep that lookup small.
-    op.create_index("ix_outbox_pending", "outbox", ["created_at"], postgresql_where=sa.text("done_at IS NULL"),
-                    sqlite_where=sa.text("done_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["created_at"],
+        postgresql_where=sa.text("done_at IS NULL"),
+        sqlite_where=sa.text("done_at IS NULL"),
+    )
     op.create_table(
         "periodic_runs",
         sa.Column("name", sa.String(length=200), nullable=False),

@@ -36,8 +36,10 @@ def test_deferred_effects_are_rows_of_the_same_transaction(jobs_in_process, worl
         ticket = _register(db, world)
         commit(db.session)  # registration defers the 告知 job and the ticket.created push
         rows = _rows(db)
-        assert {(r.kind, r.task) for r in rows} >= {("push", "hotline.console.push:ticket_changed"),
-                                                    ("job", "hotline.tickets.tasks:send_notification")}
+        assert {(r.kind, r.task) for r in rows} >= {
+            ("push", "hotline.console.push:ticket_changed"),
+            ("job", "hotline.tickets.tasks:send_notification"),
+        }
         assert all(r.done_at is not None for r in rows), [(r.task, r.last_error) for r in rows]
         assert all(ticket.id in r.args or r.kind == "job" for r in rows)
         db.session.remove()
@@ -168,8 +170,9 @@ def test_redis_down_at_commit_answers_201_and_the_sweep_relays_later(api, app, m
 
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6399/0")  # nothing listens there
     app.extensions.pop("hotline.redis", None)
-    response = api.post("/api/v1/tickets", as_="agent1", json={"channel": "phone", "content": "井盖丢了",
-                                                               "caller_phone": "13800001111"})
+    response = api.post(
+        "/api/v1/tickets", as_="agent1", json={"channel": "phone", "content": "井盖丢了", "caller_phone": "13800001111"}
+    )
     assert response.status_code == 201, response.get_json()
     with app.app_context():
         import time
@@ -185,8 +188,7 @@ def test_redis_down_at_commit_answers_201_and_the_sweep_relays_later(api, app, m
         result = sweep(db.session)
         assert result.queued >= 1 and result.pushed >= 1
         assert queue.count == result.queued
-        assert db.session.scalar(select(func.count()).where(text("sent_at IS NULL")).select_from(
-            text("outbox"))) == 0
+        assert db.session.scalar(select(func.count()).where(text("sent_at IS NULL")).select_from(text("outbox"))) == 0
         queue.empty()
         db.session.remove()
     app.extensions.pop("hotline.redis", None)

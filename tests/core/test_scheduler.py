@@ -41,8 +41,11 @@ def counting_job(app, monkeypatch):
     job = Periodic("tests.count:job", daily_at=dt.time(6, 0))
     monkeypatch.setitem(app.extensions, "hotline.periodic", [job])
     real_run_job = jobs.run_job
-    monkeypatch.setattr(jobs, "run_job", lambda dotted, *a, **k: runs.append(1) if dotted == job.dotted
-                        else real_run_job(dotted, *a, **k))
+    monkeypatch.setattr(
+        jobs,
+        "run_job",
+        lambda dotted, *a, **k: runs.append(1) if dotted == job.dotted else real_run_job(dotted, *a, **k),
+    )
     return job, runs
 
 
@@ -135,6 +138,6 @@ def test_rq_cron_scheduler_queues_json_ticks(app):
         enqueued = cron.enqueue_jobs()  # interval jobs are due at once
         assert len(enqueued) == len(names)
         raw = zlib.decompress(queue.connection.hget(f"rq:job:{queue.job_ids[0]}", "data"))
-        func_name, _instance, args, _kwargs = json.loads(raw)  # JSON, not a pickle
+        func_name, _instance, _args, _kwargs = json.loads(raw)  # JSON, not a pickle
         assert func_name.startswith("hotline.core.worker_entry.")
         queue.empty()
