@@ -68,14 +68,18 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error")
-        from hotline.core.extensions import db
+        return _internal_error(app, exc)
 
-        db.session.rollback()
-        code, message = _HTTP_MESSAGES[500]
-        if _wants_json():
-            return jsonify({"error": {"code": code, "message": message}}), 500
-        return message, 500
+
+def _internal_error(app: Flask, exc: Exception):
+    app.logger.exception("unhandled error", exc_info=exc)
+    from hotline.core.extensions import db
+
+    db.session.rollback()
+    code, message = _HTTP_MESSAGES[500]
+    if _wants_json():
+        return jsonify({"error": {"code": code, "message": message}}), 500
+    return message, 500
 
 
 def register_unavailable_handler(app: Flask) -> None:
@@ -84,10 +88,18 @@ def register_unavailable_handler(app: Flask) -> None:
     The request did not commit (or, if it did, the intake is idempotent and the outbox keeps its effects), so
     the client may send it again; ``Retry-After`` says when.
     """
-    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, PendingRollbackError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+    def _lost(exc: Exception) -> bool:
+        if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout | PendingRollbackError):
+            return True
+        # e.g. "terminating connection due to administrator command" surfacing as another DBAPI error class
+        return isinstance(exc, DBAPIError) and (exc.connection_invalidated or _driver_lost(exc.orig))
+
     def _unavailable(exc: Exception):
+        if not _lost(exc):
+            return _internal_error(app, exc)
         app.logger.warning("database unavailable: %s", type(exc).__name__)
         from hotline.core.extensions import db
 
@@ -101,5 +113,13 @@ def register_unavailable_handler(app: Flask) -> None:
             return jsonify({"error": {"code": code, "message": message}}), 503, headers
         return message, 503, headers
 
-    for kind in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+    for kind in (DBAPIError, DisconnectionError, PoolTimeout, PendingRollbackError):
         app.register_error_handler(kind, _unavailable)
+
+
+def _driver_lost(orig: BaseException | None) -> bool:
+    try:
+        import psycopg
+    except ImportError:  # another driver: only SQLAlchemy's classification counts
+        return False
+    return isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError)
