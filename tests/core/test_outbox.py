@@ -129,9 +129,10 @@ def test_a_database_error_in_one_job_does_not_poison_the_next(app, monkeypatch):
 def test_health_shows_the_outbox_backlog(api, jobs_in_process, monkeypatch):
     from hotline.core import jobs
 
+    monkeypatch.setitem(jobs_in_process.config, "HOTLINE_HEALTH_TOKEN", "monitor-secret")
     monkeypatch.setattr(jobs, "run_job", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
     api.new_ticket()
-    body = api.get("/api/v1/health").get_json()
+    body = api.client.get("/api/v1/health", headers={"X-Health-Token": "monitor-secret"}).get_json()
     assert body["outbox"]["backlog"] >= 2 and body["outbox"]["stuck"] == 0
 
 
