@@ -16,6 +16,7 @@ from hotline.core.extensions import csrf, db, migrate, socketio
 from hotline.core.logs import configure_logging
 from hotline.core.scheduler import register_periodic
 from hotline.core.security import register_security_headers, secure_session_cookie, trust_proxies
+from hotline.core.validation import register_input_hygiene
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 
@@ -42,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     check_settings(app.config)
+    register_input_hygiene(app)  # first: the bounded int converter must exist before any route is added
     configure_logging()
 
     db.init_app(app)
