@@ -145,7 +145,10 @@ def check_request_input(request: Request) -> None:
             text = value.strip()
             if not text.isdigit() or not low <= int(text) <= high:
                 raise ApiError(422, "out_of_range", f"参数 {name} 须为 {low} 到 {high} 之间的整数", field=name)
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # Forms only outside the JSON API: reading a form consumes the body the JSON views would refuse with 415.
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and not request.path.startswith(
+        "/api/"
+    ):
         form = request.form
         if any(CONTROL_CHARACTERS.search(k) or CONTROL_CHARACTERS.search(v) for k, v in form.items(multi=True)):
             request.form = ImmutableMultiDict(  # type: ignore[misc]
