@@ -32,6 +32,7 @@ PACKAGES = (
     "dispatch.wiring",
     "reports.wiring",
     "knowledge.wiring",
+    "hotline.attachments.wiring",
 )
 
 

@@ -89,7 +89,8 @@ def event_to_dict(event: TicketEvent) -> dict:
     try:
         action_name = ACTION_NAMES[Action(event.action)]
     except ValueError:
-        action_name = {"register": "受理", "notify": "告知", "warning": "预警"}.get(event.action, event.action)
+        action_name = {"register": "受理", "notify": "告知", "warning": "预警", "attach": "上传附件",
+                       "download": "查看附件"}.get(event.action, event.action)
     return {
         "action": event.action,
         "action_name": action_name,
