@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
 
 from hotline.attachments.models import STAGE_NAMES, Attachment
+from hotline.attachments.services import public_attachments
+from hotline.tickets.models import Ticket
 
 _SALT = "hotline.attachments.public"
 
@@ -63,3 +66,11 @@ def public_to_dict(attachment: Attachment, *, external: bool = False) -> dict:
         "thumbnail_url": (web + "?size=thumb") if ready else None,
         "ready": ready or not attachment.is_image,
     }
+
+
+def media_url(session: Session, ticket: Ticket) -> str | None:
+    """Return the GeoReport ``media_url`` of a ticket: its first citizen-facing photo, EXIF-free, or None."""
+    for attachment in public_attachments(session, ticket):
+        if attachment.is_image and attachment.derived == "ready":
+            return public_to_dict(attachment, external=True)["url"]
+    return None

@@ -81,6 +81,17 @@ def check_size(size: int, limits: Limits) -> None:
         )
 
 
+def check_upload(upload: Upload, limits: Limits | None = None) -> None:
+    """Refuse a file before anything is registered or stored: too large (413), wrong type (415), unreadable (422)."""
+    check_size(len(upload.data), limits or configured_limits())
+    inspect_bytes(upload.data)
+
+
+def attach_citizen_files(session: Session, ticket: Ticket, uploads: list[Upload]) -> list[Attachment]:
+    """Attach what the citizen sent with their request (portal, Open311) at intake."""
+    return [add_attachment(session, ticket, u, None, source="citizen")[0] for u in uploads]
+
+
 def add_attachment(
     session: Session,
     ticket: Ticket,
@@ -269,3 +280,23 @@ def open_public(session: Session, attachment_id: int, size: str, *, now: dt.date
     if not attachment.is_image:
         size = "original"
     return open_attachment(session, attachment, ticket, None, size, now=now)
+
+
+def attach_linked_media(session: Session, ticket_id: int, url: str) -> Attachment | None:
+    """Fetch a photo the citizen linked to and attach it as theirs; a refusal is written to the trail instead."""
+    from hotline.attachments.fetch import fetch_media
+
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    limits = configured_limits()
+    try:
+        data = fetch_media(url, limits.max_bytes, allow_private=current_app.config["HOTLINE_MEDIA_FETCH_ALLOW_PRIVATE"])
+        name = url.rsplit("/", 1)[-1].split("?", 1)[0] or None
+        attachment, _ = add_attachment(session, ticket, Upload(data, name, "intake"), None, source="citizen",
+                                       limits=limits)
+    except DomainError as exc:
+        record_event(session, ticket, "attach_failed", None, from_state=ticket.state, to_state=ticket.state,
+                     moment=clock.now(), note=f"附件未能获取：{exc.message}", data={"code": exc.code})
+        return None
+    return attachment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, g, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -112,3 +112,18 @@ def public_file(token: str):
     out = services.open_public(db.session, attachment_id, size)
     commit(db.session)
     return send(out, f"{token}-{size}")
+
+
+def read_citizen_files(field: str = "photos") -> list[services.Upload]:
+    """Return the files a citizen's form sent (call before touching ``request.form``: it sets the body limit)."""
+    limits = services.configured_limits()
+    most = current_app.config["HOTLINE_PORTAL_MAX_FILES"]
+    request.max_content_length = most * limits.max_bytes + ENVELOPE
+    sent = [f for f in request.files.getlist(field) if f and f.filename]
+    if len(sent) > most:
+        raise ApiError(422, "too_many_files", f"每次最多上传 {most} 个文件")
+    uploads = []
+    for item in sent:
+        data = item.stream.read(limits.max_bytes + 1)
+        uploads.append(services.Upload(data=data, name=item.filename, stage="intake"))
+    return uploads

@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("HOTLINE_ATTACHMENT_MAX_BYTES", int(env("HOTLINE_ATTACHMENT_MAX_MB") or 20) * MB)
     app.config.setdefault("HOTLINE_ATTACHMENT_MAX_COUNT", int(env("HOTLINE_ATTACHMENT_MAX_COUNT") or 20))
     app.config.setdefault("HOTLINE_ATTACHMENT_MAX_TOTAL_BYTES", int(env("HOTLINE_ATTACHMENT_MAX_TOTAL_MB") or 200) * MB)
+    app.config.setdefault("HOTLINE_PORTAL_MAX_FILES", int(env("HOTLINE_PORTAL_MAX_FILES") or 3))
+    app.config.setdefault("HOTLINE_MEDIA_FETCH_ALLOW_PRIVATE", env("HOTLINE_MEDIA_FETCH_ALLOW_PRIVATE") == "1")
     if app.config["HOTLINE_ATTACHMENT_STORAGE"] not in BACKENDS:
         raise RuntimeError(f"HOTLINE_ATTACHMENT_STORAGE must be one of {BACKENDS}")
     register_api(app, views.api)

@@ -11,10 +11,12 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from hotline.attachments.schemas import media_url
 from hotline.categories.models import Category
 from hotline.core import clock
+from hotline.core.effects import defer
 from hotline.core.errors import ApiError
 from hotline.core.personal_data import redact_personal_data
 from hotline.open311.models import Open311Client, Open311Request
@@ -111,7 +113,7 @@ def request_to_dict(ticket: Ticket, category_names: dict[str, str], *, via_open3
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": None,
+        "media_url": media_url(object_session(ticket), ticket),
     }
 
 
@@ -157,6 +159,9 @@ def file_request(session: Session, client: Open311Client, form: dict[str, str]) 
     if created:
         session.add(Open311Request(ticket_id=ticket.id, client_id=client.id, created_at=clock.now()))
         session.flush()
+    link = (form.get("media_url") or "").strip()
+    if created and link:  # fetched after the commit: a slow or dead link must not hold up intake
+        defer(session, "hotline.attachments.tasks:fetch_linked_media", ticket.id, link[:2000])
     return ticket
 
 
