@@ -167,7 +167,7 @@ def add_attachment(
     )
     if facts.kind == "image":
         defer(session, "hotline.attachments.tasks:make_copies", attachment.id)
-    defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.updated")
+    defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.updated", "attachments")
     return attachment, True
 
 
@@ -186,7 +186,7 @@ def make_copies(session: Session, attachment_id: int) -> bool:
     attachment.derived = "ready"
     session.flush()
     # The inbox shows the thumbnail as soon as it exists.
-    defer(session, "push:hotline.console.push:ticket_changed", attachment.ticket_id, "ticket.updated")
+    defer(session, "push:hotline.console.push:ticket_changed", attachment.ticket_id, "ticket.updated", "attachments")
     return True
 
 
@@ -293,10 +293,20 @@ def attach_linked_media(session: Session, ticket_id: int, url: str) -> Attachmen
     try:
         data = fetch_media(url, limits.max_bytes, allow_private=current_app.config["HOTLINE_MEDIA_FETCH_ALLOW_PRIVATE"])
         name = url.rsplit("/", 1)[-1].split("?", 1)[0] or None
-        attachment, _ = add_attachment(session, ticket, Upload(data, name, "intake"), None, source="citizen",
-                                       limits=limits)
+        attachment, _ = add_attachment(
+            session, ticket, Upload(data, name, "intake"), None, source="citizen", limits=limits
+        )
     except DomainError as exc:
-        record_event(session, ticket, "attach_failed", None, from_state=ticket.state, to_state=ticket.state,
-                     moment=clock.now(), note=f"附件未能获取：{exc.message}", data={"code": exc.code})
+        record_event(
+            session,
+            ticket,
+            "attach_failed",
+            None,
+            from_state=ticket.state,
+            to_state=ticket.state,
+            moment=clock.now(),
+            note=f"附件未能获取：{exc.message}",
+            data={"code": exc.code},
+        )
         return None
     return attachment

@@ -81,7 +81,7 @@ def ticket_payload(ticket: Ticket, role: Role) -> dict:
     }
 
 
-def ticket_changed(ticket_id: int, event: str) -> None:
+def ticket_changed(ticket_id: int, event: str, changed: str | None = None) -> None:
     """Emit ``event`` about a committed ticket change to every room that may see it.
 
     This runs right after the commit (``hotline.core.effects.commit``); ``committed_at`` (epoch seconds,
@@ -92,6 +92,8 @@ def ticket_changed(ticket_id: int, event: str) -> None:
     if ticket is None:
         return
     stamp = {"event": event, "committed_at": committed_at}
+    if changed:  # what changed beside the ticket's own fields, e.g. "attachments": pages that show them re-read
+        stamp["changed"] = changed
     # One emit per way of seeing the ticket (one Redis message each), to all rooms that see it that way.
     units = sorted(unit_rooms_for(ticket))
     if units:
