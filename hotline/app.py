@@ -33,6 +33,7 @@ PACKAGES = (
     "reports.wiring",
     "knowledge.wiring",
     "hotline.attachments.wiring",
+    "hotline.sms.wiring",
 )
 
 

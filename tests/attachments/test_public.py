@@ -18,21 +18,31 @@ from tests.attachments.conftest import has_exif, photo, upload
 from tests.core.test_open311 import key  # noqa: F401  (the fixture)
 
 PHONE = "13900001234"
-FILE_LINK = re.compile(r'(/portal/files/[A-Za-z0-9_.\-]+)\?size=(thumb|web)')
+FILE_LINK = re.compile(r"(/portal/files/[A-Za-z0-9_.\-]+)\?size=(thumb|web)")
 
 
 def _portal_post(app, path: str, fields: dict, files: list[tuple[bytes, str]] = ()):
     form: dict = dict(fields)
     if files:
-        form["photos"] = [FileStorage(io.BytesIO(data), filename=name, content_type="image/jpeg") for data, name in files]
+        form["photos"] = [
+            FileStorage(io.BytesIO(data), filename=name, content_type="image/jpeg") for data, name in files
+        ]
     boundary, body = encode_multipart(form)
-    return app.test_client().post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}",
-                                  environ_base={"REMOTE_ADDR": f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"})
+    return app.test_client().post(
+        path,
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        environ_base={"REMOTE_ADDR": f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"},
+    )
 
 
 def _submit(app, files, **extra):
-    fields = {"content": "小区门口井盖丢失，晚上很危险，请尽快处理", "caller_phone": PHONE, "address": "东风路 8 号",
-              "submission_id": uuid.uuid4().hex} | extra
+    fields = {
+        "content": "小区门口井盖丢失，晚上很危险，请尽快处理",
+        "caller_phone": PHONE,
+        "address": "东风路 8 号",
+        "submission_id": uuid.uuid4().hex,
+    } | extra
     return _portal_post(app, "/portal/submit", fields, files)
 
 
@@ -103,8 +113,12 @@ def test_a_report_tickets_files_never_reach_the_portal_or_open311(app, api, back
 
 def test_answer_files_are_public_only_once_the_answer_is_approved(app, api, backend, dispatched):
     assert api.act(dispatched, "accept", "handler1").status_code == 200
-    assert upload(api, dispatched, photo(color=(9, 90, 9)), "修复后.jpg", as_="handler1", stage="reply").status_code == 201
-    assert upload(api, dispatched, photo(color=(90, 9, 9)), "内部.jpg", as_="handler1", stage="on_site").status_code == 201
+    assert (
+        upload(api, dispatched, photo(color=(9, 90, 9)), "修复后.jpg", as_="handler1", stage="reply").status_code == 201
+    )
+    assert (
+        upload(api, dispatched, photo(color=(90, 9, 9)), "内部.jpg", as_="handler1", stage="on_site").status_code == 201
+    )
     assert api.act(dispatched, "reply", "handler1", result="已修复", public_answer="井盖已补装").status_code == 200
     assert "/portal/files/" not in _track(app, dispatched, "13812345678")
     assert api.act(dispatched, "approve_reply", "supervisor1").status_code == 200
@@ -136,9 +150,16 @@ def photo_server(tmp_path) -> Iterator[str]:
 def test_open311_media_url_is_fetched_and_published_without_exif(app, api, backend, key, photo_server, monkeypatch):  # noqa: F811
     monkeypatch.setitem(app.config, "HOTLINE_MEDIA_FETCH_ALLOW_PRIVATE", True)
     client = app.test_client()
-    filed = client.post("/open311/v2/requests.json", data={
-        "api_key": key, "service_code": "CX.01", "description": "东风路 8 号井盖缺失", "address_string": "东风路 8 号",
-        "media_url": photo_server + "/p.jpg"})
+    filed = client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "CX.01",
+            "description": "东风路 8 号井盖缺失",
+            "address_string": "东风路 8 号",
+            "media_url": photo_server + "/p.jpg",
+        },
+    )
     assert filed.status_code == 201
     number = filed.get_json()[0]["service_request_id"]
     [staff_view] = api.get(f"/api/v1/tickets/{number}/attachments", as_="agent1").get_json()["attachments"]
@@ -150,8 +171,15 @@ def test_open311_media_url_is_fetched_and_published_without_exif(app, api, backe
 
 
 def test_open311_media_url_into_our_own_network_is_refused(app, api, backend, key, photo_server):  # noqa: F811
-    filed = app.test_client().post("/open311/v2/requests.json", data={
-        "api_key": key, "service_code": "CX.01", "description": "东风路 8 号井盖缺失", "media_url": photo_server + "/p.jpg"})
+    filed = app.test_client().post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "CX.01",
+            "description": "东风路 8 号井盖缺失",
+            "media_url": photo_server + "/p.jpg",
+        },
+    )
     number = filed.get_json()[0]["service_request_id"]
     assert api.get(f"/api/v1/tickets/{number}/attachments", as_="agent1").get_json()["attachments"] == []
     events = api.get(f"/api/v1/tickets/{number}/events", as_="agent1").get_json()["events"]
