@@ -28,10 +28,11 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def _jpeg(image: Image.Image, edge: int, quality: int) -> bytes:
     copy = image.copy()
-    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    # reducing_gap: a fast integer reduce first, then LANCZOS for the last step (same look, a fraction of the time)
+    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=3.0)
     out = io.BytesIO()
     # Only what is passed here is written: no exif=, no icc_profile=, so no metadata leaves with the copy.
-    copy.save(out, "JPEG", quality=quality, optimize=True, progressive=edge > THUMB_EDGE)
+    copy.save(out, "JPEG", quality=quality, progressive=edge > THUMB_EDGE)
     return out.getvalue()
 
 
