@@ -22,13 +22,11 @@ from hotline.core.errors import DomainError, not_found
 from hotline.tickets.events import record_event
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import may_see
-from hotline.tickets.states import OPEN, State
+from hotline.tickets.states import ANSWER_PUBLISHED, OPEN
 
 SIZES = ("original", "thumb", "web")
 # The stage a file gets when the uploader names none.
 DEFAULT_STAGE = {Role.GRID_WORKER: "on_site", Role.HANDLER: "reply"}
-# The public answer's files reach the citizen once a supervisor approved the answer.
-ANSWER_PUBLISHED = frozenset({State.CALLBACK_DUE, State.CLOSED, State.DISPUTED})
 
 
 @dataclass(frozen=True)
