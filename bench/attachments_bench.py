@@ -122,13 +122,10 @@ def main() -> None:
         env.pop("REDIS_URL", None)
         if args.redis:
             env["REDIS_URL"] = args.redis
+        server_log = open(f"{tmp}/server.log", "wb")  # noqa: SIM115  (closed after the servers stop)
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "hotline.serve"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                [sys.executable, "-m", "hotline.serve"], cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT
             )
         ]
         if args.redis:
@@ -143,13 +140,13 @@ def main() -> None:
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180
             while True:
                 with contextlib.suppress(requests.RequestException):
                     if requests.get(base + "/portal", timeout=1).status_code == 200:
                         break
-                if time.monotonic() > deadline:
-                    raise SystemExit("server did not start")
+                if time.monotonic() > deadline or procs[0].poll() is not None:
+                    raise SystemExit("server did not start:\n" + Path(f"{tmp}/server.log").read_text()[-2000:])
                 time.sleep(0.2)
             http = requests.Session()
             token = http.post(base + "/api/v1/auth/token", json={"username": "agent1", "password": PASSWORD}).json()[
@@ -194,6 +191,7 @@ def main() -> None:
                 proc.terminate()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=10)
+            server_log.close()
         backend = "PostgreSQL" if args.database else "SQLite"
         print(
             f"photos: {args.n} distinct JPEGs, median {statistics.median(sizes) / 1024 / 1024:.2f} MB, 2400×1800; "
