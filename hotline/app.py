@@ -70,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                       every_seconds=app.config["HOTLINE_WARNING_INTERVAL_SECONDS"])
     for dotted in PACKAGES:
         importlib.import_module(dotted).init_app(app)
+    _bind_seams(app)
 
     @app.teardown_appcontext
     def _forget_deferred(_exc: BaseException | None) -> None:
@@ -84,6 +85,25 @@ def _caller_is_admin() -> bool:
 
     user = current_user()
     return user is not None and user.role == Role.ADMIN.value
+
+
+def _bind_seams(app: Flask) -> None:
+    # 智能填单 (console) resolves addresses through dispatch's gazetteer matcher.
+    from dispatch.services import address_matcher
+    from hotline.console.fill import bind_gazetteer
+
+    bind_gazetteer(app, address_matcher)
+    app.extensions.setdefault("hotline.preloaders", {})["fill"] = lambda: _preload_filler(app)
+
+
+def _preload_filler(app: Flask) -> None:
+    """Build the 智能填单 tokenizer before serving (jieba's dictionary takes ~2 s to load)."""
+    from hotline.console.fill import filler_for
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        filler_for(db.session).tokenizer()
+        db.session.remove()
 
 
 def _register_models() -> None:

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from hotline.auth.api import api_auth, authenticate_request
 from hotline.auth.roles import Role
 from hotline.console import push
+from hotline.console.fill import fill_form
 from hotline.console.seats import set_skills, skills_of
 from hotline.console.services import (
     CTI_EVENTS,
@@ -28,6 +29,7 @@ from hotline.tickets.schemas import ticket_to_dict
 
 bp = Blueprint("console_api", __name__, url_prefix="/api/v1")
 MANAGERS = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+FILL_MAX_CHARS = 20000
 
 
 def _switchboard_token_ok() -> bool:
@@ -104,6 +106,16 @@ def suggest():
     if not text.strip():
         return jsonify({})
     return jsonify(build_suggestions(db.session, text, address))
+
+
+@bp.post("/console/fill")
+@api_auth(Role.AGENT, *MANAGERS)
+def fill():
+    """Return the 智能填单 proposal for a transcript or the agent's notes, each field with its source span."""
+    body = json_body(request)
+    get_str(body, "text", required=True, max_length=FILL_MAX_CHARS)
+    text = body["text"]  # untrimmed: the spans are offsets into exactly what was sent
+    return jsonify(fill_form(db.session, text).to_dict())
 
 
 @bp.get("/console/summary")
