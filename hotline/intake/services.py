@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from classifier.summary import summarize
 from hotline.auth.models import User
 from hotline.classification.services import record_classification, record_correction
 from hotline.core.effects import defer
@@ -19,6 +20,7 @@ def take_in(session: Session, data: NewTicket, actor: User | None, *, preset: st
         existing = find_by_external_id(session, data.channel, data.external_id)
         if existing is not None:
             return existing, False, existing.suggestion or {}
+    data.summary = data.summary or summarize(data.content, data.title or "")  # lists show it (issue 16)
     suggestions = build_suggestions(session, f"{data.title or ''} {data.content}", data.address)
     data.kind = data.kind or suggestions.get("kind") or "consult"
     data.urgency = data.urgency or suggestions.get("urgency") or "normal"

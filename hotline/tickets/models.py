@@ -75,6 +75,8 @@ class Ticket(db.Model):
     caller_phone: Mapped[str | None] = mapped_column(String(30), index=True)
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
+    # The sentences that carry the request (classifier.summary, ≤ 80 characters), set at intake; lists show it.
+    summary: Mapped[str | None] = mapped_column(String(80))
     address: Mapped[str | None] = mapped_column(String(300))
     category: Mapped[str | None] = mapped_column(String(40), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="consult")

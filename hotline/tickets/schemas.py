@@ -38,6 +38,7 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         **caller_view(ticket, viewer),
         "title": ticket.title,
         "content": ticket.content,
+        "summary": ticket.summary,
         "address": ticket.address,
         "area": ticket.area_unit.brief() if ticket.area_unit else None,
         "category": ticket.category,

@@ -42,6 +42,7 @@ class NewTicket:
     area_unit: Unit | None = None
     is_enterprise: bool = False
     is_business_env: bool = False
+    summary: str | None = None  # the request in ≤ 80 characters (set by intake)
 
 
 def find_by_external_id(session: Session, channel: str, external_id: str) -> Ticket | None:
@@ -73,6 +74,7 @@ def register_ticket(
         caller_phone=data.caller_phone,
         title=title,
         content=data.content,
+        summary=data.summary,
         address=data.address,
         category=data.category,
         kind=data.kind,

@@ -29,7 +29,7 @@
       <div class="tcard warning-${t.warning}" data-ticket="${H.esc(t.number)}">
         <div><span class="number">${H.esc(t.number)}</span> ${H.esc(t.state_name)} ${H.warningBadge(t)} ${H.flags(t)}</div>
         <div class="title">${H.esc(t.title)}</div>
-        <div class="muted">${H.esc(t.content)}</div>
+        <div class="muted">${H.esc(t.summary || t.content)}</div>
         ${t.address ? `<div><span class="muted">地址：</span>${H.esc(t.address)}</div>` : ""}
         <div>${H.countdown(t)}</div>
         <div class="actions" style="margin-top:8px">${buttons(t)}</div>
