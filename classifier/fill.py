@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -23,7 +22,7 @@ from classifier import rules as kind_rules
 from classifier.phones import PhoneMention, find_phones
 from classifier.summary import summarize
 from classifier.times import TimeMention, find_times
-from classifier.tokenize import USERDICT_PATH, _cache_dir
+from classifier.tokenize import get_tokenizer
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "fill_rules.json"
 TITLE_MAX = 30
@@ -225,12 +224,11 @@ class Filler:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
-                    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict…" on stderr
+                    # A copy of the classifier's word frequencies (its 政务 user dictionary included): loading
+                    # jieba's dictionary again would cost seconds and as much memory once more.
+                    base = get_tokenizer()
                     tok = jieba.Tokenizer()
-                    tok.tmp_dir = str(_cache_dir())
-                    tok.initialize()
-                    with USERDICT_PATH.open("rb") as fh:
-                        tok.load_userdict(fh)
+                    tok.FREQ, tok.total, tok.initialized = dict(base.FREQ), base.total, True
                     for word in self._place_words:
                         tok.add_word(word, freq=20000, tag="ns")
                     self._tokenizer = tok
