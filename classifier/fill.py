@@ -22,7 +22,7 @@ from classifier import rules as kind_rules
 from classifier.phones import PhoneMention, find_phones
 from classifier.summary import summarize
 from classifier.times import TimeMention, find_times
-from classifier.tokenize import get_tokenizer
+from classifier.tokenize import get_tokenizer, stop_words
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "fill_rules.json"
 TITLE_MAX = 30
@@ -332,7 +332,8 @@ class Filler:
                     obj = word
                     break
         else:
-            words = [w for w in self.tokenizer().lcut(text[clause_start:start]) if len(w) >= 2]
+            stops = stop_words()
+            words = [w for w in self.tokenizer().lcut(text[clause_start:start]) if len(w) >= 2 and w not in stops]
             obj = words[-1] if words else ""
         return obj, problem, Span(start, end, text[start:end])
 
@@ -346,10 +347,13 @@ class Filler:
             title = f"{where}{obj}{result.problem}"
         else:
             content = self.rules.fillers.sub("", _SPEAKER.sub("", caller)).strip()
-            first = _SENTENCE_END.split(content, 1)[0]
-            for prefix in self.rules.drop_prefixes:
-                first = first.removeprefix(prefix)
-            title = first.strip("，,。 ")
+            title = ""
+            for sentence in _SENTENCE_END.split(content):  # the first sentence that is not only a greeting
+                for prefix in self.rules.drop_prefixes:
+                    sentence = sentence.strip("，,。 ").removeprefix(prefix)
+                title = sentence.strip("，,。 ")
+                if len(title) >= 4:
+                    break
         return _cut(title, TITLE_MAX)
 
 

@@ -92,18 +92,8 @@ def _bind_seams(app: Flask) -> None:
     from dispatch.services import address_matcher
     from hotline.console.fill import bind_gazetteer
 
+    # No preloader: the filler's tokenizer copies the classifier's (loaded at start-up when a model is active).
     bind_gazetteer(app, address_matcher)
-    app.extensions.setdefault("hotline.preloaders", {})["fill"] = lambda: _preload_filler(app)
-
-
-def _preload_filler(app: Flask) -> None:
-    """Build the 智能填单 tokenizer before serving (jieba's dictionary takes ~2 s to load)."""
-    from hotline.console.fill import filler_for
-    from hotline.core.extensions import db
-
-    with app.app_context():
-        filler_for(db.session).tokenizer()
-        db.session.remove()
 
 
 def _register_models() -> None:

@@ -147,6 +147,11 @@ def test_odd_input_never_raises(filler, text):
     assert len(result.title) <= 30 and len(result.summary) <= 80
 
 
+def test_a_greeting_is_not_the_title(filler):
+    title = filler.fill("来电人：喂，你好。明天图书馆几点开门？", NOW).title
+    assert title == "明天图书馆几点开门"
+
+
 def test_without_a_gazetteer_the_address_stays_empty():
     result = Filler(None).fill(TRANSCRIPT, NOW)
     assert result.address.district == "" and result.caller_name == "王建国"

@@ -30,7 +30,7 @@ def test_pasted_transcript_fills_the_form_but_keeps_the_agents_typing(server, op
     }""",
         TRANSCRIPT,
     )
-    expect(page.locator("#f-phone")).to_have_value("15987654321", timeout=15000)  # first fill loads jieba
+    expect(page.locator("#f-phone")).to_have_value("15987654321", timeout=30000)  # the first fill may load jieba
     expect(page.locator("#f-caller")).to_have_value("李阿姨")  # never overwritten
     expect(page.locator("#f-address")).to_have_value("A1区东风社区")
     title = page.locator("#f-title").input_value()
