@@ -34,6 +34,7 @@ PACKAGES = (
     "knowledge.wiring",
     "hotline.attachments.wiring",
     "hotline.sms.wiring",
+    "hotline.exchange.wiring",
 )
 
 

@@ -153,7 +153,8 @@ def approval_queue(session: Session, limit: int = 50) -> dict[str, list[Ticket]]
     accepted = Ticket.state == State.ACCEPTED.value
 
     def rows(condition) -> list[Ticket]:
-        return list(session.scalars(select(Ticket).where(condition).order_by(Ticket.updated_at).limit(limit)))
+        order = (Ticket.upper_platform.is_(None), Ticket.updated_at)  # 上级交办 first
+        return list(session.scalars(select(Ticket).where(condition).order_by(*order).limit(limit)))
 
     return {
         "return": rows(Ticket.state == State.RETURN_REQUESTED.value),

@@ -100,6 +100,9 @@ def load_config(instance_path: str) -> dict:
         "HOTLINE_PASSWORD_MAX_AGE_DAYS": int(os.environ.get("HOTLINE_PASSWORD_MAX_AGE_DAYS") or 90),
         "HOTLINE_TOKEN_MAX_DAYS": int(os.environ.get("HOTLINE_TOKEN_MAX_DAYS") or 90),
         "HOTLINE_SESSION_HOURS": int(os.environ.get("HOTLINE_SESSION_HOURS") or 12),
+        # Exchange with upper platforms (docs/exchange.md): how often to pull and to send what is due.
+        "HOTLINE_EXCHANGE_PULL_SECONDS": int(os.environ.get("HOTLINE_EXCHANGE_PULL_SECONDS") or 60),
+        "HOTLINE_EXCHANGE_DELIVER_SECONDS": int(os.environ.get("HOTLINE_EXCHANGE_DELIVER_SECONDS") or 30),
         # Reverse proxies in front of the app (nginx = 1). Their X-Forwarded-For/-Proto are trusted that many
         # hops deep, so rate limits and login throttling see the citizen's address, not the proxy's. 0 when
         # clients connect directly: a forwarded header from a client must not be believed.

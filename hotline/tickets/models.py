@@ -14,7 +14,7 @@ from hotline.core.extensions import db
 from hotline.tickets.states import State
 from hotline.units.models import Unit
 
-CHANNELS = ("phone", "web", "app", "wechat", "mailbox", "message_board", "transfer_110", "api")
+CHANNELS = ("phone", "web", "app", "wechat", "mailbox", "message_board", "transfer_110", "api", "upper")
 CHANNEL_NAMES = {
     "phone": "电话",
     "web": "网站",
@@ -24,6 +24,7 @@ CHANNEL_NAMES = {
     "message_board": "留言板",
     "transfer_110": "110转办",
     "api": "接口",
+    "upper": "上级交办",
 }
 KINDS = ("consult", "help", "complaint", "report", "suggestion", "praise")
 KIND_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议", "praise": "表扬"}
@@ -134,6 +135,9 @@ class Ticket(db.Model):
     result: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)
     transfer_target: Mapped[str | None] = mapped_column(String(40))
+    # 上级交办: the upper platform (exchange_platforms.code) that assigned the ticket, and its deadline.
+    upper_platform: Mapped[str | None] = mapped_column(String(40), index=True)
+    upper_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # What the classifier and dispatch proposed at intake, with the model version and rule used.
     suggestion: Mapped[dict | None] = mapped_column(JSON)
 

@@ -35,6 +35,8 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "channel": ticket.channel,
         "channel_name": CHANNEL_NAMES.get(ticket.channel, ticket.channel),
         "external_id": ticket.external_id,
+        "upper": {"platform": ticket.upper_platform, "due": _iso(ticket.upper_due), "label": "上级交办"}
+        if ticket.upper_platform else None,
         **caller_view(ticket, viewer),
         "title": ticket.title,
         "content": ticket.content,

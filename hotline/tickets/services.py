@@ -149,7 +149,7 @@ def ticket_query(
     warning: str | None = None,
     q: str | None = None,
 ) -> Select:
-    """Return the query of tickets ``user`` may see, filtered, newest first."""
+    """Return the query of tickets ``user`` may see, filtered: 上级交办 first, then newest first."""
     query = select(Ticket)
     condition = visibility_filter(user)
     if condition is not None:
@@ -168,7 +168,7 @@ def ticket_query(
     if q:
         query = query.where(or_(Ticket.number == q, Ticket.title.contains(q, autoescape=True),
                                 Ticket.content.contains(q, autoescape=True), Ticket.address.contains(q, autoescape=True)))
-    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    return query.order_by(Ticket.upper_platform.is_(None), Ticket.created_at.desc(), Ticket.id.desc())
 
 
 def list_events(session: Session, ticket: Ticket) -> list[TicketEvent]:

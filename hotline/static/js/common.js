@@ -137,6 +137,7 @@ const H = (() => {
 
   function flags(t) {
     let html = "";
+    if (t.upper) html += ' <span class="badge red upper" title="上级平台交办的工单">上级交办</span>';
     if (t.escalation_level === "escalated") html += ' <span class="badge red escalation">提级督办</span>';
     else if (t.supervised) html += ' <span class="badge red">督办</span>';
     if (t.urge_count) html += ` <span class="badge yellow urge">催办×${t.urge_count}</span>`;
