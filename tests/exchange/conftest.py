@@ -83,7 +83,7 @@ class UpperPlatform:
 
     def push(self, city: str, ticket_ids: list[str], **extra) -> dict:
         return requests.post(
-            self.url + "/_push", json={"city": city, "ticket_ids": ticket_ids, **extra}, timeout=20
+            self.url + "/_push", json={"city": city, "ticket_ids": ticket_ids, **extra}, timeout=150
         ).json()
 
 

@@ -21,6 +21,7 @@ import os
 import secrets
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -174,13 +175,13 @@ class Handler(BaseHTTPRequestHandler):
         p = self.platform
         body = self._body()
         url = urlsplit(self.path)
+        if url.path == "/_push":  # outside the lock: the city may call us back (status) while we wait for it
+            return self._push(json.loads(body))
         with p.lock:
             if url.path == "/_control":
                 p.state.update({k: v for k, v in json.loads(body).items() if k in ("drop_every", "drop_mode")})
                 p.save()
                 return self._answer(200, {"ok": True})
-            if url.path == "/_push":
-                return self._push(json.loads(body))
             if url.path not in (PREFIX + "/tickets/ack", PREFIX + "/status"):
                 return self._answer(404, {"error": "not found"})
             if not p.check_signature("POST", self.path, self.headers, body):
@@ -217,11 +218,11 @@ class Handler(BaseHTTPRequestHandler):
     def _push(self, control: dict) -> None:
         p = self.platform
         wanted = set(control["ticket_ids"])
-        body = json.dumps(
-            {"tickets": [t for t in p.state["tickets"] if t["ticket_id"] in wanted]}, ensure_ascii=False
-        ).encode()
+        with p.lock:
+            tickets = [t for t in p.state["tickets"] if t["ticket_id"] in wanted]
+        body = json.dumps({"tickets": tickets}, ensure_ascii=False).encode()
         url = urlsplit(control["city"])
-        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        ts, nonce = str(int(time.time())), control.get("nonce") or secrets.token_hex(16)
         sig = signature(p.secret, canonical("POST", url.path, ts, nonce, body))
         if control.get("tamper"):
             body = body.replace("路灯".encode(), "路面".encode())
@@ -233,15 +234,17 @@ class Handler(BaseHTTPRequestHandler):
                 "Content-Type": "application/json",
                 "X-Exchange-Key": p.key_id,
                 "X-Exchange-Timestamp": ts,
-                "X-Exchange-Nonce": control.get("nonce") or nonce,
+                "X-Exchange-Nonce": nonce,
                 "X-Exchange-Signature": sig,
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=120) as response:
                 status, answer = response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             status, answer = error.code, json.loads(error.read() or b"{}")
+        except OSError as error:  # the city did not answer in time: say so rather than drop the connection
+            status, answer = 0, {"error": repr(error)}
         return self._answer(200, {"status": status, "answer": answer})
 
 
