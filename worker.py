@@ -19,6 +19,7 @@ from rq import Queue, SimpleWorker
 from hotline.app import create_app
 from hotline.core import jobs
 from hotline.core.scheduler import start_cron
+from hotline.core.wiring import run_preloaders
 
 log = logging.getLogger("hotline.worker")
 
@@ -32,8 +33,7 @@ def main() -> None:
 
     app = create_app()
     with app.app_context():
-        for preload in app.extensions.get("hotline.preloaders", {}).values():
-            preload()
+        run_preloaders(app)
         url = app.config.get("REDIS_URL")
         if not url:
             raise SystemExit("REDIS_URL is not set: without Redis, jobs run inside the web process")

@@ -14,10 +14,10 @@ from dispatch.models import DispatchAssignment
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
-from hotline.core.effects import defer
 from hotline.core.errors import DomainError
+from hotline.intake.services import take_in
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import NewTicket, register_ticket
+from hotline.tickets.services import NewTicket
 from hotline.tickets.states import OPEN
 from hotline.units.models import Unit
 
@@ -86,7 +86,4 @@ def register_patrol_report(
         raise DomainError(403, "forbidden_role", "只有网格员可以上报巡查发现的问题")
     data = NewTicket(channel="api", content=content, title=title, address=address, kind=kind,
                      area_unit=worker.unit)
-    ticket, _ = register_ticket(session, data, worker, preset=preset,
-                                suggestion={"source": "patrol", "grid": worker.unit.code})
-    defer(session, "dispatch.tasks:auto_dispatch", ticket.id)
-    return ticket
+    return take_in(session, data, worker, preset=preset, origin={"source": "patrol", "grid": worker.unit.code}).ticket

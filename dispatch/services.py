@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from dispatch.similarity import Candidate, SimilarityIndex
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
+from hotline.core.seams import Seam
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import OPEN
 from hotline.units.models import Unit
@@ -207,19 +209,28 @@ class Classification:
     note: str = ""
 
 
-def classify(text: str, category: str | None) -> Classification:
-    """Use the given category, else the classifier provider's best guess, else nothing (and say so)."""
+# The classifier as dispatch asks it: ``text -> {categories: [{code, name, confidence}…], kind, model_version}``
+# or None without an active model; bound by the app factory.
+ClassifyText = Callable[[str], dict | None]
+CLASSIFY: Seam[ClassifyText] = Seam("dispatch.classify")
+
+
+def classify(text: str, category: str | None, prediction: dict | None = None) -> Classification:
+    """Use the given category, else the classifier's best guess (``prediction`` when intake already has it),
+    else nothing (and say so)."""
     if category:
         return Classification(code=category, name="" if category.isascii() else category, confidence=1.0,
                               source="given")
-    provider = current_app.extensions.get("hotline.classify")
-    if provider is None:
+    if prediction is not None:
+        result = prediction
+    elif not CLASSIFY.is_bound():
         return Classification(note="未提供类别且分类模型不可用，未按类别判断")
-    try:
-        result = provider(text) or {}
-    except Exception:
-        log.exception("classifier provider failed")
-        return Classification(note="分类模型调用失败，未按类别判断")
+    else:
+        try:
+            result = CLASSIFY.get()(text) or {}
+        except Exception:
+            log.exception("classifier provider failed")
+            return Classification(note="分类模型调用失败，未按类别判断")
     if not result.get("categories"):
         return Classification(note="未提供类别且尚无启用的分类模型，未按类别判断")
     top = result["categories"][0]
@@ -262,6 +273,12 @@ class Proposal:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> Proposal:
+        """Rebuild a proposal stored with a decision (ignoring what was stored beside it)."""
+        names = cls.__dataclass_fields__.keys()
+        return cls(**{k: v for k, v in stored.items() if k in names})
+
 
 def _brief(names: dict[str, str], code: str) -> dict:
     return {"code": code, "name": names.get(code, code)}
@@ -276,16 +293,18 @@ def propose_dispatch(
     address: str | None = None,
     area: str | None = None,
     detect_110: bool = True,
+    prediction: dict | None = None,
 ) -> Proposal:
     """Say which unit (and grid) should handle a request by the responsibility list, with the rule and basis.
 
     ``category`` is a code or a category name (城乡建设); without it the classifier provider is asked.
     ``area`` is a unit code already known (a grid worker's grid), used instead of resolving the address.
+    ``prediction`` is the classifier's answer when the caller (intake) already has it: it is not asked twice.
     """
     text = text or ""
     # The text alone, as intake classifies it (the address places the request; it says nothing of the
     # category): the proposal then rests on the same classification the ticket records.
-    cls = classify(text.strip(), category)
+    cls = classify(text.strip(), category, prediction)
     where = area_of_unit(session, area) if area else None
     where = where or resolve_area(session, address=address, text=text)
     facts = Facts(
@@ -335,11 +354,12 @@ def propose_dispatch(
 # --- decisions ------------------------------------------------------------------------------------------
 
 def record_decision(session: Session, ticket: Ticket, proposal: Proposal, *, auto: bool,
-                    now: dt.datetime | None = None) -> DispatchDecision:
-    """Store what dispatch proposed (or did) for a ticket."""
+                    now: dt.datetime | None = None, basis: dict | None = None) -> DispatchDecision:
+    """Store what dispatch proposed (or did) for a ticket; ``basis`` is what the proposal was made from."""
+    stored = proposal.to_dict() | ({"basis": basis} if basis is not None else {})
     row = DispatchDecision(
         ticket_id=ticket.id, rule_id=proposal.rule_id, model_version=proposal.classification.get("model_version"),
-        proposal=proposal.to_dict(), auto=auto, created_at=now or clock.now(),
+        proposal=stored, auto=auto, created_at=now or clock.now(),
     )
     session.add(row)
     session.flush()

@@ -8,8 +8,8 @@ import os
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from hotline.core.wiring import register_api, register_demo_seeder
-from hotline.intake.suggestions import register_after_intake, register_suggester
+from dispatch.intake import IntakeDispatcher
+from hotline.core.wiring import register_api, register_demo_seeder, register_preloader
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -28,10 +28,9 @@ def seed_responsibility_list(session: Session) -> dict:
     return {"rules": rules}
 
 
-def init_app(app: Flask) -> None:
-    """Register dispatch's API, admin page, suggestion provider, demo seeder and commands."""
+def init_app(app: Flask) -> IntakeDispatcher:
+    """Register dispatch's API, admin page, demo seeder and commands; return intake's dispatcher for the factory."""
     import dispatch.models  # noqa: F401  (tables on the metadata)
-    from dispatch.auto import intake_suggestion
     from dispatch.cli import dispatch_cli
     from dispatch.pages import pages
     from dispatch.views import bp
@@ -42,11 +41,10 @@ def init_app(app: Flask) -> None:
                           float(os.environ.get("HOTLINE_AUTO_DISPATCH_CONFIDENCE") or 0.9))
     register_api(app, bp)
     app.register_blueprint(pages)
-    register_suggester(app, "dispatch", intake_suggestion)
-    register_after_intake(app, "dispatch.tasks:auto_dispatch")
     register_demo_seeder(app, "responsibility_list", seed_responsibility_list)
     app.cli.add_command(dispatch_cli)
-    app.extensions.setdefault("hotline.preloaders", {})["dispatch"] = lambda: _preload(app)
+    register_preloader(app, "dispatch", lambda: _preload(app))
+    return IntakeDispatcher()
 
 
 def _preload(app: Flask) -> None:

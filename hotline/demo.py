@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
 from hotline.auth.services import create_user
 from hotline.core import clock
+from hotline.core.wiring import startup_hooks
 from hotline.units.services import get_unit_by_code, load_units_csv
 
 DEMO_PASSWORD = "demo-12345"
@@ -59,6 +59,6 @@ def seed_users(session: Session) -> int:
 def seed_demo(session: Session) -> dict:
     """Load every part of the demo city; return what was created."""
     summary = {"units": load_units_csv(session, DEMO_UNITS), "users": seed_users(session)}
-    for name, seeder in current_app.extensions.get("hotline.demo_seeders", {}).items():
+    for name, seeder in startup_hooks().demo_seeders.items():
         summary[name] = seeder(session)
     return summary

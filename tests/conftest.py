@@ -117,9 +117,10 @@ def _clean_tables(request) -> Iterator[None]:
                     conn.execute(text(f'DELETE FROM "{name}"'))
     # The process-wide predictor trusts its idea of the active model for a few seconds (by design, to spare
     # the database); with the tables emptied, the next test must not inherit the previous test's model.
-    cache = app.extensions.get("hotline.predictor_cache")
-    if cache is not None:
-        cache.forget()
+    from hotline.classification.services import PREDICTOR_CACHE
+
+    if PREDICTOR_CACHE.is_bound(app):
+        PREDICTOR_CACHE.get(app).forget()
 
 
 @pytest.fixture

@@ -17,6 +17,10 @@ from sqlalchemy import text
 
 from hotline.core import jobs, outbox
 from hotline.core.extensions import db
+from hotline.core.seams import Seam
+
+# The active classifier version, as the classification package reports it (bound by the factory).
+MODEL_VERSION: Seam[Callable[[], str | None]] = Seam("model_version")
 
 bp = Blueprint("health", __name__, url_prefix="/api/v1")
 
@@ -73,8 +77,7 @@ def check_parts() -> dict:
     except Exception as exc:
         db.session.rollback()
         checks["outbox"] = {"backlog": None, "error": type(exc).__name__}
-    version_of = current_app.extensions.get("hotline.model_version")
-    checks["model_version"] = version_of() if callable(version_of) else None
+    checks["model_version"] = MODEL_VERSION.get()() if MODEL_VERSION.is_bound() else None
     return checks
 
 

@@ -19,9 +19,10 @@ from hotline.core import clock
 from hotline.core.effects import defer
 from hotline.core.errors import ApiError
 from hotline.core.personal_data import redact_personal_data
+from hotline.intake.services import take_in
 from hotline.open311.models import Open311Client, Open311Request
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import NewTicket, register_ticket
+from hotline.tickets.services import NewTicket
 from hotline.tickets.states import ANSWER_PUBLISHED, DONE, STATE_NAMES, State
 
 MAX_ROWS = 1000
@@ -129,8 +130,8 @@ def category_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Category.code, Category.name)).all())
 
 
-def file_request(session: Session, client: Open311Client, form: dict[str, str]) -> Ticket:
-    """Create a ticket from a GeoReport POST (channel ``api``)."""
+def file_request(session: Session, client: Open311Client, form: dict[str, str], *, preset: str) -> Ticket:
+    """Create a ticket from a GeoReport POST (channel ``api``), through the one intake operation."""
     code = (form.get("service_code") or "").strip()
     if not code:
         raise ApiError(400, "missing_service_code", "缺少 service_code")
@@ -155,7 +156,8 @@ def file_request(session: Session, client: Open311Client, form: dict[str, str]) 
         category=code,
         external_id=f"open311:{client.name}:{external}"[:120] if external else None,
     )
-    ticket, created = register_ticket(session, data, None)
+    ticket, created, _ = take_in(session, data, None, preset=preset,
+                                 origin={"source": "open311", "client": client.name})
     if created:
         session.add(Open311Request(ticket_id=ticket.id, client_id=client.id, created_at=clock.now()))
         session.flush()

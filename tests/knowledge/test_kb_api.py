@@ -278,7 +278,9 @@ def test_demo_seeder_is_idempotent(app, world, tmp_path):
     (tmp_path / "replies.csv").write_text(
         "id,title,detail,reply\n1,小区停水,小区停水三天了,已联系供水公司抢修\n", encoding="utf-8"
     )
-    seeder = app.extensions["hotline.demo_seeders"]["knowledge"]
+    from hotline.core.wiring import startup_hooks
+
+    seeder = startup_hooks(app).demo_seeders["knowledge"]
     with app.app_context():
         from knowledge.wiring import seed_knowledge
 
