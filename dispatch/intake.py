@@ -10,14 +10,15 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from dispatch.auto import AUTO_DISPATCH_JOB, ticket_basis, why_not_auto
-from dispatch.services import INTAKE_SIMILAR_POOL, Proposal, find_similar_open, propose_dispatch, record_decision
+from dispatch.services import Proposal, propose_dispatch, record_decision
+from dispatch.similar_index import find_similar, index_ticket, ticket_text
 from hotline.core.effects import defer
 from hotline.intake.seams import Advice, Draft
 from hotline.tickets.models import Ticket
 
 
 class IntakeDispatcher:
-    """Propose for a draft, find similar open tickets, store the proposal and queue auto-dispatch."""
+    """Propose for a draft, find similar open tickets; store the proposal, index the text, queue auto-dispatch."""
 
     def advise(self, session: Session, draft: Draft) -> Advice:
         """Return the proposal for ``draft`` (classified by intake, not again), its area and similar tickets."""
@@ -31,12 +32,14 @@ class IntakeDispatcher:
             detect_110=draft.detect_110,
             prediction=draft.prediction,
         )
-        area_unit = proposal.area.get("unit") if proposal.area else None
-        similar = find_similar_open(session, draft.text, area_unit, pool=INTAKE_SIMILAR_POOL)
+        area = proposal.area or {}
+        area_unit = area.get("unit")
+        similar = find_similar(session, draft.text, area_unit, district=area.get("district") or None)
         return Advice(proposal=proposal.to_dict(), area_unit=area_unit, similar=similar)
 
     def after_intake(self, session: Session, ticket: Ticket, advice: Advice | None) -> None:
         """Store the proposal as the ticket's first decision; queue auto-dispatch when it may go ahead."""
+        index_ticket(session, ticket.id, ticket_text(ticket.title, ticket.content))
         if advice is None:  # dispatch failed at intake: the job proposes afresh
             defer(session, AUTO_DISPATCH_JOB, ticket.id)
             return

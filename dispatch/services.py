@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from dispatch.gazetteer import DEMO_GAZETTEER, AddressMatcher, AreaMatch, UnitRow, load_gazetteer
 from dispatch.gazetteer import user_dictionary_words as gazetteer_words
@@ -26,23 +26,17 @@ from dispatch.linkage import detect_linkage
 from dispatch.models import DispatchDecision
 from dispatch.rules import Facts
 from dispatch.ruleset import current_rulebook
-from dispatch.similarity import Candidate, SimilarityIndex
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
 from hotline.core.seams import Seam
 from hotline.tickets.models import Ticket
-from hotline.tickets.states import OPEN
 from hotline.units.models import Unit
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 AREA_KINDS = ("district", "street", "community", "grid")
-SIMILAR_DAYS = 30
-SIMILAR_POOL_LIMIT = 1000
-INTAKE_SIMILAR_POOL = 300
-SIMILAR_TEXT_CHARS = 300
 SYSTEM_USERNAME = "system"
 # How sure the proposal is of the rule itself, whatever the category's confidence.
 CERTAINTY_SPECIFIC = 1.0
@@ -414,40 +408,14 @@ def find_similar_open(
     area_code: str | None,
     *,
     exclude_id: int | None = None,
-    days: int = SIMILAR_DAYS,
     limit: int = 5,
-    pool: int = SIMILAR_POOL_LIMIT,
-    now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Return open tickets of the last ``days`` in the same district that say much the same thing.
+    """Return open tickets in the same district (when the area is known) that say much the same thing.
 
-    The comparison runs over the ``pool`` most recent candidates: repeats of one incident arrive close
-    together, and intake keeps the pool small because this runs on every registration.
+    Every open ticket is a candidate: the 并单 index (``dispatch.similar_index``) finds them by MinHash bands.
     """
-    since = (now or clock.now()) - dt.timedelta(days=days)
-    # Only the columns the comparison needs, area joined once: this runs on every keystroke batch and intake.
-    area = aliased(Unit)
-    query = (
-        select(Ticket.id, Ticket.number, Ticket.title, func.substr(Ticket.content, 1, SIMILAR_TEXT_CHARS),
-               Ticket.state, Ticket.created_at, area.code, area.name)
-        .outerjoin(area, Ticket.area_unit_id == area.id)
-        .where(Ticket.state.in_([s.value for s in OPEN]), Ticket.created_at >= since)
-        .order_by(Ticket.created_at.desc())
-        .limit(pool)
-    )
-    prefix = _district_path(session, area_code)
-    if prefix:
-        query = query.where(area.path.startswith(prefix, autoescape=True))
-    rows = {r.number: r for r in session.execute(query) if r.id != exclude_id}
-    if not rows:
-        return []
-    index = SimilarityIndex(Candidate(n, f"{r.title} {r[3]}", r.code or "") for n, r in rows.items())
-    found = index.query(text, area_code or "", limit=limit)
-    return [
-        {
-            "number": s.id, "score": s.score, "title": rows[s.id].title, "state": rows[s.id].state,
-            "area": {"code": rows[s.id].code, "name": rows[s.id].name} if rows[s.id].code else None,
-            "created_at": rows[s.id].created_at.isoformat(),
-        }
-        for s in found
-    ]
+    from dispatch.similar_index import find_similar
+
+    area = area_of_unit(session, area_code) if area_code else None
+    return find_similar(session, text, area_code, district=area.district if area else None,
+                        exclude_id=exclude_id, limit=limit)

@@ -9,7 +9,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from dispatch.intake import IntakeDispatcher
+from hotline.core.scheduler import register_periodic
 from hotline.core.wiring import register_api, register_demo_seeder, register_preloader
+
+SIMILAR_INDEX_SWEEP_SECONDS = 300
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -44,6 +47,7 @@ def init_app(app: Flask) -> IntakeDispatcher:
     register_demo_seeder(app, "responsibility_list", seed_responsibility_list)
     app.cli.add_command(dispatch_cli)
     register_preloader(app, "dispatch", lambda: _preload(app))
+    register_periodic(app, "dispatch.tasks:maintain_similar_index", every_seconds=SIMILAR_INDEX_SWEEP_SECONDS)
     return IntakeDispatcher()
 
 
@@ -51,12 +55,14 @@ def _preload(app: Flask) -> None:
     """Build the address matcher and RuleBook before serving, so the first intake does not pay for them."""
     from dispatch.ruleset import current_rulebook
     from dispatch.services import address_matcher
+    from dispatch.similar_index import idf_table
     from hotline.core.extensions import db
 
     with app.app_context():
         try:
             address_matcher(db.session)
             current_rulebook(db.session)
+            idf_table(db.session)
         except Exception:  # an unmigrated database must not stop the server; the first request builds them
             logging.getLogger(__name__).exception("dispatch preload failed")
         finally:
