@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.auth.models import User
 from hotline.auth.roles import SCOPED_ROLES, Role
@@ -23,6 +23,14 @@ from hotline.tickets.states import State
 from hotline.units.models import Unit
 
 PAGE_SIZE = 50
+# What a listed ticket shows besides its own columns, loaded for the whole page at once (not per row).
+LIST_LOADING = (
+    selectinload(Ticket.co_units),
+    selectinload(Ticket.area_unit),
+    selectinload(Ticket.lead_unit),
+    selectinload(Ticket.handling_unit),
+    selectinload(Ticket.merged_into).load_only(Ticket.id, Ticket.number),
+)
 
 
 @dataclass
@@ -169,6 +177,28 @@ def ticket_query(
         query = query.where(or_(Ticket.number == q, Ticket.title.contains(q, autoescape=True),
                                 Ticket.content.contains(q, autoescape=True), Ticket.address.contains(q, autoescape=True)))
     return query.order_by(Ticket.upper_platform.is_(None), Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    """Return the key of the last ticket of a page (newest-first order): where the next page starts."""
+    return f"{ticket.created_at.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%S.%f')}_{ticket.id}"
+
+
+def decode_cursor(value: str | None) -> tuple[dt.datetime, int] | None:
+    """Read a key made by :func:`encode_cursor`; refuse a malformed one with 422."""
+    if not value:
+        return None
+    try:
+        moment, _, ident = value.partition("_")
+        return dt.datetime.strptime(moment, "%Y%m%dT%H%M%S.%f").replace(tzinfo=dt.UTC), int(ident)
+    except ValueError:
+        raise DomainError(422, "invalid_cursor", "翻页参数 after 无效", field="after") from None
+
+
+def after_cursor(cursor: tuple[dt.datetime, int]):
+    """Return the condition for tickets after ``cursor`` in newest-first order (keyset pagination)."""
+    moment, ident = cursor
+    return or_(Ticket.created_at < moment, and_(Ticket.created_at == moment, Ticket.id < ident))
 
 
 def list_events(session: Session, ticket: Ticket) -> list[TicketEvent]:
