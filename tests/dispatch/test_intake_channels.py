@@ -12,8 +12,9 @@ from tests.classification.conftest import active_model, small_csv, small_model_d
 
 TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "data" / "taxonomy.csv"
 # Measured for POST /api/v1/tickets (the whole request, the jobs run in-process) with an active model, the demo
-# responsibility list and a warm matcher; the count must not grow back (the target is 12).
-MAX_STATEMENTS_PER_INTAKE = 26
+# responsibility list and a warm matcher; the count must not grow back (the target is 12). 31 since the
+# transactional outbox: two outbox rows in the transaction, and without Redis their relay runs in the request.
+MAX_STATEMENTS_PER_INTAKE = 31
 
 
 @pytest.fixture
