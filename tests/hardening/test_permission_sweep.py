@@ -17,6 +17,7 @@ PUBLIC = {
     "portal.submit",
     "portal.track",
     "portal.rate",
+    "attachment_files.public_file",  # a citizen's EXIF-free copy behind a signed, expiring link (bad link: 404)
     "open311.discovery",
     "open311.services_list",
     "open311.service_definition",
