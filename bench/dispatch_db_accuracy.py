@@ -61,7 +61,9 @@ def _run(url: str, messages) -> int:
         load_units_csv(db.session, DEMO_UNITS)
         load_demo_rules(db.session)
         db.session.commit()
-        app.extensions.pop("hotline.classify", None)  # the category is given: measure the list, not a model
+        from dispatch.services import CLASSIFY
+
+        CLASSIFY.replaced(app, None).__enter__()  # the category is given: measure the list, not a model
         book = RuleBook(load_rules(), {u.code: u.name for u in load_units()})
         matcher = AddressMatcher.from_files()
         counts: Counter[str] = Counter()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -22,19 +23,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import f1_score, log_loss
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.naive_bayes import ComplementNB
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
 from classifier.pipeline import SEED, NBLinearSVC, _char_ngrams, build_pipeline
 from classifier.tokenize import normalize_text, tokenize
 
-MESSAGES_CSV = Path("/work/shared/data/messages.csv")
+DATA_DIR = Path(os.environ.get("HOTLINE_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
+MESSAGES_CSV = DATA_DIR / "messages.csv"
+# Issue 16, semi-supervised: the unlabelled 附件3/4 messages (minus any whose title occurs in messages.csv,
+# so nothing of the test split leaks in through them).
+UNLABELED_CSVS = (DATA_DIR / "unlabeled_messages.csv", DATA_DIR / "hotspot_messages.csv")
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class Config:
     balanced: bool = False
     model: str = "svc"
     alpha: float = 1.0  # smoothing of the NB log-count ratios / ComplementNB
+    unlabeled_idf: bool = False  # issue 16: fit vocabulary and idf on the fold's train part + unlabelled texts
 
 
 def _w(n: int) -> Block:
@@ -93,19 +100,22 @@ CONFIGS: dict[str, Config] = {
     "word12_200_char12_head30x0.5_linearsvc_balanced": Config((_w(200), C12, _head(30, 0.5)), balanced=True),
     "word12_120_char12_head30x0.5_linearsvc_balanced": Config((_w(120), C12, _head(30, 0.5)), balanced=True),
     "word12_60_char12_head30x0.5_linearsvc_balanced": Config((_w(60), C12, _head(30, 0.5)), balanced=True),
-    "word12_60_char12_head30x0.5_linearsvc_balanced_c0.5": Config(
-        (_w(60), C12, _head(30, 0.5)), c=0.5, balanced=True
-    ),
+    "word12_60_char12_head30x0.5_linearsvc_balanced_c0.5": Config((_w(60), C12, _head(30, 0.5)), c=0.5, balanced=True),
     "word12_60_char12_head30x0.5_linearsvc_balanced_c2": Config((_w(60), C12, _head(30, 0.5)), c=2.0, balanced=True),
     "word12_60_char12_head30x0.5_linearsvc_balanced_c4": Config((_w(60), C12, _head(30, 0.5)), c=4.0, balanced=True),
     "char12_head30x0.5_linearsvc_balanced": Config((C12, _head(30, 0.5)), balanced=True),
     # Issue 3: other models on the chosen features (F = w60 + c12 + head30 x0.5), all class_weight balanced.
     **{f"F_lr_balanced_c{c:g}": Config(F, c=c, balanced=True, model="lr") for c in (3, 10, 30, 100)},
-    **{f"F_sgd_modified_huber_balanced_a{a:g}": Config(F, alpha=a, balanced=True, model="sgd_mh")
-       for a in (1e-5, 3e-5, 1e-4)},
+    **{
+        f"F_sgd_modified_huber_balanced_a{a:g}": Config(F, alpha=a, balanced=True, model="sgd_mh")
+        for a in (1e-5, 3e-5, 1e-4)
+    },
     **{f"F_complementnb_a{a:g}": Config(F, alpha=a, model="cnb") for a in (0.03, 0.1, 0.3)},
-    **{f"F_nbsvm_balanced_c{c:g}_a{a:g}": Config(F, c=c, alpha=a, balanced=True, model="nbsvm")
-       for c in (0.5, 1, 2) for a in (0.1, 1)},
+    **{
+        f"F_nbsvm_balanced_c{c:g}_a{a:g}": Config(F, c=c, alpha=a, balanced=True, model="nbsvm")
+        for c in (0.5, 1, 2)
+        for a in (0.1, 1)
+    },
     **{f"F_nbsvm_c{c:g}_a1": Config(F, c=c, alpha=1, model="nbsvm") for c in (1, 2)},
     "F_linearsvc_balanced_c2_sigmoid": Config(F, c=2, balanced=True, model="cal_svc:sigmoid"),
     "F_linearsvc_balanced_c2_isotonic": Config(F, c=2, balanced=True, model="cal_svc:isotonic"),
@@ -113,24 +123,43 @@ CONFIGS: dict[str, Config] = {
     # sigmoid/isotonic calibrate each one-vs-rest score apart and renormalise, which moves some argmaxes.
     "F_linearsvc_balanced_c2_temperature": Config(F, c=2, balanced=True, model="cal_svc:temperature"),
     "F_sgd_modified_huber_balanced_a0.0003": Config(F, alpha=3e-4, balanced=True, model="sgd_mh"),
-    **{f"F_nbsvm_balanced_c{c:g}_a{a:g}": Config(F, c=c, alpha=a, balanced=True, model="nbsvm")
-       for c in (1, 2, 4) for a in (0.01, 0.03)},
+    **{
+        f"F_nbsvm_balanced_c{c:g}_a{a:g}": Config(F, c=c, alpha=a, balanced=True, model="nbsvm")
+        for c in (1, 2, 4)
+        for a in (0.01, 0.03)
+    },
     "F_nbsvm_balanced_c4_a0.1": Config(F, c=4, alpha=0.1, balanced=True, model="nbsvm"),
     # Features, LinearSVC C=2 balanced: document-frequency cuts and longer character n-grams.
     "w60mindf2_c12mindf2_head30x0.5mindf2_linearsvc_balanced_c2": Config(
         (Block("word", 60, min_df=2), Block("char", 3000, min_df=2), Block("char", 30, 1, 3, 0.5, min_df=2)),
-        c=2, balanced=True),
+        c=2,
+        balanced=True,
+    ),
     "w60_c12maxdf0.5_head30x0.5_linearsvc_balanced_c2": Config(
-        (_w(60), Block("char", 3000, max_df=0.5), _head(30, 0.5)), c=2, balanced=True),
+        (_w(60), Block("char", 3000, max_df=0.5), _head(30, 0.5)), c=2, balanced=True
+    ),
     "w60_c13mindf2_head30x0.5_linearsvc_balanced_c2": Config(
-        (_w(60), Block("char", 3000, 1, 3, min_df=2), _head(30, 0.5)), c=2, balanced=True),
+        (_w(60), Block("char", 3000, 1, 3, min_df=2), _head(30, 0.5)), c=2, balanced=True
+    ),
     "w60_c24max200k_head30x0.5_linearsvc_balanced_c2": Config(
-        (_w(60), Block("char", 3000, 2, 4, max_features=200_000), _head(30, 0.5)), c=2, balanced=True),
+        (_w(60), Block("char", 3000, 2, 4, max_features=200_000), _head(30, 0.5)), c=2, balanced=True
+    ),
     "w60_c12nosublinear_head30x0.5_linearsvc_balanced_c2": Config(
-        (_w(60), Block("char", 3000, sublinear=False), _head(30, 0.5)), c=2, balanced=True),
+        (_w(60), Block("char", 3000, sublinear=False), _head(30, 0.5)), c=2, balanced=True
+    ),
     **{f"F_nbsvm_balanced_c2_a{a:g}": Config(F, c=2, alpha=a, balanced=True, model="nbsvm") for a in (0.2, 0.3, 0.5)},
-    **{f"F_nbsvm_balanced_c2_a{a:g}_temperature": Config(F, c=2, alpha=a, balanced=True, model="cal_nbsvm:temperature")
-       for a in (0.1, 0.2)},
+    **{
+        f"F_nbsvm_balanced_c2_a{a:g}_temperature": Config(F, c=2, alpha=a, balanced=True, model="cal_nbsvm:temperature")
+        for a in (0.1, 0.2)
+    },
+    # Issue 16: semi-supervised idf (train fold + 6,9xx unlabelled messages) and kNN as 以搜代分.
+    "F_linearsvc_balanced_c2_temperature_unl": Config(
+        F, c=2, balanced=True, model="cal_svc:temperature", unlabeled_idf=True
+    ),
+    "F_nbsvm_balanced_c2_a0.2_temperature_unl": Config(
+        F, c=2, alpha=0.2, balanced=True, model="cal_nbsvm:temperature", unlabeled_idf=True
+    ),
+    **{f"F_knn_k{k}": Config(F, c=k, model="knn") for k in (10, 30)},
 }
 
 # Soft votes: the mean of the members' probabilities (each member calibrated or natively probabilistic).
@@ -138,10 +167,28 @@ VOTES: dict[str, tuple[str, ...]] = {
     "vote_svc_nbsvm": ("F_linearsvc_balanced_c2_temperature", "F_nbsvm_balanced_c2_a0.1_temperature"),
     "vote_svc_nbsvm_a0.2": ("F_linearsvc_balanced_c2_temperature", "F_nbsvm_balanced_c2_a0.2_temperature"),
     "vote_svc_nbsvm_cnb": (
-        "F_linearsvc_balanced_c2_temperature", "F_nbsvm_balanced_c2_a0.1_temperature", "F_complementnb_a0.1"),
+        "F_linearsvc_balanced_c2_temperature",
+        "F_nbsvm_balanced_c2_a0.1_temperature",
+        "F_complementnb_a0.1",
+    ),
     "vote_svc_lr_cnb": ("F_linearsvc_balanced_c2_temperature", "F_lr_balanced_c30", "F_complementnb_a0.1"),
     "vote_svc_nbsvm_lr": (
-        "F_linearsvc_balanced_c2_temperature", "F_nbsvm_balanced_c2_a0.1_temperature", "F_lr_balanced_c30"),
+        "F_linearsvc_balanced_c2_temperature",
+        "F_nbsvm_balanced_c2_a0.1_temperature",
+        "F_lr_balanced_c30",
+    ),
+    "vote_svc_nbsvm_a0.2_unl": ("F_linearsvc_balanced_c2_temperature_unl", "F_nbsvm_balanced_c2_a0.2_temperature_unl"),
+    "vote_svc_nbsvm_a0.2_knn10": (
+        "F_linearsvc_balanced_c2_temperature",
+        "F_nbsvm_balanced_c2_a0.2_temperature",
+        "F_knn_k10",
+    ),
+}
+# Self-training (issue 16): a vote, then the unlabelled texts it labels with at least this probability join
+# each fold's train part and the vote is fitted again.
+SELF_TRAINED: dict[str, tuple[str, float]] = {
+    "vote_svc_nbsvm_a0.2_self0.9": ("vote_svc_nbsvm_a0.2", 0.9),
+    "vote_svc_nbsvm_a0.2_self0.7": ("vote_svc_nbsvm_a0.2", 0.7),
 }
 
 
@@ -150,14 +197,27 @@ class TrainSplit:
 
     def __init__(self, path: Path = MESSAGES_CSV, seed: int = SEED) -> None:
         with path.open(encoding="utf-8", newline="") as fh:
-            rows = [r for r in csv.DictReader(fh) if r["split"] == "train"]
+            every = list(csv.DictReader(fh))
+        rows = [r for r in every if r["split"] == "train"]
         self.norm = [normalize_text(f"{r['title']}\n{r['detail']}") for r in rows]
+        self.n_train = len(rows)
+        # Unlabelled texts follow the train rows in self.norm (indices >= n_train), so token caches cover both.
+        known = {normalize_text(r["title"]) for r in every}
+        for extra in UNLABELED_CSVS:
+            if extra.exists():
+                with extra.open(encoding="utf-8", newline="") as fh:
+                    self.norm += [
+                        normalize_text(f"{r['title']}\n{r['detail']}")
+                        for r in csv.DictReader(fh)
+                        if normalize_text(r["title"]) not in known
+                    ]
+        self.unlabeled = np.arange(self.n_train, len(self.norm))
         self.y = np.array([r["label"] for r in rows])
         groups = np.array([r["dup_group"] for r in rows])
         cv = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
-        self.folds = list(cv.split(self.norm, self.y, groups))
+        self.folds = list(cv.split(self.norm[: self.n_train], self.y, groups))
         self._tokens: dict[Block, list[list[str]]] = {}
-        self.matrices: dict[tuple[tuple[Block, ...], int], tuple[csr_matrix, csr_matrix]] = {}
+        self.matrices: dict[tuple[tuple[Block, ...], int, bool], tuple[csr_matrix, csr_matrix, csr_matrix]] = {}
 
     def tokens(self, block: Block) -> list[list[str]]:
         """Return (and cache) every text's tokens for a block (TF-IDF options do not change the tokens)."""
@@ -194,6 +254,8 @@ def _model(config: Config) -> Any:
         )
     if kind == "cnb":
         return ComplementNB(alpha=config.alpha)
+    if kind == "knn":  # 以搜代分: the labels of the nearest training messages (cosine), distance-weighted
+        return KNeighborsClassifier(n_neighbors=int(config.c), metric="cosine", weights="distance", algorithm="brute")
     if kind == "nbsvm":
         return NBLinearSVC(C=config.c, alpha=config.alpha, class_weight=weight)
     base, _, method = kind.partition(":")  # "cal_svc:sigmoid", "cal_nbsvm:isotonic"
@@ -203,13 +265,18 @@ def _model(config: Config) -> Any:
     raise ValueError(f"unknown model {kind}")
 
 
-def _features(data: TrainSplit, blocks: tuple[Block, ...], fold: int) -> tuple[csr_matrix, csr_matrix]:
-    """Return (and cache) the train and test matrices of one fold: TF-IDF fitted on the fold's train part."""
-    key = (blocks, fold)
+def _features(
+    data: TrainSplit, blocks: tuple[Block, ...], fold: int, unlabeled_idf: bool = False
+) -> tuple[csr_matrix, csr_matrix, csr_matrix]:
+    """Return (and cache) the train, test and unlabelled matrices of one fold: TF-IDF fitted on the fold's train
+    part (plus the unlabelled texts when ``unlabeled_idf``), never on its test rows."""
+    key = (blocks, fold, unlabeled_idf)
     if key not in data.matrices:
         train_idx, test_idx = data.folds[fold]
+        fit_idx = list(train_idx) + (list(data.unlabeled) if unlabeled_idf else [])
         parts_tr: list[csr_matrix] = []
         parts_te: list[csr_matrix] = []
+        parts_un: list[csr_matrix] = []
         for block in blocks:
             vectorizer = TfidfVectorizer(
                 analyzer=_lookup(data.tokens(block)),
@@ -219,9 +286,11 @@ def _features(data: TrainSplit, blocks: tuple[Block, ...], fold: int) -> tuple[c
                 max_features=block.max_features,
                 dtype=np.float32,
             )
-            parts_tr.append(vectorizer.fit_transform(list(train_idx)) * block.weight)
+            vectorizer.fit(fit_idx)
+            parts_tr.append(vectorizer.transform(list(train_idx)) * block.weight)
             parts_te.append(vectorizer.transform(list(test_idx)) * block.weight)
-        data.matrices[key] = (hstack(parts_tr).tocsr(), hstack(parts_te).tocsr())
+            parts_un.append(vectorizer.transform(list(data.unlabeled)) * block.weight)
+        data.matrices[key] = (hstack(parts_tr).tocsr(), hstack(parts_te).tocsr(), hstack(parts_un).tocsr())
     return data.matrices[key]
 
 
@@ -230,8 +299,13 @@ def _ece(y_true: np.ndarray, classes: np.ndarray, proba: np.ndarray, bins: int =
     conf = proba.max(axis=1)
     correct = classes[proba.argmax(axis=1)] == y_true
     edges = np.minimum((conf * bins).astype(int), bins - 1)
-    return float(sum(abs(correct[edges == b].mean() - conf[edges == b].mean()) * (edges == b).mean()
-                     for b in range(bins) if (edges == b).any()))
+    return float(
+        sum(
+            abs(correct[edges == b].mean() - conf[edges == b].mean()) * (edges == b).mean()
+            for b in range(bins)
+            if (edges == b).any()
+        )
+    )
 
 
 @dataclass
@@ -248,8 +322,12 @@ class Score:
         return f"{self.mean:.4f} ± {self.std:.4f}{extra}"
 
 
-def cv_score(data: TrainSplit, config: Config | tuple[Config, ...]) -> Score:
-    """Score a config (or the soft vote of several probabilistic configs) over the grouped folds."""
+def cv_score(data: TrainSplit, config: Config | tuple[Config, ...], pseudo: float = 0.0) -> Score:
+    """Score a config (or the soft vote of several probabilistic configs) over the grouped folds.
+
+    ``pseudo`` > 0: self-training — the vote, fitted on the fold's train part, labels the unlabelled texts; those
+    it gives at least that probability join the train part, and the members are fitted again.
+    """
     members = config if isinstance(config, tuple) else (config,)
     scores = []
     y_all: list[np.ndarray] = []
@@ -258,9 +336,19 @@ def cv_score(data: TrainSplit, config: Config | tuple[Config, ...]) -> Score:
     for fold, (train_idx, test_idx) in enumerate(data.folds):
         probas = []
         predicted = None
+        fitted = []
         for member in members:
-            x_tr, x_te = _features(data, member.blocks, fold)
-            model = _model(member).fit(x_tr, data.y[train_idx])
+            x_tr, x_te, x_un = _features(data, member.blocks, fold, member.unlabeled_idf)
+            fitted.append((_model(member).fit(x_tr, data.y[train_idx]), x_tr, x_te, x_un))
+        if pseudo > 0:
+            proba_un = np.mean([m.predict_proba(x_un) for m, _, _, x_un in fitted], axis=0)
+            sure = proba_un.max(axis=1) >= pseudo
+            y_plus = np.concatenate([data.y[train_idx], classes[proba_un.argmax(axis=1)][sure]])
+            fitted = [
+                (_model(member).fit(vstack([x_tr, x_un[sure]]).tocsr(), y_plus), x_tr, x_te, x_un)
+                for member, (_, x_tr, x_te, x_un) in zip(members, fitted, strict=True)
+            ]
+        for model, _, x_te, _ in fitted:
             if hasattr(model, "predict_proba"):
                 probas.append(model.predict_proba(x_te))
             else:
@@ -291,7 +379,9 @@ def pipeline_score(data: TrainSplit) -> Score:
     y_true, proba = np.concatenate(y_all), np.vstack(proba_all)
     classes = np.unique(data.y)
     return Score(
-        float(np.mean(scores)), float(np.std(scores)), float(log_loss(y_true, proba, labels=classes)),
+        float(np.mean(scores)),
+        float(np.std(scores)),
+        float(log_loss(y_true, proba, labels=classes)),
         _ece(y_true, classes, proba),
     )
 
@@ -301,10 +391,13 @@ def main(names: list[str]) -> None:
     seeds = [int(n.removeprefix("--seed=")) for n in names if n.startswith("--seed=")]
     names = [n for n in names if not n.startswith("--seed=")]
     data = TrainSplit(seed=seeds[0] if seeds else SEED)
-    for name in names or [*CONFIGS, *VOTES, "production"]:
+    for name in names or [*CONFIGS, *VOTES, *SELF_TRAINED, "production"]:
         started = time.process_time()
         if name == "production":
             score = pipeline_score(data)
+        elif name in SELF_TRAINED:
+            vote, threshold = SELF_TRAINED[name]
+            score = cv_score(data, tuple(CONFIGS[n] for n in VOTES[vote]), pseudo=threshold)
         else:
             score = cv_score(data, CONFIGS[name] if name in CONFIGS else tuple(CONFIGS[n] for n in VOTES[name]))
         print(f"{name:64s} {score}  ({time.process_time() - started:.0f} s CPU)", flush=True)

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.grid import assign_grid_worker
-from dispatch.services import (
-    INTAKE_SIMILAR_POOL,
-    Proposal,
-    find_similar_open,
-    propose_dispatch,
-    record_decision,
-    system_dispatcher,
-)
-from hotline.core.effects import defer
+from dispatch.models import DispatchDecision
+from dispatch.services import Proposal, latest_decision, propose_dispatch, record_decision, system_dispatcher
 from hotline.core.errors import ApiError
+from hotline.intake.services import take_in
 from hotline.tickets.lifecycle import ActionParams, perform_action
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import NewTicket, register_ticket
+from hotline.tickets.services import NewTicket
 from hotline.tickets.states import State
 from hotline.units.models import Unit
+
+AUTO_DISPATCH_JOB = "dispatch.tasks:auto_dispatch"
 
 
 def auto_dispatch_enabled() -> bool:
@@ -76,11 +70,28 @@ def carry_out(session: Session, ticket: Ticket, proposal: Proposal, actor, *, no
     return ticket
 
 
+def ticket_basis(ticket: Ticket) -> dict:
+    """Return what a proposal for ``ticket`` as it is now rests on (stored with it, compared before reuse)."""
+    return {"category": ticket.category or None, "kind": ticket.kind or None,
+            "area": ticket.area_unit.code if ticket.area_unit else None}
+
+
+def stored_proposal(session: Session, ticket: Ticket) -> DispatchDecision | None:
+    """Return the proposal stored at intake if it still holds (not yet acted on, made from the same facts)."""
+    decision = latest_decision(session, ticket.id)
+    if decision is None or decision.auto or (decision.proposal or {}).get("basis") != ticket_basis(ticket):
+        return None
+    return decision
+
+
 def decide_for_ticket(session: Session, ticket: Ticket) -> tuple[Proposal, bool, str | None]:
-    """Store the decision for a registered ticket and dispatch it when certain; return (proposal, auto, why not)."""
+    """Dispatch a registered ticket when certain, reusing the proposal stored at intake (else proposing and
+    storing one); return (proposal, auto, why not)."""
+    stored = stored_proposal(session, ticket)
     if ticket.state != State.REGISTERED.value:
-        return propose_for_ticket(session, ticket), False, "工单已不在待派单状态"
-    proposal = propose_for_ticket(session, ticket)
+        proposal = Proposal.from_dict(stored.proposal) if stored else propose_for_ticket(session, ticket)
+        return proposal, False, "工单已不在待派单状态"
+    proposal = Proposal.from_dict(stored.proposal) if stored else propose_for_ticket(session, ticket)
     blocker = why_not_auto(proposal)
     if blocker is None:
         cls = proposal.classification
@@ -91,22 +102,14 @@ def decide_for_ticket(session: Session, ticket: Ticket) -> tuple[Proposal, bool,
                 carry_out(session, ticket, proposal, system_dispatcher(session), note=note)
         except ApiError as exc:  # e.g. a unit was removed meanwhile: leave it to the dispatcher
             blocker = f"自动派单失败：{exc.message}"
-    record_decision(session, ticket, proposal, auto=blocker is None)
+    if stored is None:
+        record_decision(session, ticket, proposal, auto=blocker is None, basis=ticket_basis(ticket))
+    elif blocker is None:
+        stored.auto = True  # the proposal stored at intake is the one carried out
     return proposal, blocker is None, blocker
 
 
-# --- intake ---------------------------------------------------------------------------------------------
-
-def intake_suggestion(session: Session, text: str, address: str | None) -> dict[str, Any]:
-    """Suggestion provider: the dispatch proposal, the area to record and similar open tickets."""
-    proposal = propose_dispatch(session, text=text, address=address)
-    area_unit = proposal.area.get("unit") if proposal.area else None
-    return {
-        "proposal": proposal.to_dict(),
-        "area_unit": area_unit,
-        "similar": find_similar_open(session, text, area_unit, pool=INTAKE_SIMILAR_POOL),
-    }
-
+# --- intake from 110 ------------------------------------------------------------------------------------
 
 def register_from_110(
     session: Session,
@@ -122,15 +125,10 @@ def register_from_110(
     urgency: str = "normal",
 ) -> tuple[Ticket, bool]:
     """Take in a non-police matter pushed by 110 (channel transfer_110, external id = the incident number)."""
-    proposal = propose_dispatch(session, text=f"{title or ''} {content}", address=address, detect_110=False)
-    area_code = proposal.area.get("unit") if proposal.area else None
     data = NewTicket(
         channel="transfer_110", external_id=incident_number, content=content, title=title, address=address,
         caller_name=caller_name, caller_phone=caller_phone, kind=kind, urgency=urgency,
-        area_unit=session.scalar(select(Unit).where(Unit.code == area_code)) if area_code else None,
     )
-    ticket, created = register_ticket(session, data, actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
-                                      suggestion={"proposal": proposal.to_dict(), "source": "110"})
-    if created:
-        defer(session, "dispatch.tasks:auto_dispatch", ticket.id)
+    ticket, created, _ = take_in(session, data, actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
+                                 origin={"source": "110"}, detect_110=False)
     return ticket, created

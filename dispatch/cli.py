@@ -54,3 +54,15 @@ def import_command(path: Path) -> None:
         raise click.ClickException(exc.message) from None
     commit(db.session)
     click.echo(json.dumps(counts, ensure_ascii=False))
+
+
+@dispatch_cli.command("reindex-similar")
+@with_appcontext
+def reindex_similar_command() -> None:
+    """Rebuild the 并单 index over every open ticket (after an upgrade or a bulk load)."""
+    from dispatch.similar_index import forget_idf, rebuild
+
+    count = rebuild(db.session)
+    commit(db.session)
+    forget_idf()
+    click.echo(f"已为 {count} 件在办工单建立并单索引")

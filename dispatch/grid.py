@@ -15,8 +15,9 @@ from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
 from hotline.core.errors import DomainError
+from hotline.intake.services import take_in
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import NewTicket, register_ticket
+from hotline.tickets.services import NewTicket
 from hotline.tickets.states import OPEN
 from hotline.units.models import Unit
 
@@ -85,8 +86,7 @@ def register_patrol_report(
         raise DomainError(403, "forbidden_role", "只有网格员可以上报巡查发现的问题")
     data = NewTicket(channel="api", content=content, title=title, address=address, kind=kind,
                      area_unit=worker.unit)
-    ticket, _ = register_ticket(session, data, worker, preset=preset,
-                                suggestion={"source": "patrol", "grid": worker.unit.code})
+    ticket = take_in(session, data, worker, preset=preset, origin={"source": "patrol", "grid": worker.unit.code}).ticket
     # The find stays with the grid that found it: dispatched at once to this grid (its community leads) and
     # given to the worker who reported it, instead of waiting in the centre's dispatch queue.
     from dispatch.services import system_dispatcher

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.auth.models import User
@@ -90,3 +90,13 @@ class DispatchAssignment(db.Model):
     assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class SimilarBand(db.Model):
+    """One MinHash band of an open ticket's text: the 并单 index (``dispatch.similar_index``)."""
+
+    __tablename__ = "similar_bands"
+    __table_args__ = (Index("ix_similar_bands_ticket", "ticket_id"),)
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from dispatch.gazetteer import DEMO_GAZETTEER, AddressMatcher, AreaMatch, UnitRow, load_gazetteer
 from dispatch.gazetteer import user_dictionary_words as gazetteer_words
@@ -25,22 +26,17 @@ from dispatch.linkage import detect_linkage
 from dispatch.models import DispatchDecision
 from dispatch.rules import Facts
 from dispatch.ruleset import current_rulebook
-from dispatch.similarity import Candidate, SimilarityIndex
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
+from hotline.core.seams import Seam
 from hotline.tickets.models import Ticket
-from hotline.tickets.states import OPEN
 from hotline.units.models import Unit
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 AREA_KINDS = ("district", "street", "community", "grid")
-SIMILAR_DAYS = 30
-SIMILAR_POOL_LIMIT = 1000
-INTAKE_SIMILAR_POOL = 300
-SIMILAR_TEXT_CHARS = 300
 SYSTEM_USERNAME = "system"
 # How sure the proposal is of the rule itself, whatever the category's confidence.
 CERTAINTY_SPECIFIC = 1.0
@@ -207,19 +203,28 @@ class Classification:
     note: str = ""
 
 
-def classify(text: str, category: str | None) -> Classification:
-    """Use the given category, else the classifier provider's best guess, else nothing (and say so)."""
+# The classifier as dispatch asks it: ``text -> {categories: [{code, name, confidence}…], kind, model_version}``
+# or None without an active model; bound by the app factory.
+ClassifyText = Callable[[str], dict | None]
+CLASSIFY: Seam[ClassifyText] = Seam("dispatch.classify")
+
+
+def classify(text: str, category: str | None, prediction: dict | None = None) -> Classification:
+    """Use the given category, else the classifier's best guess (``prediction`` when intake already has it),
+    else nothing (and say so)."""
     if category:
         return Classification(code=category, name="" if category.isascii() else category, confidence=1.0,
                               source="given")
-    provider = current_app.extensions.get("hotline.classify")
-    if provider is None:
+    if prediction is not None:
+        result = prediction
+    elif not CLASSIFY.is_bound():
         return Classification(note="未提供类别且分类模型不可用，未按类别判断")
-    try:
-        result = provider(text) or {}
-    except Exception:
-        log.exception("classifier provider failed")
-        return Classification(note="分类模型调用失败，未按类别判断")
+    else:
+        try:
+            result = CLASSIFY.get()(text) or {}
+        except Exception:
+            log.exception("classifier provider failed")
+            return Classification(note="分类模型调用失败，未按类别判断")
     if not result.get("categories"):
         return Classification(note="未提供类别且尚无启用的分类模型，未按类别判断")
     top = result["categories"][0]
@@ -262,6 +267,12 @@ class Proposal:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> Proposal:
+        """Rebuild a proposal stored with a decision (ignoring what was stored beside it)."""
+        names = cls.__dataclass_fields__.keys()
+        return cls(**{k: v for k, v in stored.items() if k in names})
+
 
 def _brief(names: dict[str, str], code: str) -> dict:
     return {"code": code, "name": names.get(code, code)}
@@ -276,16 +287,18 @@ def propose_dispatch(
     address: str | None = None,
     area: str | None = None,
     detect_110: bool = True,
+    prediction: dict | None = None,
 ) -> Proposal:
     """Say which unit (and grid) should handle a request by the responsibility list, with the rule and basis.
 
     ``category`` is a code or a category name (城乡建设); without it the classifier provider is asked.
     ``area`` is a unit code already known (a grid worker's grid), used instead of resolving the address.
+    ``prediction`` is the classifier's answer when the caller (intake) already has it: it is not asked twice.
     """
     text = text or ""
     # The text alone, as intake classifies it (the address places the request; it says nothing of the
     # category): the proposal then rests on the same classification the ticket records.
-    cls = classify(text.strip(), category)
+    cls = classify(text.strip(), category, prediction)
     where = area_of_unit(session, area) if area else None
     where = where or resolve_area(session, address=address, text=text)
     facts = Facts(
@@ -335,11 +348,12 @@ def propose_dispatch(
 # --- decisions ------------------------------------------------------------------------------------------
 
 def record_decision(session: Session, ticket: Ticket, proposal: Proposal, *, auto: bool,
-                    now: dt.datetime | None = None) -> DispatchDecision:
-    """Store what dispatch proposed (or did) for a ticket."""
+                    now: dt.datetime | None = None, basis: dict | None = None) -> DispatchDecision:
+    """Store what dispatch proposed (or did) for a ticket; ``basis`` is what the proposal was made from."""
+    stored = proposal.to_dict() | ({"basis": basis} if basis is not None else {})
     row = DispatchDecision(
         ticket_id=ticket.id, rule_id=proposal.rule_id, model_version=proposal.classification.get("model_version"),
-        proposal=proposal.to_dict(), auto=auto, created_at=now or clock.now(),
+        proposal=stored, auto=auto, created_at=now or clock.now(),
     )
     session.add(row)
     session.flush()
@@ -394,40 +408,14 @@ def find_similar_open(
     area_code: str | None,
     *,
     exclude_id: int | None = None,
-    days: int = SIMILAR_DAYS,
     limit: int = 5,
-    pool: int = SIMILAR_POOL_LIMIT,
-    now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Return open tickets of the last ``days`` in the same district that say much the same thing.
+    """Return open tickets in the same district (when the area is known) that say much the same thing.
 
-    The comparison runs over the ``pool`` most recent candidates: repeats of one incident arrive close
-    together, and intake keeps the pool small because this runs on every registration.
+    Every open ticket is a candidate: the 并单 index (``dispatch.similar_index``) finds them by MinHash bands.
     """
-    since = (now or clock.now()) - dt.timedelta(days=days)
-    # Only the columns the comparison needs, area joined once: this runs on every keystroke batch and intake.
-    area = aliased(Unit)
-    query = (
-        select(Ticket.id, Ticket.number, Ticket.title, func.substr(Ticket.content, 1, SIMILAR_TEXT_CHARS),
-               Ticket.state, Ticket.created_at, area.code, area.name)
-        .outerjoin(area, Ticket.area_unit_id == area.id)
-        .where(Ticket.state.in_([s.value for s in OPEN]), Ticket.created_at >= since)
-        .order_by(Ticket.created_at.desc())
-        .limit(pool)
-    )
-    prefix = _district_path(session, area_code)
-    if prefix:
-        query = query.where(area.path.startswith(prefix, autoescape=True))
-    rows = {r.number: r for r in session.execute(query) if r.id != exclude_id}
-    if not rows:
-        return []
-    index = SimilarityIndex(Candidate(n, f"{r.title} {r[3]}", r.code or "") for n, r in rows.items())
-    found = index.query(text, area_code or "", limit=limit)
-    return [
-        {
-            "number": s.id, "score": s.score, "title": rows[s.id].title, "state": rows[s.id].state,
-            "area": {"code": rows[s.id].code, "name": rows[s.id].name} if rows[s.id].code else None,
-            "created_at": rows[s.id].created_at.isoformat(),
-        }
-        for s in found
-    ]
+    from dispatch.similar_index import find_similar
+
+    area = area_of_unit(session, area_code) if area_code else None
+    return find_similar(session, text, area_code, district=area.district if area else None,
+                        exclude_id=exclude_id, limit=limit)

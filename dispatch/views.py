@@ -12,6 +12,7 @@ from dispatch import ruleset, stats
 from dispatch.auto import carry_out, register_from_110
 from dispatch.grid import assign_grid_worker, assignment_to_dict, register_patrol_report
 from dispatch.services import find_similar_open, latest_decision, propose_dispatch, record_decision
+from dispatch.similar_index import ticket_text
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
 from hotline.core.effects import commit
@@ -54,7 +55,7 @@ def propose():
 @api_auth(*PROPOSERS)
 def similar(number: str):
     ticket = get_visible_ticket(db.session, number, g.actor)
-    found = find_similar_open(db.session, f"{ticket.title} {ticket.content}",
+    found = find_similar_open(db.session, ticket_text(ticket.title, ticket.content),
                               ticket.area_unit.code if ticket.area_unit else None, exclude_id=ticket.id)
     return jsonify({"ticket": ticket.number, "similar": found})
 

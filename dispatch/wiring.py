@@ -8,8 +8,11 @@ import os
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from hotline.core.wiring import register_api, register_demo_seeder
-from hotline.intake.suggestions import register_after_intake, register_suggester
+from dispatch.intake import IntakeDispatcher
+from hotline.core.scheduler import register_periodic
+from hotline.core.wiring import register_api, register_demo_seeder, register_preloader
+
+SIMILAR_INDEX_SWEEP_SECONDS = 300
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -28,10 +31,9 @@ def seed_responsibility_list(session: Session) -> dict:
     return {"rules": rules}
 
 
-def init_app(app: Flask) -> None:
-    """Register dispatch's API, admin page, suggestion provider, demo seeder and commands."""
+def init_app(app: Flask) -> IntakeDispatcher:
+    """Register dispatch's API, admin page, demo seeder and commands; return intake's dispatcher for the factory."""
     import dispatch.models  # noqa: F401  (tables on the metadata)
-    from dispatch.auto import intake_suggestion
     from dispatch.cli import dispatch_cli
     from dispatch.pages import pages
     from dispatch.views import bp
@@ -42,23 +44,25 @@ def init_app(app: Flask) -> None:
                           float(os.environ.get("HOTLINE_AUTO_DISPATCH_CONFIDENCE") or 0.9))
     register_api(app, bp)
     app.register_blueprint(pages)
-    register_suggester(app, "dispatch", intake_suggestion)
-    register_after_intake(app, "dispatch.tasks:auto_dispatch")
     register_demo_seeder(app, "responsibility_list", seed_responsibility_list)
     app.cli.add_command(dispatch_cli)
-    app.extensions.setdefault("hotline.preloaders", {})["dispatch"] = lambda: _preload(app)
+    register_preloader(app, "dispatch", lambda: _preload(app))
+    register_periodic(app, "dispatch.tasks:maintain_similar_index", every_seconds=SIMILAR_INDEX_SWEEP_SECONDS)
+    return IntakeDispatcher()
 
 
 def _preload(app: Flask) -> None:
     """Build the address matcher and RuleBook before serving, so the first intake does not pay for them."""
     from dispatch.ruleset import current_rulebook
     from dispatch.services import address_matcher
+    from dispatch.similar_index import idf_table
     from hotline.core.extensions import db
 
     with app.app_context():
         try:
             address_matcher(db.session)
             current_rulebook(db.session)
+            idf_table(db.session)
         except Exception:  # an unmigrated database must not stop the server; the first request builds them
             logging.getLogger(__name__).exception("dispatch preload failed")
         finally:

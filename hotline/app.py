@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
@@ -17,6 +17,11 @@ from hotline.core.logs import configure_logging
 from hotline.core.navigation import nav_entries
 from hotline.core.scheduler import register_periodic
 from hotline.core.security import register_security_headers, secure_session_cookie, trust_proxies
+from hotline.core.validation import register_input_hygiene
+
+if TYPE_CHECKING:
+    from dispatch.intake import IntakeDispatcher
+    from hotline.classification.wiring import IntakeClassifier
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[1] / "migrations")
 
@@ -27,9 +32,16 @@ PACKAGES = (
     "hotline.open311.wiring",
     "hotline.classification.wiring",
     "hotline.console.wiring",
+    "hotline.escalation.wiring",
+    "hotline.enterprise.wiring",
     "dispatch.wiring",
     "reports.wiring",
     "knowledge.wiring",
+    "hotline.attachments.wiring",
+    "hotline.sms.wiring",
+    "hotline.exchange.wiring",
+
+
     "hotline.search.wiring",
     "hotline.admin.wiring",
 )
@@ -43,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     check_settings(app.config)
+    register_input_hygiene(app)  # first: the bounded int converter must exist before any route is added
     configure_logging()
 
     db.init_app(app)
@@ -67,8 +80,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app, health.HealthAccess(is_admin=_caller_is_admin))
     register_periodic(app, "hotline.tickets.tasks:recompute_warnings",
                       every_seconds=app.config["HOTLINE_WARNING_INTERVAL_SECONDS"])
-    for dotted in PACKAGES:
-        importlib.import_module(dotted).init_app(app)
+    # ``init_app`` of the classifier and dispatch returns what they offer intake; the rest return None.
+    offered = {dotted: importlib.import_module(dotted).init_app(app) for dotted in PACKAGES}
+    _bind_seams(app, offered["hotline.classification.wiring"], offered["dispatch.wiring"])
 
     @app.teardown_appcontext
     def _forget_deferred(_exc: BaseException | None) -> None:
@@ -83,6 +97,23 @@ def _caller_is_admin() -> bool:
 
     user = current_user()
     return user is not None and user.role == Role.ADMIN.value
+
+
+def _bind_seams(app: Flask, classifier: IntakeClassifier, dispatcher: IntakeDispatcher) -> None:
+    """Bind what intake, dispatch, health and the console call across packages (typed seams, once per app)."""
+    from dispatch.services import CLASSIFY, address_matcher
+    from hotline.console.fill import bind_gazetteer
+    from hotline.core.health import MODEL_VERSION
+    from hotline.intake.seams import INTAKE, IntakeSeams
+    from knowledge.wiring import suggest_for_ticket
+
+    INTAKE.bind(app, IntakeSeams(classifier=classifier, dispatcher=dispatcher,
+                                 suggesters={"knowledge": suggest_for_ticket}))
+    CLASSIFY.bind(app, classifier.classify_text)
+    MODEL_VERSION.bind(app, classifier.model_version)
+    # 智能填单 (console) resolves addresses through dispatch's gazetteer matcher. No preloader: the filler's
+    # tokenizer copies the classifier's (loaded at start-up when a model is active).
+    bind_gazetteer(app, address_matcher)
 
 
 def _favicon():
@@ -100,6 +131,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from hotline.auth import page_views as auth_page_views
     from hotline.auth import views as auth_views
     from hotline.core.openapi import bp as openapi_bp
     from hotline.intake import views as intake_views
@@ -118,6 +150,10 @@ def _register_blueprints(app: Flask) -> None:
     ):
         csrf.exempt(blueprint)  # bearer-token APIs are not exposed to cross-site form posts
         app.register_blueprint(blueprint)
+    app.register_blueprint(auth_page_views.pages)
+    app.register_blueprint(auth_page_views.account)
+
+
     app.register_blueprint(auth_views.pages)
     from hotline.tickets import pages as ticket_pages
 

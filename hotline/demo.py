@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
 from hotline.auth.services import create_user
+from hotline.core import clock
+from hotline.core.wiring import startup_hooks
 from hotline.units.services import get_unit_by_code, load_units_csv
 
 DEMO_PASSWORD = "demo-12345"
+# The demo keeps the pilot's rule (督办员 and 管理员 sign in with a TOTP second factor) with published secrets, so
+# anyone can add them to an authenticator app or print a code (README "Demo logins"). Demo only, like the password.
+DEMO_TOTP_SECRETS = {"supervisor1": "HOTLINEDEMOSUPERVISOR234", "admin1": "HOTLINEDEMOADMINSECRET23"}
 DEMO_UNITS = Path(__file__).resolve().parents[1] / "dispatch" / "data" / "demo_units.csv"
 
 # (username, role, unit code, display name)
@@ -31,13 +35,23 @@ DEMO_USERS = (
 )
 
 
+def demo_code(username: str) -> str | None:
+    """Return the current TOTP code of a demo user with a second factor (None for the others)."""
+    import pyotp
+
+    secret = DEMO_TOTP_SECRETS.get(username)
+    return pyotp.TOTP(secret).now() if secret else None
+
+
 def seed_users(session: Session) -> int:
     """Create the demo users that do not exist yet; return how many were created."""
     created = 0
     for username, role, unit_code, name in DEMO_USERS:
         if session.scalar(select(User).where(User.username == username)):
             continue
-        create_user(session, username, DEMO_PASSWORD, role, get_unit_by_code(session, unit_code), name)
+        user = create_user(session, username, DEMO_PASSWORD, role, get_unit_by_code(session, unit_code), name)
+        if username in DEMO_TOTP_SECRETS:
+            user.totp_secret, user.totp_enabled_at = DEMO_TOTP_SECRETS[username], clock.now()
         created += 1
     return created
 
@@ -45,6 +59,6 @@ def seed_users(session: Session) -> int:
 def seed_demo(session: Session) -> dict:
     """Load every part of the demo city; return what was created."""
     summary = {"units": load_units_csv(session, DEMO_UNITS), "users": seed_users(session)}
-    for name, seeder in current_app.extensions.get("hotline.demo_seeders", {}).items():
+    for name, seeder in startup_hooks().demo_seeders.items():
         summary[name] = seeder(session)
     return summary

@@ -28,6 +28,7 @@ from flask import Flask  # noqa: E402 (after the monkey-patching, on purpose)
 from hotline.app import create_app  # noqa: E402
 from hotline.core.extensions import socketio  # noqa: E402
 from hotline.core.scheduler import start_in_process  # noqa: E402
+from hotline.core.wiring import run_preloaders  # noqa: E402
 
 # One thread per open Socket.IO connection (a websocket holds its thread) plus the requests in flight.
 THREADS = int(os.environ.get("HOTLINE_THREADS") or 100)
@@ -37,8 +38,7 @@ def build_app() -> Flask:
     """Create the app, preload what the first request would wait for, start in-process periodic jobs."""
     app = create_app({"HOTLINE_ASYNC_MODE": ASYNC_MODE})
     with app.app_context():
-        for preload in app.extensions.get("hotline.preloaders", {}).values():
-            preload()
+        run_preloaders(app)
     if not app.config["REDIS_URL"]:
         start_in_process(app)  # no worker without Redis: sweep warnings here
     return app

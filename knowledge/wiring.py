@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 
 from hotline.core.scheduler import register_periodic
 from hotline.core.wiring import register_api, register_demo_seeder
-from hotline.intake.suggestions import register_suggester
 
 DEMO_REVIEWER = "supervisor1"
 SUGGESTION_LIMIT = 5
 
 
 def init_app(app: Flask) -> None:
-    """Register the knowledge tables, the ``/api/v1/kb`` API, the ``/kb`` pages, the seeder and the suggester."""
+    """Register the knowledge tables, the ``/api/v1/kb`` API, the ``/kb`` pages and the seeder.
+
+    The factory binds :func:`suggest_for_ticket` into intake's suggestions.
+    """
     import knowledge.models  # noqa: F401  (tables on the metadata)
     from knowledge import pages, views
 
@@ -26,7 +28,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     data_dir = Path(app.config["HOTLINE_DATA_DIR"])
     register_demo_seeder(app, "knowledge", lambda session: seed_knowledge(session, data_dir))
-    register_suggester(app, "knowledge", suggest_for_ticket)
     register_periodic(app, "knowledge.tasks:expire_and_remind", daily_at=dt.time(5, 30))
 
 

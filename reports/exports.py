@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -76,15 +77,28 @@ def _header(ws, columns: Sequence[Column], title: str | None) -> None:
     ws.append(cells)
 
 
+def cell_value(ws, value):
+    """Return ``value`` as a workbook can store it: control characters openpyxl refuses (they made the whole
+    export a 500) become U+FFFD, and text starting with ``=`` stays text, never a formula a citizen wrote."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def _write_rows(ws, columns: Sequence[Column], rows: Iterable[Sequence]) -> None:
     formats = [(i, fmt) for i, (_, _, _, fmt) in enumerate(columns) if fmt]
     for values in rows:
+        out: list = [cell_value(ws, v) for v in values]
         if not formats:
-            ws.append(list(values))
+            ws.append(out)
             continue
-        out: list = list(values)
         for i, fmt in formats:
-            cell = WriteOnlyCell(ws, value=out[i])
+            cell = out[i] if hasattr(out[i], "number_format") else WriteOnlyCell(ws, value=out[i])
             cell.number_format = fmt
             out[i] = cell
         ws.append(out)

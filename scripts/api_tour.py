@@ -13,6 +13,8 @@ import urllib.request
 
 BASE = (sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000").rstrip("/")
 PASSWORD = "demo-12345"
+# 督办员 and 管理员 sign in with a TOTP code; the demo's secrets are published (README "Demo logins").
+DEMO_TOTP_SECRETS = {"supervisor1": "HOTLINEDEMOSUPERVISOR234", "admin1": "HOTLINEDEMOADMINSECRET23"}
 tokens: dict[str, str] = {}
 
 
@@ -31,7 +33,12 @@ def call(method: str, path: str, user: str | None = None, body: dict | None = No
 
 def token(user: str) -> str:
     if user not in tokens:
-        status, body = call("POST", "/api/v1/auth/token", None, {"username": user, "password": PASSWORD})
+        credentials = {"username": user, "password": PASSWORD}
+        if user in DEMO_TOTP_SECRETS:
+            import pyotp
+
+            credentials["otp"] = pyotp.TOTP(DEMO_TOTP_SECRETS[user]).now()
+        status, body = call("POST", "/api/v1/auth/token", None, credentials)
         assert status == 200, body
         tokens[user] = body["token"]
     return tokens[user]

@@ -7,6 +7,9 @@ PY=.venv/bin/python
 mkdir -p instance
 $PY -m flask db upgrade heads
 $PY -m flask hotline seed-demo
+# A modest history (90 days, 3,000 tickets, 300 open) so the dashboard, reports and hot spots are not empty;
+# only into an empty database.
+$PY -m flask hotline generate-history --tickets 3000 --open 300 --days 90 --if-empty
 pids=()
 # The demo classifier trains from ../shared/data in the background (about a minute); the server starts at
 # once and serves suggestions from the model as soon as it is active. A model already active is kept.

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import text
@@ -17,6 +18,26 @@ from sqlalchemy import text
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL")
 DEMO_PASSWORD = "demo-12345"
+# The roles that need a second factor by default (HOTLINE_SECOND_FACTOR_ROLES): the world enrols its users of
+# those roles, as a centre would, and keeps their one-time recovery codes for the suite's sign-ins.
+SECOND_FACTOR_ROLES = ("admin", "supervisor")
+RECOVERY_CODES: dict[str, list[str]] = {}
+
+
+def second_factor(username: str) -> str | None:
+    """Return an unused recovery code of a world user who has a second factor (None for the others).
+
+    Recovery codes rather than TOTP codes: a TOTP code is accepted once per 30-second step, and a test may
+    sign the same supervisor in twice within one step.
+    """
+    codes = RECOVERY_CODES.get(username)
+    return codes.pop() if codes else None
+
+
+def login_form(username: str) -> dict:
+    """Return the /login form fields for a world user (with the second factor when they have one)."""
+    code = second_factor(username)
+    return {"username": username, "password": DEMO_PASSWORD} | ({"otp": code} if code else {})
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -96,9 +117,10 @@ def _clean_tables(request) -> Iterator[None]:
                     conn.execute(text(f'DELETE FROM "{name}"'))
     # The process-wide predictor trusts its idea of the active model for a few seconds (by design, to spare
     # the database); with the tables emptied, the next test must not inherit the previous test's model.
-    cache = app.extensions.get("hotline.predictor_cache")
-    if cache is not None:
-        cache.forget()
+    from hotline.classification.services import PREDICTOR_CACHE
+
+    if PREDICTOR_CACHE.is_bound(app):
+        PREDICTOR_CACHE.get(app).forget()
 
 
 @pytest.fixture
@@ -171,16 +193,22 @@ WORLD_USERS = (
 @pytest.fixture
 def world(app) -> World:
     """Build the small city in its own app context, so requests in the test get fresh sessions."""
+    from hotline.auth.second_factor import confirm_enrolment, start_enrolment
     from hotline.auth.services import create_user
+    from hotline.core import clock
     from hotline.core.extensions import db
     from hotline.units.services import create_unit
 
+    RECOVERY_CODES.clear()
     with app.app_context():
         units: dict = {}
         for code, name, kind, parent in WORLD_UNITS:
             units[code] = create_unit(db.session, code, name, kind, units.get(parent) if parent else None)
         for username, role, unit in WORLD_USERS:
-            create_user(db.session, username, DEMO_PASSWORD, role, units[unit])
+            user = create_user(db.session, username, DEMO_PASSWORD, role, units[unit])
+            if role in SECOND_FACTOR_ROLES:
+                secret = start_enrolment(db.session, user)
+                RECOVERY_CODES[username] = confirm_enrolment(db.session, user, pyotp.TOTP(secret).now(), clock.now())
         db.session.commit()
         db.session.remove()
     return World(tuple(u[0] for u in WORLD_UNITS), tuple(u[0] for u in WORLD_USERS))
@@ -195,7 +223,7 @@ class ApiClient:
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
-            response = self.client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+            response = self.client.post("/api/v1/auth/token", json=login_form(username))
             assert response.status_code == 200, response.get_json()
             self.tokens[username] = response.get_json()["token"]
         return self.tokens[username]

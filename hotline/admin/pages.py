@@ -59,15 +59,15 @@ def _form(name: str) -> str:
 # --- users ---------------------------------------------------------------------------------------------------
 
 
-@bp.get("/users")
+@bp.get("/staff")
 @page_for(Role.ADMIN)
 def users():
     rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.path)).all()
-    return render_template("admin_users.html", **_common(users=rows, roles=ROLE_NAMES, units=units))
+    return render_template("admin_staff.html", **_common(users=rows, roles=ROLE_NAMES, units=units))
 
 
-@bp.post("/users")
+@bp.post("/staff")
 @page_for(Role.ADMIN)
 @admin_action("admin_pages.users")
 def users_create():
@@ -83,7 +83,7 @@ def users_create():
     return f"已新增用户 {user.username}"
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/staff/<int:user_id>/active")
 @page_for(Role.ADMIN)
 @admin_action("admin_pages.users")
 def users_active(user_id: int):
@@ -91,7 +91,7 @@ def users_active(user_id: int):
     return f"用户 {user.username} 已{'启用' if user.active else '停用'}"
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/staff/<int:user_id>/password")
 @page_for(Role.ADMIN)
 @admin_action("admin_pages.users")
 def users_password(user_id: int):

@@ -25,8 +25,9 @@ class LoginThrottle:
 
     def blocked(self, username: str, address: str) -> bool:
         """Tell whether a login for ``username`` from ``address`` must be refused without trying it."""
-        return not (self.by_username.within(f"login-user:{username}")
-                    and self.by_address.within(f"login-address:{address}"))
+        return not (
+            self.by_username.within(f"login-user:{username}") and self.by_address.within(f"login-address:{address}")
+        )
 
     def failed(self, username: str, address: str) -> None:
         """Count one failed login."""

@@ -1,71 +1,274 @@
-"""Login (pages) and tokens (API)."""
+"""The sign-in API: tokens, logout, the second factor, personal tokens, passwords, and admin of accounts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, jsonify, request, session
 
-from hotline.auth.api import api_auth, current_user
-from hotline.auth.roles import LANDING_PAGES
-from hotline.auth.services import authenticate, issue_token
+from hotline.auth.api import SESSION_KEY, api_auth, resolve_caller
+from hotline.auth.models import AuthEvent, User
+from hotline.auth.passwords import password_expired
+from hotline.auth.policy import auth_policy
+from hotline.auth.roles import Role
+from hotline.auth.second_factor import (
+    confirm_enrolment,
+    new_recovery_codes,
+    provisioning_uri,
+    recovery_codes_left,
+    start_enrolment,
+    verify_second_factor,
+)
+from hotline.auth.services import (
+    change_password,
+    create_personal_token,
+    end_session,
+    find_user,
+    issue_token,
+    list_tokens,
+    record_auth_event,
+    reset_second_factor,
+    revoke_everything,
+    revoke_token,
+    set_user_active,
+    sign_in,
+)
 from hotline.auth.throttle import BLOCKED_MESSAGE, login_throttle
-from hotline.core.errors import ApiError
+from hotline.core import clock
+from hotline.core.effects import commit
+from hotline.core.errors import ApiError, DomainError
 from hotline.core.extensions import db
-from hotline.core.validation import get_str, json_body
+from hotline.core.validation import get_bool, get_int, get_str, json_body
 
 api = Blueprint("auth_api", __name__, url_prefix="/api/v1")
-pages = Blueprint("auth_pages", __name__)
+
+
+def _address() -> str:
+    return (request.remote_addr or "?")[:64]
+
+
+def _password(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise ApiError(422, "missing_field", f"缺少必填字段：{name}", field=name)
+    return value
 
 
 @api.post("/auth/token")
 def create_token():
+    """Sign in with user name, password and (for users who have one) the second factor; return a token."""
     body = json_body(request)
     username = get_str(body, "username", required=True, max_length=80) or ""
-    password = body.get("password")
-    if not isinstance(password, str) or not password:
-        raise ApiError(422, "missing_field", "缺少必填字段：password", field="password")
-    address = request.remote_addr or "?"
+    password = _password(body, "password")
+    code = get_str(body, "otp", max_length=40)
+    address = _address()
     if login_throttle().blocked(username, address):
         raise ApiError(429, "too_many_attempts", BLOCKED_MESSAGE)
-    user = authenticate(db.session, username, password)
-    if user is None:
-        login_throttle().failed(username, address)
-        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
-    token = issue_token(db.session, user, current_app.config["HOTLINE_TOKEN_HOURS"])
-    db.session.commit()
-    return jsonify({"token": token, "user": user.to_dict()})
+    policy = auth_policy()
+    try:
+        result = sign_in(db.session, username, password, code, policy, address=address)
+    except DomainError as exc:
+        if exc.code != "second_factor_required":
+            login_throttle().failed(username, address)
+        commit(db.session)  # keep the trail of a refused second factor
+        raise
+    if result.must_enrol:
+        raise ApiError(
+            403, "second_factor_enrolment_required", "当前角色须先在网页登录并绑定手机动态验证码，之后才能获取接口令牌"
+        )
+    if result.password_expired:
+        raise ApiError(403, "password_expired", "密码已超过有效期，请先修改密码")
+    token, row = issue_token(db.session, result.user, policy.token_hours)
+    commit(db.session)
+    return jsonify({"token": token, "expires_at": row.expires_at.isoformat(), "user": result.user.to_dict()})
+
+
+@api.post("/auth/logout")
+@api_auth(allow_restricted=True)
+def logout():
+    """Sign out now: the calling token (or page session) stops working; ``everywhere`` ends all of them."""
+    body = json_body(request, required=False)
+    caller = resolve_caller()
+    assert caller is not None
+    if get_bool(body, "everywhere"):
+        revoked = revoke_everything(db.session, caller.user, caller.user, "logout", address=_address())
+    elif caller.token is not None:
+        revoke_token(db.session, caller.user, caller.token.id, address=_address())
+        revoked = {"tokens": 1, "sessions": 0}
+    else:
+        assert caller.page_session is not None
+        end_session(db.session, caller.page_session)
+        revoked = {"tokens": 0, "sessions": 1}
+    session.pop(SESSION_KEY, None)
+    commit(db.session)
+    return jsonify({"revoked": {"tokens": revoked["tokens"], "sessions": revoked["sessions"]}})
 
 
 @api.get("/me")
 @api_auth()
 def me():
+    """The signed-in user."""
     return jsonify(g.actor.to_dict())
 
 
-@pages.route("/login", methods=["GET", "POST"])
-def login():
-    if request.method == "GET":
-        return render_template("login.html", error=None)
-    username, address = request.form.get("username", "")[:80], request.remote_addr or "?"
-    if login_throttle().blocked(username, address):
-        return render_template("login.html", error=BLOCKED_MESSAGE), 429
-    user = authenticate(db.session, username, request.form.get("password", ""))
-    if user is None:
-        login_throttle().failed(username, address)
-        return render_template("login.html", error="用户名或密码错误"), 401
-    session.clear()
-    session["user_id"] = user.id
-    return redirect(LANDING_PAGES[user.role_enum])
+# --- the second factor ------------------------------------------------------------------------------------
 
 
-@pages.post("/logout")
-def logout():
-    session.clear()
-    return redirect(url_for("auth_pages.login"))
+def security_state(user: User) -> dict:
+    """What the account page and API show about ``user``'s sign-in."""
+    policy = auth_policy()
+    return {
+        "second_factor": user.has_second_factor,
+        "second_factor_required": policy.needs_second_factor(user.role),
+        "recovery_codes_left": recovery_codes_left(db.session, user) if user.has_second_factor else 0,
+        "password_changed_at": user.password_changed_at.isoformat() if user.password_changed_at else None,
+        "password_expired": password_expired(user.password_changed_at, clock.now(), policy),
+        "password_max_age_days": policy.password_max_age_days,
+    }
 
 
-@pages.get("/")
-def home():
-    user = current_user()
-    if user is None:
-        return redirect(url_for("auth_pages.login"))
-    return redirect(LANDING_PAGES[user.role_enum])
+@api.get("/auth/security")
+@api_auth(allow_restricted=True)
+def get_security():
+    """The caller's second factor, recovery codes left and password age."""
+    return jsonify(security_state(g.actor))
+
+
+@api.post("/auth/second-factor/setup")
+@api_auth(allow_restricted=True)
+def setup_second_factor():
+    """Start binding an authenticator app: the secret and otpauth URI, shown this once."""
+    secret = start_enrolment(db.session, g.actor)
+    record_auth_event(db.session, "second_factor_started", g.actor, g.actor, address=_address())
+    commit(db.session)
+    return jsonify({"secret": secret, "otpauth_uri": provisioning_uri(g.actor, secret)})
+
+
+def finish_enrolment(user: User, code: str) -> list[str]:
+    """Confirm the pending secret with a code; the current page session counts as having passed it."""
+    codes = confirm_enrolment(db.session, user, code, clock.now())
+    caller = resolve_caller()
+    if caller is not None and caller.page_session is not None:
+        caller.page_session.second_factor_done = True
+    record_auth_event(db.session, "second_factor_enabled", user, user, address=_address())
+    return codes
+
+
+@api.post("/auth/second-factor/confirm")
+@api_auth(allow_restricted=True)
+def confirm_second_factor():
+    """Confirm the binding with a current code; returns the one-time recovery codes once."""
+    code = get_str(json_body(request), "code", required=True, max_length=12) or ""
+    codes = finish_enrolment(g.actor, code)
+    commit(db.session)
+    return jsonify({"recovery_codes": codes, **security_state(g.actor)})
+
+
+@api.post("/auth/second-factor/recovery-codes")
+@api_auth()
+def regenerate_recovery_codes():
+    """Replace the recovery codes (a current code is needed); returns the new ones once."""
+    code = get_str(json_body(request), "code", required=True, max_length=12) or ""
+    if verify_second_factor(db.session, g.actor, code, clock.now()) is None:
+        raise ApiError(422, "invalid_code", "动态验证码不正确或已使用", field="code")
+    codes = new_recovery_codes(db.session, g.actor, clock.now())
+    record_auth_event(db.session, "recovery_codes_renewed", g.actor, g.actor, address=_address())
+    commit(db.session)
+    return jsonify({"recovery_codes": codes})
+
+
+@api.post("/auth/password")
+@api_auth(allow_restricted=True)
+def post_password():
+    """Change the caller's password (current one, new one that passes the rules)."""
+    body = json_body(request)
+    change_password(
+        db.session, g.actor, _password(body, "current_password"), _password(body, "new_password"), auth_policy()
+    )
+    commit(db.session)
+    return jsonify(security_state(g.actor))
+
+
+# --- personal tokens --------------------------------------------------------------------------------------
+
+
+@api.get("/auth/tokens")
+@api_auth()
+def get_tokens():
+    """The caller's live tokens; an admin may pass ``username`` or ``all=1``."""
+    username = request.args.get("username", "")[:80] or None
+    if g.actor.role == Role.ADMIN and request.args.get("all") == "1":
+        username = ""
+    rows = list_tokens(db.session, g.actor, username=g.actor.username if username is None else username)
+    return jsonify({"rows": [row.to_dict() for row in rows]})
+
+
+@api.post("/auth/tokens")
+@api_auth()
+def post_token():
+    """Create a named token for a script; the secret is in this answer only."""
+    body = json_body(request)
+    name = get_str(body, "name", required=True, max_length=80) or ""
+    days = get_int(body, "days", required=True, minimum=1, maximum=3650) or 1
+    token, row = create_personal_token(db.session, g.actor, name, days, auth_policy())
+    commit(db.session)
+    return jsonify({"token": token, "row": row.to_dict()}), 201
+
+
+@api.delete("/auth/tokens/<int:token_id>")
+@api_auth()
+def delete_token(token_id: int):
+    """Revoke a token (its owner, or an admin)."""
+    row = revoke_token(db.session, g.actor, token_id, address=_address())
+    commit(db.session)
+    return jsonify({"row": row.to_dict()})
+
+
+# --- admin of accounts ------------------------------------------------------------------------------------
+
+
+def user_row(user: User) -> dict:
+    """An account as the admin list shows it."""
+    return {
+        **user.to_dict(),
+        "active": user.active,
+        "second_factor": user.has_second_factor,
+        "password_changed_at": user.password_changed_at.isoformat() if user.password_changed_at else None,
+    }
+
+
+@api.get("/users")
+@api_auth(Role.ADMIN)
+def get_users():
+    """Every account with its state (admins)."""
+    users = db.session.scalars(db.select(User).order_by(User.username))
+    return jsonify({"rows": [user_row(u) for u in users]})
+
+
+@api.post("/users/<username>/<change>")
+@api_auth(Role.ADMIN)
+def change_user(username: str, change: str):
+    """Disable, enable, reset the second factor of, or sign out everywhere an account (admins; audited)."""
+    user = find_user(db.session, username[:80])
+    revoked: dict = {}
+    if change == "disable":
+        revoked = set_user_active(db.session, g.actor, user, False, address=_address())
+    elif change == "enable":
+        set_user_active(db.session, g.actor, user, True, address=_address())
+    elif change == "reset-second-factor":
+        reset_second_factor(db.session, g.actor, user, address=_address())
+    elif change == "revoke-sessions":
+        revoked = revoke_everything(db.session, user, g.actor, "admin", address=_address())
+    else:
+        raise ApiError(404, "unknown_change", f"未知的操作：{change[:40]}")
+    commit(db.session)
+    return jsonify({"user": user_row(user), "revoked": revoked})
+
+
+@api.get("/auth/events")
+@api_auth(Role.ADMIN)
+def get_auth_events():
+    """The account trail: sign-ins and every change to an account (admins)."""
+    query = db.select(AuthEvent).order_by(AuthEvent.id.desc()).limit(200)
+    username = request.args.get("username", "")[:80]
+    if username:
+        query = query.where(AuthEvent.target_id == find_user(db.session, username).id)
+    return jsonify({"rows": [e.to_dict() for e in db.session.scalars(query)]})

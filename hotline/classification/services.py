@@ -22,6 +22,7 @@ from hotline.categories.services import FIRST_LEVEL_CODES
 from hotline.classification.models import CategoryCorrection, Classification, ModelVersion
 from hotline.core import clock
 from hotline.core.errors import DomainError
+from hotline.core.seams import Seam
 from hotline.tickets.models import Ticket
 
 # How long a process trusts its cached idea of the active version before asking the database again,
@@ -125,6 +126,10 @@ class PredictorCache:
         """Drop the cache so the next call asks the database."""
         with self._lock:
             self._checked = 0.0
+
+
+# This app's predictor cache (bound by ``hotline.classification.wiring``).
+PREDICTOR_CACHE: Seam[PredictorCache] = Seam("predictor_cache")
 
 
 def prediction_to_dict(prediction: Prediction) -> dict:

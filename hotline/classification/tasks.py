@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app
 
 from hotline.auth.models import User
-from hotline.classification.services import record_correction, retrain
+from hotline.classification.services import PREDICTOR_CACHE, record_correction, retrain
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.tickets.models import Ticket
@@ -18,7 +18,7 @@ def retrain_model() -> dict:
     config = current_app.config
     result = retrain(db.session, Path(config["HOTLINE_DATA_DIR"]) / "messages.csv", Path(config["HOTLINE_MODELS_DIR"]))
     commit(db.session)
-    current_app.extensions["hotline.predictor_cache"].forget()
+    PREDICTOR_CACHE.get().forget()
     return result.__dict__
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
 from hotline.classification.models import ModelVersion
-from hotline.classification.services import prediction_to_dict, promote
+from hotline.classification.services import PREDICTOR_CACHE, prediction_to_dict, promote
 from hotline.core import jobs
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
@@ -21,7 +21,7 @@ bp = Blueprint("classification_api", __name__, url_prefix="/api/v1")
 
 
 def _predictor():
-    predictor = current_app.extensions["hotline.predictor_cache"].get(db.session)
+    predictor = PREDICTOR_CACHE.get().get(db.session)
     if predictor is None:
         raise ApiError(503, "no_active_model", "当前没有启用的分类模型")
     return predictor
@@ -62,7 +62,7 @@ def promote_version(version: str):
     if not promote(db.session, row, force=force, models_root=Path(current_app.config["HOTLINE_MODELS_DIR"])):
         raise ApiError(409, "worse_model", "该版本在固定测试集上的 macro-F1 低于当前版本，未启用（可用 force 强制）")
     commit(db.session)
-    current_app.extensions["hotline.predictor_cache"].forget()
+    PREDICTOR_CACHE.get().forget()
     return jsonify(_version_dict(row))
 
 

@@ -9,6 +9,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 from hotline.auth.api import api_auth, authenticate_request
 from hotline.auth.roles import Role
 from hotline.console import push
+from hotline.console.fill import fill_form
+from hotline.console.seats import set_skills, skills_of
 from hotline.console.services import (
     CTI_EVENTS,
     approval_queue,
@@ -17,7 +19,9 @@ from hotline.console.services import (
     find_agent,
     normalise_phone,
     pending_request,
+    route_call,
 )
+from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 from hotline.core.validation import get_str, json_body
@@ -26,6 +30,7 @@ from hotline.tickets.schemas import ticket_to_dict
 
 bp = Blueprint("console_api", __name__, url_prefix="/api/v1")
 MANAGERS = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+FILL_MAX_CHARS = 20000
 
 
 def _switchboard_token_ok() -> bool:
@@ -50,18 +55,51 @@ def cti_event():
         agent = caller.username  # an agent's own softphone reports the agent's own calls
     if agent and find_agent(db.session, agent) is None:
         raise ApiError(422, "unknown_agent", f"话务员不存在：{agent}", field="agent")
+    # 涉企 calls (the IVR's 1号键, or the switch's 营商环境 queue) pop only on 营商环境专席 seats.
+    digit = get_str(body, "digit", max_length=4)
+    queue = get_str(body, "queue", max_length=40)
+    enterprise = (digit is not None and digit in current_app.config["HOTLINE_CTI_ENTERPRISE_DIGITS"]) or (
+        queue is not None and queue in current_app.config["HOTLINE_CTI_ENTERPRISE_QUEUES"])
+    pop_on, skill = route_call(db.session, agent, enterprise=enterprise)
     payload = call_payload(db.session, event=event, phone=phone, to=get_str(body, "to", max_length=40),
                            call_id=call_id, agent=agent)
+    payload |= {"enterprise": enterprise, "skill": skill, "popped_on": pop_on or (f"skill:{skill}" if skill else None)}
     db.session.rollback()  # nothing to keep: the call is not stored, only shown
     # A call is one agent's: a switch event naming nobody pops no console (popping it on every console put
     # one caller's number into every agent's form).
     if agent is None:
         return jsonify(payload | {"popped": False})
     if event == "newCall":
-        push.call_arrived(agent, payload)
+        push.call_arrived(pop_on, payload, skill)
     else:
-        push.call_changed(agent, {k: v for k, v in payload.items() if k != "history"})
+        push.call_changed(pop_on, {k: v for k, v in payload.items() if k != "history"}, skill)
     return jsonify(payload | {"popped": True})
+
+
+@bp.get("/console/agents/<username>/skills")
+@api_auth(Role.ADMIN, Role.SUPERVISOR)
+def agent_skills(username: str):
+    """Return an agent's seat skills."""
+    agent = find_agent(db.session, username)
+    if agent is None:
+        raise ApiError(404, "not_found", f"话务员不存在：{username}")
+    return jsonify({"username": username, "skills": skills_of(db.session, agent)})
+
+
+@bp.put("/console/agents/<username>/skills")
+@api_auth(Role.ADMIN)
+def put_agent_skills(username: str):
+    """Set an agent's seat skills (e.g. ``["business_env"]`` for the 营商环境专席); recorded."""
+    agent = find_agent(db.session, username)
+    if agent is None:
+        raise ApiError(404, "not_found", f"话务员不存在：{username}")
+    skills = json_body(request).get("skills")
+    if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
+        raise ApiError(422, "invalid_type", "skills 须为技能名称的列表", field="skills")
+    result = set_skills(db.session, agent, skills, g.actor)
+    current_app.logger.info("seat skills of %s set to %s by %s", username, result, g.actor.username)
+    commit(db.session)
+    return jsonify({"username": username, "skills": result})
 
 
 @bp.post("/console/suggest")
@@ -74,6 +112,16 @@ def suggest():
     if not text.strip():
         return jsonify({})
     return jsonify(build_suggestions(db.session, text, address))
+
+
+@bp.post("/console/fill")
+@api_auth(Role.AGENT, *MANAGERS)
+def fill():
+    """Return the 智能填单 proposal for a transcript or the agent's notes, each field with its source span."""
+    body = json_body(request)
+    get_str(body, "text", required=True, max_length=FILL_MAX_CHARS)
+    text = body["text"]  # untrimmed: the spans are offsets into exactly what was sent
+    return jsonify(fill_form(db.session, text).to_dict())
 
 
 @bp.get("/console/summary")

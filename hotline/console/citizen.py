@@ -13,6 +13,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.attachments.schemas import public_to_dict
+from hotline.attachments.services import public_attachments
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.auth.services import create_user
@@ -75,6 +77,7 @@ def public_view(session: Session, ticket: Ticket) -> dict:
         "public_answer": ticket.public_answer if state in ANSWER_PUBLISHED else None,
         "may_rate": state == State.CALLBACK_DUE,
         "satisfaction": ticket.satisfaction,
+        "attachments": [public_to_dict(a) for a in public_attachments(session, ticket)],
     }
 
 

@@ -6,7 +6,10 @@ import re
 import secrets
 
 from flask import Blueprint, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from hotline.attachments.services import attach_citizen_files, check_upload
+from hotline.attachments.views import read_citizen_files
 from hotline.console.citizen import find_for_citizen, public_view, rate_by_citizen
 from hotline.core import clock
 from hotline.core.effects import commit, rollback
@@ -46,6 +49,16 @@ def index():
 
 @bp.post("/submit")
 def submit():
+    try:
+        uploads = read_citizen_files()  # first: it sets how large this form may be
+        for upload in uploads:
+            check_upload(upload)
+    except RequestEntityTooLarge:
+        return _render(413, error="上传的文件过大，请压缩后重新提交")
+    except ApiError as exc:
+        return _render(exc.status, form={k: request.form.get(k, "") for k in ("content", "title", "caller_name",
+                                                                            "caller_phone", "address", "kind")},
+                       error=exc.message)
     form = {k: (request.form.get(k) or "").strip() for k in ("content", "title", "caller_name", "caller_phone",
                                                                "address", "kind")}
     submission_id = request.form.get("submission_id", "")
@@ -64,6 +77,7 @@ def submit():
         external_id=f"portal:{keep['submission_id']}" if keep else None,
     )
     ticket, created, _ = take_in(db.session, data, None, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+    attach_citizen_files(db.session, ticket, uploads)
     commit(db.session)
     return _render(201 if created else 200, created={"number": ticket.number, "reply_due": ticket.reply_due})
 

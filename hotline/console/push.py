@@ -2,7 +2,8 @@
 
 Rooms: ``unit:<code>`` for each unit on a ticket's path (so a parent unit sees its subtree),
 ``managers`` and ``role:<role>`` for dispatchers, supervisors and admins, ``agents`` for the call-centre
-floor, and ``agent:<username>`` for one agent's screen. With ``REDIS_URL`` the emit travels through the
+floor, ``agent:<username>`` for one agent's screen and ``skill:<skill>`` for the agents holding a seat skill
+(e.g. the 营商环境专席, ``skill:business_env``). With ``REDIS_URL`` the emit travels through the
 Redis message queue, so workers and several web processes reach every browser.
 
 A ticket event is a delta: it carries the changed ticket as the room's users may see it (masked and with
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from hotline.auth.models import User
 from hotline.auth.roles import SCOPED_ROLES, Role
+from hotline.console.seats import skills_of
 from hotline.core.extensions import db, socketio
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ticket_to_dict
@@ -33,7 +35,7 @@ def rooms_for_user(user: User) -> list[str]:
     if role in MANAGER_ROLES:
         return ["managers", f"role:{role.value}"]
     if role == Role.AGENT:
-        return ["agents", f"agent:{user.username}"]
+        return ["agents", f"agent:{user.username}", *(f"skill:{s}" for s in skills_of(db.session, user))]
     return []
 
 
@@ -79,7 +81,7 @@ def ticket_payload(ticket: Ticket, role: Role) -> dict:
     }
 
 
-def ticket_changed(ticket_id: int, event: str) -> None:
+def ticket_changed(ticket_id: int, event: str, changed: str | None = None) -> None:
     """Emit ``event`` about a committed ticket change to every room that may see it.
 
     This runs right after the commit (``hotline.core.effects.commit``); ``committed_at`` (epoch seconds,
@@ -90,6 +92,8 @@ def ticket_changed(ticket_id: int, event: str) -> None:
     if ticket is None:
         return
     stamp = {"event": event, "committed_at": committed_at}
+    if changed:  # what changed beside the ticket's own fields, e.g. "attachments": pages that show them re-read
+        stamp["changed"] = changed
     # One emit per way of seeing the ticket (one Redis message each), to all rooms that see it that way.
     units = sorted(unit_rooms_for(ticket))
     if units:
@@ -101,11 +105,17 @@ def ticket_changed(ticket_id: int, event: str) -> None:
             socketio.emit("callback.due", payload, to="agents")
 
 
-def call_arrived(agent_username: str | None, payload: dict) -> None:
-    """Pop the caller's history on one agent's console (every agent's when the switch names nobody)."""
-    socketio.emit("call.new", payload, to=f"agent:{agent_username}" if agent_username else "agents")
+def _call_room(agent_username: str | None, skill: str | None) -> str:
+    if agent_username:
+        return f"agent:{agent_username}"
+    return f"skill:{skill}" if skill else "agents"
 
 
-def call_changed(agent_username: str | None, payload: dict) -> None:
-    """Tell one agent's console that a call was answered or hung up."""
-    socketio.emit("call.updated", payload, to=f"agent:{agent_username}" if agent_username else "agents")
+def call_arrived(agent_username: str | None, payload: dict, skill: str | None = None) -> None:
+    """Pop the caller's history on one agent's console, else on every agent with ``skill``, else on every agent's."""
+    socketio.emit("call.new", payload, to=_call_room(agent_username, skill))
+
+
+def call_changed(agent_username: str | None, payload: dict, skill: str | None = None) -> None:
+    """Tell the console(s) that popped a call that it was answered or hung up."""
+    socketio.emit("call.updated", payload, to=_call_room(agent_username, skill))

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
 from hotline.auth.roles import Role
+from hotline.console.seats import BUSINESS_ENV, has_skill
 from hotline.core import clock
+from hotline.escalation.services import open_counts
 from hotline.tickets.models import SATISFACTION_NAMES, Ticket, TicketEvent
 from hotline.tickets.services import caller_history
 from hotline.tickets.states import OPEN, STATE_NAMES, State
@@ -39,6 +41,18 @@ def find_agent(session: Session, username: str) -> User | None:
     if user is None or not user.active or user.role_enum != Role.AGENT:
         return None
     return user
+
+
+def route_call(session: Session, agent: str | None, *, enterprise: bool) -> tuple[str | None, str | None]:
+    """Return ``(agent, skill)`` to pop a call on: a 涉企 call goes only to 营商环境专席 seats (``business_env``).
+
+    A 涉企 call the switch sent to an agent without the skill is popped on the skilled seats instead.
+    """
+    if not enterprise:
+        return agent, None
+    if agent and has_skill(session, agent, BUSINESS_ENV):
+        return agent, BUSINESS_ENV
+    return None, BUSINESS_ENV
 
 
 def history_item(ticket: Ticket) -> dict:
@@ -117,6 +131,8 @@ def dashboard_summary(session: Session, now: dt.datetime | None = None) -> dict:
         ],
         "open": sum(int(by_state.get(v, 0)) for v in open_values),
         "warnings": {"yellow": int(by_warning.get("yellow", 0)), "red": int(by_warning.get("red", 0))},
+        # Open tickets at each step of the escalation ladder (催办 / 督办 / 提级督办).
+        "escalations": open_counts(session),
         "approvals": {
             "return": int(by_state.get(State.RETURN_REQUESTED.value, 0)),
             "extension": int(pending_extension or 0),
@@ -137,7 +153,8 @@ def approval_queue(session: Session, limit: int = 50) -> dict[str, list[Ticket]]
     accepted = Ticket.state == State.ACCEPTED.value
 
     def rows(condition) -> list[Ticket]:
-        return list(session.scalars(select(Ticket).where(condition).order_by(Ticket.updated_at).limit(limit)))
+        order = (Ticket.upper_platform.is_(None), Ticket.updated_at)  # 上级交办 first
+        return list(session.scalars(select(Ticket).where(condition).order_by(*order).limit(limit)))
 
     return {
         "return": rows(Ticket.state == State.RETURN_REQUESTED.value),

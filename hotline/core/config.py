@@ -50,6 +50,22 @@ def check_settings(config: dict) -> None:
     config["SECRET_KEY"] = secrets.token_hex(32)
 
 
+def _engine_options(database_url: str) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        return options
+    # The pool per process (SQLAlchemy's defaults: 5 + 10 overflow, 30 s wait); a wait past the timeout
+    # answers a clear 503, and the outbox keeps what a committed action promised.
+    for key, env in (
+        ("pool_size", "HOTLINE_DB_POOL_SIZE"),
+        ("max_overflow", "HOTLINE_DB_MAX_OVERFLOW"),
+        ("pool_timeout", "HOTLINE_DB_POOL_TIMEOUT"),
+    ):
+        if os.environ.get(env):
+            options[key] = int(os.environ[env])
+    return options
+
+
 def load_config(instance_path: str) -> dict:
     """Return the settings this process runs with, from the environment."""
     database_url = normalise_database_url(os.environ.get("DATABASE_URL") or _sqlite_default(instance_path))
@@ -58,7 +74,7 @@ def load_config(instance_path: str) -> dict:
         # None = not configured: ``check_settings`` refuses that in production and makes a random key otherwise.
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "PORT": int(os.environ.get("PORT") or 5000),
         # How Socket.IO multiplexes connections: "threading" (a thread per socket) or "gevent" (greenlets).
@@ -70,7 +86,23 @@ def load_config(instance_path: str) -> dict:
         "HOTLINE_MODELS_DIR": os.environ.get("HOTLINE_MODELS_DIR") or str(Path(instance_path) / "models"),
         "HOTLINE_TIME_LIMIT_PRESET": os.environ.get("HOTLINE_TIME_LIMIT_PRESET") or "default",
         "HOTLINE_WARNING_INTERVAL_SECONDS": int(os.environ.get("HOTLINE_WARNING_INTERVAL_SECONDS") or 60),
+        # The job outbox (hotline.core.outbox): how long the fast path owns a new row before the sweep takes
+        # it, how long a queued job may stay unfinished before it is queued again, how often the sweep runs.
+        "HOTLINE_OUTBOX_GRACE_SECONDS": float(os.environ.get("HOTLINE_OUTBOX_GRACE_SECONDS") or 10),
+        "HOTLINE_OUTBOX_LEASE_SECONDS": float(os.environ.get("HOTLINE_OUTBOX_LEASE_SECONDS") or 120),
+        "HOTLINE_OUTBOX_SWEEP_SECONDS": int(os.environ.get("HOTLINE_OUTBOX_SWEEP_SECONDS") or 10),
+        "HOTLINE_JOB_TIMEOUT": int(os.environ.get("HOTLINE_JOB_TIMEOUT") or 180),
         "HOTLINE_TOKEN_HOURS": int(os.environ.get("HOTLINE_TOKEN_HOURS") or 12),
+        # Staff sign-in (hotline/auth/policy.py): roles that must pass a TOTP second factor, password rules and
+        # age, how long a named personal API token and a page session may live.
+        "HOTLINE_SECOND_FACTOR_ROLES": os.environ.get("HOTLINE_SECOND_FACTOR_ROLES", "admin,supervisor"),
+        "HOTLINE_PASSWORD_MIN_LENGTH": int(os.environ.get("HOTLINE_PASSWORD_MIN_LENGTH") or 10),
+        "HOTLINE_PASSWORD_MAX_AGE_DAYS": int(os.environ.get("HOTLINE_PASSWORD_MAX_AGE_DAYS") or 90),
+        "HOTLINE_TOKEN_MAX_DAYS": int(os.environ.get("HOTLINE_TOKEN_MAX_DAYS") or 90),
+        "HOTLINE_SESSION_HOURS": int(os.environ.get("HOTLINE_SESSION_HOURS") or 12),
+        # Exchange with upper platforms (docs/exchange.md): how often to pull and to send what is due.
+        "HOTLINE_EXCHANGE_PULL_SECONDS": int(os.environ.get("HOTLINE_EXCHANGE_PULL_SECONDS") or 60),
+        "HOTLINE_EXCHANGE_DELIVER_SECONDS": int(os.environ.get("HOTLINE_EXCHANGE_DELIVER_SECONDS") or 30),
         # Reverse proxies in front of the app (nginx = 1). Their X-Forwarded-For/-Proto are trusted that many
         # hops deep, so rate limits and login throttling see the citizen's address, not the proxy's. 0 when
         # clients connect directly: a forwarded header from a client must not be believed.

@@ -42,6 +42,7 @@ _HTTP_MESSAGES = {
     415: ("unsupported_media_type", "请使用 JSON 格式提交"),
     429: ("too_many_requests", "请求过于频繁"),
     500: ("internal_error", "服务器内部错误，请稍后重试"),
+    503: ("unavailable", "系统繁忙或正在恢复，请稍后重试"),
 }
 
 
@@ -97,13 +98,63 @@ def register_error_handlers(app: Flask) -> None:
         code, message = _HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.name))
         return jsonify({"error": {"code": code, "message": message}}), exc.code
 
+    register_unavailable_handler(app)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error")
+        return _internal_error(app, exc)
+
+
+def _internal_error(app: Flask, exc: Exception):
+    app.logger.exception("unhandled error", exc_info=exc)
+    from hotline.core.extensions import db
+
+    db.session.rollback()
+    code, message = _HTTP_MESSAGES[500]
+    if _wants_json():
+        return jsonify({"error": {"code": code, "message": message}}), 500
+    return message, 500
+
+
+def register_unavailable_handler(app: Flask) -> None:
+    """Answer a lost database (a restart, a failover, a pool wait past its timeout) with a clear 503.
+
+    The request did not commit (or, if it did, the intake is idempotent and the outbox keeps its effects), so
+    the client may send it again; ``Retry-After`` says when.
+    """
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, PendingRollbackError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    def _lost(exc: Exception) -> bool:
+        if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout | PendingRollbackError):
+            return True
+        # e.g. "terminating connection due to administrator command" surfacing as another DBAPI error class
+        return isinstance(exc, DBAPIError) and (exc.connection_invalidated or _driver_lost(exc.orig))
+
+    def _unavailable(exc: Exception):
+        if not _lost(exc):
+            return _internal_error(app, exc)
+        app.logger.warning("database unavailable: %s", type(exc).__name__)
         from hotline.core.extensions import db
 
-        db.session.rollback()
-        code, message = _HTTP_MESSAGES[500]
+        try:
+            db.session.rollback()
+        except Exception:
+            app.logger.debug("rollback failed while the database is unavailable", exc_info=True)
+        code, message = _HTTP_MESSAGES[503]
+        headers = {"Retry-After": "2"}
         if _wants_json():
-            return jsonify({"error": {"code": code, "message": message}}), 500
-        return error_page(500)
+            return jsonify({"error": {"code": code, "message": message}}), 503, headers
+        page, status = error_page(503)
+        return page, status, headers
+
+    for kind in (DBAPIError, DisconnectionError, PoolTimeout, PendingRollbackError):
+        app.register_error_handler(kind, _unavailable)
+
+
+def _driver_lost(orig: BaseException | None) -> bool:
+    try:
+        import psycopg
+    except ImportError:  # another driver: only SQLAlchemy's classification counts
+        return False
+    return isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError)

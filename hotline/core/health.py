@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import text
 
-from hotline.core import jobs
+from hotline.core import jobs, outbox
 from hotline.core.extensions import db
+from hotline.core.seams import Seam
+
+# The active classifier version, as the classification package reports it (bound by the factory).
+MODEL_VERSION: Seam[Callable[[], str | None]] = Seam("model_version")
 
 bp = Blueprint("health", __name__, url_prefix="/api/v1")
 
@@ -66,8 +70,14 @@ def check_parts() -> dict:
         except Exception as exc:
             checks["redis"] = {"ok": False, "error": type(exc).__name__}
             checks["queue"] = {"depth": None}
-    version_of = current_app.extensions.get("hotline.model_version")
-    checks["model_version"] = version_of() if callable(version_of) else None
+    try:
+        # Effects of committed actions not yet done (jobs not run, pushes not emitted); "stuck" needs a person.
+        figure = outbox.backlog(db.session)
+        checks["outbox"] = {"backlog": figure.pending, "oldest_seconds": figure.oldest_seconds, "stuck": figure.stuck}
+    except Exception as exc:
+        db.session.rollback()
+        checks["outbox"] = {"backlog": None, "error": type(exc).__name__}
+    checks["model_version"] = MODEL_VERSION.get()() if MODEL_VERSION.is_bound() else None
     return checks
 
 

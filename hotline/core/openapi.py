@@ -73,7 +73,7 @@ def build_document() -> dict:
                 "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
                     "code": string, "message": string}, "required": ["code", "message"]}}},
                 "Credentials": {"type": "object", "required": ["username", "password"],
-                                "properties": {"username": string, "password": string}},
+                                "properties": {"username": string, "password": string, "otp": string}},
                 "Text": {"type": "object", "required": ["text"], "properties": {"text": string}},
                 "Proposal": {"type": "object", "properties": {"text": string, "category": string, "address": string}},
                 "CtiEvent": {"type": "object", "required": ["event"], "properties": {

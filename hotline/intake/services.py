@@ -1,43 +1,99 @@
-"""Taking a request in: suggestions fill what the caller left open, then the ticket is registered."""
+"""Taking a request in: the one operation every channel registers a ticket through.
+
+Console and API, the citizens' portal, Open311, 110 transfers, grid patrol reports (and any new channel)
+call :func:`take_in`. It classifies the text once, asks dispatch once, fills what the caller left open,
+registers the ticket and stores both answers (the classification record and the dispatch proposal), so the
+auto-dispatch job reuses the proposal instead of computing it again.
+"""
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from sqlalchemy.orm import Session
 
+from classifier.summary import summarize
 from hotline.auth.models import User
 from hotline.classification.services import record_classification, record_correction
-from hotline.core.effects import defer
-from hotline.intake.suggestions import after_intake_jobs, build_suggestions
+from hotline.intake.seams import INTAKE, Draft, Prediction
+from hotline.intake.suggestions import advise, merge, predict
 from hotline.tickets.models import Ticket
 from hotline.tickets.services import NewTicket, find_by_external_id, register_ticket
 from hotline.units.services import get_unit_by_code
 
 
-def take_in(session: Session, data: NewTicket, actor: User | None, *, preset: str) -> tuple[Ticket, bool, dict]:
-    """Register ``data`` (idempotent on channel + external id); return ``(ticket, created, suggestions)``."""
+class Intake(NamedTuple):
+    """The outcome of taking a request in."""
+
+    ticket: Ticket
+    created: bool
+    suggestions: dict
+
+
+def _top_code(prediction: Prediction | None) -> str | None:
+    return ((prediction or {}).get("categories") or [{}])[0].get("code")
+
+
+def take_in(
+    session: Session,
+    data: NewTicket,
+    actor: User | None,
+    *,
+    preset: str,
+    origin: dict[str, Any] | None = None,
+    detect_110: bool = True,
+) -> Intake:
+    """Register ``data`` (idempotent on channel + external id); return ``(ticket, created, suggestions)``.
+
+    ``origin`` is stored with the suggestions (e.g. ``{"source": "patrol"}``); ``detect_110`` is off for
+    requests that came from 110 in the first place.
+    """
     if data.external_id:
         existing = find_by_external_id(session, data.channel, data.external_id)
         if existing is not None:
-            return existing, False, existing.suggestion or {}
-    suggestions = build_suggestions(session, f"{data.title or ''} {data.content}", data.address)
-    data.kind = data.kind or suggestions.get("kind") or "consult"
-    data.urgency = data.urgency or suggestions.get("urgency") or "normal"
-    top = (suggestions.get("categories") or [{}])[0].get("code")
+            return Intake(existing, False, existing.suggestion or {})
+    data.summary = data.summary or summarize(data.content, data.title or "")  # lists show it (issue 16)
+    text = f"{data.title or ''} {data.content}".strip()
+    unavailable: list[str] = []
+    prediction = predict(session, text, unavailable)
+    pred = prediction or {}
+    data.kind = data.kind or pred.get("kind") or "consult"
+    data.urgency = data.urgency or pred.get("urgency") or "normal"
+    top = _top_code(prediction)
     chosen_by_person = data.category
-    if data.category is None and suggestions.get("confident"):
+    if data.category is None and pred.get("confident"):
         data.category = top  # the model is sure enough; the dispatcher can still change it
-    if data.area_unit is None and suggestions.get("area_unit"):
-        data.area_unit = get_unit_by_code(session, suggestions["area_unit"])
-    ticket, created = register_ticket(
-        session, data, actor, preset=preset, suggestion={k: v for k, v in suggestions.items() if k != "articles"}
+    draft = Draft(
+        text=text,
+        address=data.address,
+        category=data.category,
+        kind=data.kind,
+        area=data.area_unit.code if data.area_unit else None,
+        prediction=prediction,
+        detect_110=detect_110,
     )
-    if created:
-        for dotted in after_intake_jobs():  # e.g. auto-dispatch: decided once the ticket is committed
-            defer(session, dotted, ticket.id)
-    if created and suggestions.get("model_version"):
-        classification = {"category": suggestions["categories"], "kind": suggestions["kind"],
-                          "urgency": suggestions["urgency"], "model_version": suggestions["model_version"]}
-        record_classification(session, ticket, classification)
+    advice = advise(session, draft, unavailable)
+    if data.area_unit is None and advice is not None and advice.area_unit:
+        data.area_unit = get_unit_by_code(session, advice.area_unit)
+    suggestions = merge(prediction, advice, session, text, data.address, unavailable)
+    stored = {k: v for k, v in suggestions.items() if k != "articles"} | (origin or {})
+    ticket, created = register_ticket(session, data, actor, preset=preset, suggestion=stored)
+    if not created:  # a concurrent twin with the same external id was registered first
+        return Intake(ticket, False, ticket.suggestion or {})
+    if prediction and prediction.get("model_version"):
+        record_classification(
+            session,
+            ticket,
+            {
+                "category": prediction["categories"],
+                "kind": prediction["kind"],
+                "urgency": prediction["urgency"],
+                "model_version": prediction["model_version"],
+            },
+        )
         if chosen_by_person:
-            record_correction(session, ticket, chosen_by_person, actor, top, suggestions["model_version"])
-    return ticket, created, suggestions
+            record_correction(session, ticket, chosen_by_person, actor, top, prediction["model_version"])
+    dispatcher = INTAKE.get().dispatcher
+    if dispatcher is not None:
+        dispatcher.after_intake(session, ticket, advice)
+    return Intake(ticket, True, suggestions)

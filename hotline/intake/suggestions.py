@@ -1,44 +1,70 @@
-"""Suggestions shown with a new ticket: classification, proposed unit/grid, similar tickets, articles.
+"""Suggestions shown with a new request: classification, proposed unit/grid, similar tickets, articles.
 
-Each source is a provider registered by the app factory under ``app.extensions["hotline.suggesters"]``:
-a callable ``(session, text, address) -> dict`` whose keys are merged into the suggestions. Providers are
-cheap (a warm linear model, indexed lookups) so they can run on the intake path.
+Each source is reached through :data:`hotline.intake.seams.INTAKE` (bound by the app factory). A failing
+source is logged and named under ``unavailable``; it never stops intake.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from hotline.intake.seams import INTAKE, Advice, Draft, Prediction
+
 log = logging.getLogger(__name__)
-Suggester = Callable[[Session, str, str | None], dict]
+T = TypeVar("T")
 
 
-def register_suggester(app, name: str, provider: Suggester) -> None:
-    """Add a suggestion provider to ``app``."""
-    app.extensions.setdefault("hotline.suggesters", {})[name] = provider
+def _guarded(name: str, unavailable: list[str], call: Callable[[], T]) -> T | None:
+    try:
+        return call()
+    except Exception:
+        log.exception("suggestion source %s failed", name)
+        unavailable.append(name)
+        return None
 
 
-def build_suggestions(session: Session, text: str, address: str | None) -> dict:
-    """Return the merged suggestions of every provider; a failing provider is logged, not fatal to intake."""
-    merged: dict = {}
-    for name, provider in current_app.extensions.get("hotline.suggesters", {}).items():
-        try:
-            merged |= provider(session, text, address)
-        except Exception:
-            log.exception("suggestion provider %s failed", name)
-            merged.setdefault("unavailable", []).append(name)
+def predict(session: Session, text: str, unavailable: list[str]) -> Prediction | None:
+    """Classify ``text`` once with the active model (None without one)."""
+    classifier = INTAKE.get().classifier
+    if classifier is None:
+        return None
+    return _guarded("classification", unavailable, lambda: classifier.predict(session, text))
+
+
+def advise(session: Session, draft: Draft, unavailable: list[str]) -> Advice | None:
+    """Ask dispatch once about ``draft`` (None without dispatch)."""
+    dispatcher = INTAKE.get().dispatcher
+    if dispatcher is None:
+        return None
+    return _guarded("dispatch", unavailable, lambda: dispatcher.advise(session, draft))
+
+
+def merge(
+    prediction: Prediction | None,
+    advice: Advice | None,
+    session: Session,
+    text: str,
+    address: str | None,
+    unavailable: list[str],
+) -> dict:
+    """Return the suggestions of every source as one dict (the SPEC §5 ``suggestions`` shape)."""
+    merged: dict = dict(prediction or {})
+    if advice is not None:
+        merged |= {"proposal": advice.proposal, "area_unit": advice.area_unit, "similar": advice.similar}
+    for name, provider in INTAKE.get().suggesters.items():
+        merged |= _guarded(name, unavailable, lambda p=provider: p(session, text, address)) or {}
+    if unavailable:
+        merged["unavailable"] = list(unavailable)
     return merged
 
 
-def register_after_intake(app, dotted: str) -> None:
-    """Have job ``dotted(ticket_id)`` run after the commit of every newly registered ticket."""
-    app.extensions.setdefault("hotline.after_intake", []).append(dotted)
-
-
-def after_intake_jobs() -> list[str]:
-    """Return the jobs to run for a newly registered ticket."""
-    return list(current_app.extensions.get("hotline.after_intake", []))
+def build_suggestions(session: Session, text: str, address: str | None) -> dict:
+    """Return the suggestions for a draft the agent is typing (classified once, proposed once)."""
+    unavailable: list[str] = []
+    prediction = predict(session, text, unavailable)
+    advice = advise(session, Draft(text=text, address=address, prediction=prediction), unavailable)
+    return merge(prediction, advice, session, text, address, unavailable)

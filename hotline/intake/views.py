@@ -10,6 +10,7 @@ from hotline.categories.services import resolve_category
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.core.validation import get_bool, get_str, json_body
+from hotline.enterprise.services import parse_enterprise, record_enterprise
 from hotline.intake.services import take_in
 from hotline.tickets.models import CHANNELS, KINDS, URGENCIES
 from hotline.tickets.schemas import ticket_to_dict
@@ -46,7 +47,13 @@ def new_ticket_from(body: dict) -> NewTicket:
 @bp.post("")
 @api_auth(Role.AGENT)
 def create_ticket():
-    data = new_ticket_from(json_body(request))
+    body = json_body(request)
+    data = new_ticket_from(body)
+    # 涉企: the enterprise (name, 统一社会信用代码 checked before anything is stored, contact) marks the ticket.
+    enterprise = parse_enterprise(body.get("enterprise_info"))
+    data.is_enterprise = data.is_enterprise or enterprise is not None
     ticket, created, suggestions = take_in(db.session, data, g.actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+    if created and enterprise is not None:
+        record_enterprise(db.session, ticket, enterprise, g.actor)
     commit(db.session)
     return jsonify({"ticket": ticket_to_dict(ticket, g.actor), "suggestions": suggestions}), (201 if created else 200)

@@ -11,15 +11,18 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from hotline.attachments.schemas import media_url
 from hotline.categories.models import Category
 from hotline.core import clock
+from hotline.core.effects import defer
 from hotline.core.errors import ApiError
 from hotline.core.personal_data import redact_personal_data
+from hotline.intake.services import take_in
 from hotline.open311.models import Open311Client, Open311Request
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import NewTicket, register_ticket
+from hotline.tickets.services import NewTicket
 from hotline.tickets.states import ANSWER_PUBLISHED, DONE, STATE_NAMES, State
 
 MAX_ROWS = 1000
@@ -111,7 +114,7 @@ def request_to_dict(ticket: Ticket, category_names: dict[str, str], *, via_open3
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": None,
+        "media_url": media_url(object_session(ticket), ticket),
     }
 
 
@@ -127,8 +130,8 @@ def category_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Category.code, Category.name)).all())
 
 
-def file_request(session: Session, client: Open311Client, form: dict[str, str]) -> Ticket:
-    """Create a ticket from a GeoReport POST (channel ``api``)."""
+def file_request(session: Session, client: Open311Client, form: dict[str, str], *, preset: str) -> Ticket:
+    """Create a ticket from a GeoReport POST (channel ``api``), through the one intake operation."""
     code = (form.get("service_code") or "").strip()
     if not code:
         raise ApiError(400, "missing_service_code", "缺少 service_code")
@@ -153,10 +156,14 @@ def file_request(session: Session, client: Open311Client, form: dict[str, str]) 
         category=code,
         external_id=f"open311:{client.name}:{external}"[:120] if external else None,
     )
-    ticket, created = register_ticket(session, data, None)
+    ticket, created, _ = take_in(session, data, None, preset=preset,
+                                 origin={"source": "open311", "client": client.name})
     if created:
         session.add(Open311Request(ticket_id=ticket.id, client_id=client.id, created_at=clock.now()))
         session.flush()
+    link = (form.get("media_url") or "").strip()
+    if created and link:  # fetched after the commit: a slow or dead link must not hold up intake
+        defer(session, "hotline.attachments.tasks:fetch_linked_media", ticket.id, link[:2000])
     return ticket
 
 

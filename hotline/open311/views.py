@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
@@ -85,7 +85,7 @@ def service_definition(code: str, fmt: str):
 def create_request(fmt: str):
     form = request.form.to_dict()
     client = services.client_for_key(db.session, form.get("api_key"))
-    ticket = services.file_request(db.session, client, form)
+    ticket = services.file_request(db.session, client, form, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
     commit(db.session)
     payload = [{"service_request_id": ticket.number, "service_notice": f"已受理，工单编号 {ticket.number}", "account_id": None}]
     return _respond(fmt, "service_requests", payload, 201)

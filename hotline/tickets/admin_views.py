@@ -12,7 +12,7 @@ from hotline.core.clock import UNITS
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
-from hotline.core.validation import get_str, json_body
+from hotline.core.validation import get_bool, get_str, json_body
 from hotline.tickets.limits import LIMIT_STAGES, PRESETS, check_stage_covered, rows_for
 from hotline.tickets.models import KINDS, URGENCIES, Ticket, TicketReminder, TimeLimit
 from hotline.units.models import Unit
@@ -31,6 +31,7 @@ def _row_dict(row) -> dict:
         "category_prefix": row.category_prefix,
         "area_code": row.area_code,
         "note": row.note,
+        "enterprise": row.enterprise,
     }
 
 
@@ -61,6 +62,7 @@ def add_time_limit():
         category_prefix=get_str(body, "category_prefix", max_length=40),
         area_code=get_str(body, "area_code", max_length=40),
         note=get_str(body, "note", max_length=200),
+        enterprise=get_bool(body, "enterprise") or None,
     )
     db.session.add(row)
     db.session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,13 +88,43 @@ class Context:
         t = self.ticket
         areas = tuple(u.code for u in (t.area_unit, t.handling_unit) if u is not None)
         return limits.limit_for(
-            self.session, self.preset, stage, kind=t.kind, urgency=t.urgency, category=t.category, area_codes=areas
+            self.session, self.preset, stage, kind=t.kind, urgency=t.urgency, category=t.category, area_codes=areas,
+            enterprise=t.is_enterprise,
         )
 
     def start_clock(self, stage: str, start: dt.datetime) -> dt.datetime:
         duration = self.limit(stage)
         self.ticket.deadline_clocks = {**(self.ticket.deadline_clocks or {}), stage: duration.on_working_clock}
         return duration.after(start)
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """What one action did to a ticket, as a listener hears it (flushed, not yet committed)."""
+
+    ticket: Ticket
+    action: Action
+    from_state: str
+    to_state: str
+    actor: User
+    moment: dt.datetime
+    data: dict
+
+
+class StateChangeListener(Protocol):
+    """Hears every action taken through :func:`perform_action`, inside its transaction (e.g. the exchange
+    writes what an upper platform must be told). It may add rows; it must not commit."""
+
+    def __call__(self, session: Session, change: StateChange) -> None: ...
+
+
+_listeners: list[StateChangeListener] = []
+
+
+def bind_state_change_listener(listener: StateChangeListener) -> None:
+    """Have ``listener`` hear every action from now on (the app factory binds each once)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _need(value: object, name: str, label: str) -> None:
@@ -125,6 +156,8 @@ def _start_dispatch_clocks(ctx: Context, *, reply_clock: bool = True) -> None:
     if reply_clock:
         t.reply_started_at = ctx.now
         t.reply_due = ctx.start_clock("reply", ctx.now)
+        if t.upper_due is not None and t.upper_due < t.reply_due:  # 上级交办: the upper deadline when stricter
+            t.reply_due = t.upper_due
         t.extension_count = 0
 
 
@@ -537,5 +570,8 @@ def perform_action(
         raise DomainError(409, "conflict", "工单已被他人处理，请刷新后重试") from None
     for purpose, master in ctx.notices:
         notify_citizen(session, ticket, purpose, ctx.now, master=master)
+    change = StateChange(ticket, action, source, ticket.state, actor, ctx.now, ctx.data)
+    for listener in _listeners:
+        listener(session, change)
     defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.updated")
     return ticket

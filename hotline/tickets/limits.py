@@ -2,9 +2,10 @@
 
 A stage's built-in rows come from the chosen preset when it defines that stage (else from ``default``).
 Rows edited in the database layer over them: a stored row replaces only the built-in row with the same
-match (kind, urgency, category, area) and adds itself otherwise, so one category-specific row never hides
-the rest of the stage. Among the matching rows the most specific wins: category beats area beats urgency
-beats kind.
+match (kind, urgency, category, area, 涉企) and adds itself otherwise, so one category-specific row never
+hides the rest of the stage. Among the matching rows the most specific wins: category beats area beats
+urgency beats 涉企 beats kind. A row with ``enterprise`` set applies to 涉企 tickets only (their limits are
+usually shorter).
 """
 
 from __future__ import annotations
@@ -34,10 +35,14 @@ class LimitRow:
     category_prefix: str | None = None
     area_code: str | None = None
     note: str | None = None
+    enterprise: bool | None = None
 
-    def matches(self, kind: str, urgency: str, category: str | None, area_codes: tuple[str, ...]) -> bool:
+    def matches(
+        self, kind: str, urgency: str, category: str | None, area_codes: tuple[str, ...], enterprise: bool = False
+    ) -> bool:
         return (
-            (self.kind is None or self.kind == kind)
+            (not self.enterprise or enterprise)
+            and (self.kind is None or self.kind == kind)
             and (self.urgency is None or self.urgency == urgency)
             and (self.category_prefix is None or (category or "").startswith(self.category_prefix))
             and (self.area_code is None or self.area_code in area_codes)
@@ -45,18 +50,19 @@ class LimitRow:
 
     def key(self) -> tuple[str | None, ...]:
         """Return what the row matches on: a stored row with the same key replaces a built-in one."""
-        return (self.kind, self.urgency, self.category_prefix, self.area_code)
+        return (self.kind, self.urgency, self.category_prefix, self.area_code, bool(self.enterprise))
 
     def specificity(self) -> int:
         return (
-            8 * (self.category_prefix is not None)
-            + 4 * (self.area_code is not None)
-            + 2 * (self.urgency is not None)
+            16 * (self.category_prefix is not None)
+            + 8 * (self.area_code is not None)
+            + 4 * (self.urgency is not None)
+            + 2 * bool(self.enterprise)
             + (self.kind is not None)
         )
 
 
-def _r(stage: str, amount: float, unit: str, **match: str) -> LimitRow:
+def _r(stage: str, amount: float, unit: str, **match: str | bool) -> LimitRow:
     return LimitRow(stage, amount, unit, **match)
 
 
@@ -74,6 +80,11 @@ PRESETS: dict[str, tuple[LimitRow, ...]] = {
         _r("extension", 5, "working_days"),
         _r("return_window", 1, "working_days"),
         _r("callback", 2, "working_days"),
+        # 涉企 (营商环境) tickets: signed within 4 working hours, answered within 10 working days (3 for 咨询/求助).
+        _r("accept", 4, "working_hours", enterprise=True),
+        _r("reply", 10, "working_days", enterprise=True),
+        _r("reply", 3, "working_days", enterprise=True, kind="consult"),
+        _r("reply", 3, "working_days", enterprise=True, kind="help"),
     ),
     # 北京: reply by urgency 2 h / 24 h / 7 d / 15 d (natural days); callback when the reply limit expires.
     "beijing": (
@@ -102,7 +113,8 @@ def _stored_rows(session: Session, preset: str, stage: str) -> tuple[LimitRow, .
         select(TimeLimit).where(TimeLimit.preset == preset, TimeLimit.stage == stage).order_by(TimeLimit.id)
     )
     return tuple(
-        LimitRow(r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note) for r in rows
+        LimitRow(r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note, r.enterprise)
+        for r in rows
     )
 
 
@@ -154,9 +166,12 @@ def limit_for(
     urgency: str,
     category: str | None = None,
     area_codes: tuple[str, ...] = (),
+    enterprise: bool = False,
 ) -> Duration:
-    """Return the time limit of ``stage`` for a ticket with these attributes."""
-    candidates = [r for r in rows_for(session, preset, stage) if r.matches(kind, urgency, category, area_codes)]
+    """Return the time limit of ``stage`` for a ticket with these attributes (``enterprise`` = 涉企)."""
+    candidates = [
+        r for r in rows_for(session, preset, stage) if r.matches(kind, urgency, category, area_codes, enterprise)
+    ]
     if not candidates:
         raise DomainError(409, "no_time_limit",
                           f"时限表中没有适用于此工单的“{STAGE_NAMES.get(stage, stage)}”时限，请系统管理员补充", stage=stage)

@@ -14,7 +14,7 @@ from hotline.core.extensions import db
 from hotline.tickets.states import State
 from hotline.units.models import Unit
 
-CHANNELS = ("phone", "web", "app", "wechat", "mailbox", "message_board", "transfer_110", "api")
+CHANNELS = ("phone", "web", "app", "wechat", "mailbox", "message_board", "transfer_110", "api", "upper")
 CHANNEL_NAMES = {
     "phone": "电话",
     "web": "网站",
@@ -24,6 +24,7 @@ CHANNEL_NAMES = {
     "message_board": "留言板",
     "transfer_110": "110转办",
     "api": "接口",
+    "upper": "上级交办",
 }
 KINDS = ("consult", "help", "complaint", "report", "suggestion", "praise")
 KIND_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议", "praise": "表扬"}
@@ -75,6 +76,8 @@ class Ticket(db.Model):
     caller_phone: Mapped[str | None] = mapped_column(String(30), index=True)
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
+    # The sentences that carry the request (classifier.summary, ≤ 80 characters), set at intake; lists show it.
+    summary: Mapped[str | None] = mapped_column(String(80))
     address: Mapped[str | None] = mapped_column(String(300))
     category: Mapped[str | None] = mapped_column(String(40), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="consult")
@@ -119,6 +122,8 @@ class Ticket(db.Model):
     return_count: Mapped[int] = mapped_column(default=0)
     urge_count: Mapped[int] = mapped_column(default=0)
     supervised: Mapped[bool] = mapped_column(default=False)
+    # The escalation ladder's latest step on this ticket (urged, supervised, escalated); see hotline.escalation.
+    escalation_level: Mapped[str | None] = mapped_column(String(20))
     callback_attempts: Mapped[int] = mapped_column(default=0)
     accepted_on_time: Mapped[bool | None] = mapped_column()
     replied_on_time: Mapped[bool | None] = mapped_column()
@@ -130,6 +135,9 @@ class Ticket(db.Model):
     result: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)
     transfer_target: Mapped[str | None] = mapped_column(String(40))
+    # 上级交办: the upper platform (exchange_platforms.code) that assigned the ticket, and its deadline.
+    upper_platform: Mapped[str | None] = mapped_column(String(40), index=True)
+    upper_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # What the classifier and dispatch proposed at intake, with the model version and rule used.
     suggestion: Mapped[dict | None] = mapped_column(JSON)
 
@@ -234,6 +242,8 @@ class TimeLimit(db.Model):
     urgency: Mapped[str | None] = mapped_column(String(10))
     category_prefix: Mapped[str | None] = mapped_column(String(40))
     area_code: Mapped[str | None] = mapped_column(String(40))
+    # True: the row applies to 涉企 tickets only.
+    enterprise: Mapped[bool | None] = mapped_column()
     amount: Mapped[float] = mapped_column()
     unit: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(200))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,14 +69,26 @@ def notify_citizen(
     return notification
 
 
+class Sender(Protocol):
+    """Delivers (or starts delivering) one outbox message; may return the outbox status to record."""
+
+    def send(self, notification: Notification) -> str | None: ...
+
+
 class LogSender:
-    """The demo sender: writes the message to the log (a real city plugs in its SMS gateway here)."""
+    """The demo sender: writes the message to the log (never the phone number: logs are not for personal data)."""
 
     def send(self, notification: Notification) -> None:
-        log.info("告知 %s → %s: %s", notification.channel, notification.recipient or "-", notification.body)
+        log.info("告知 %s（%s，工单 %s）: %s", notification.id, notification.channel, notification.ticket_id,
+                 notification.body)
 
 
-SENDERS: dict[str, Callable[[], LogSender]] = {"sms": LogSender, "portal": LogSender, "message_board": LogSender}
+SENDERS: dict[str, Callable[[], Sender]] = {"sms": LogSender, "portal": LogSender, "message_board": LogSender}
+
+
+def bind_sender(channel: str, factory: Callable[[], Sender]) -> None:
+    """Have ``channel``'s messages go through ``factory()`` (the app factory binds a real SMS provider here)."""
+    SENDERS[channel] = factory
 
 
 def deliver(session: Session, notification_id: int, moment: dt.datetime | None = None) -> bool:
@@ -85,7 +98,7 @@ def deliver(session: Session, notification_id: int, moment: dt.datetime | None =
     )
     if notification is None:
         return False
-    SENDERS[notification.channel]().send(notification)
-    notification.status = "sent"
-    notification.sent_at = moment or clock.now()
-    return True
+    status = SENDERS[notification.channel]().send(notification) or "sent"
+    notification.status = status
+    notification.sent_at = (moment or clock.now()) if status == "sent" else None
+    return status == "sent"

@@ -35,9 +35,12 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "channel": ticket.channel,
         "channel_name": CHANNEL_NAMES.get(ticket.channel, ticket.channel),
         "external_id": ticket.external_id,
+        "upper": {"platform": ticket.upper_platform, "due": _iso(ticket.upper_due), "label": "上级交办"}
+        if ticket.upper_platform else None,
         **caller_view(ticket, viewer),
         "title": ticket.title,
         "content": ticket.content,
+        "summary": ticket.summary,
         "address": ticket.address,
         "area": ticket.area_unit.brief() if ticket.area_unit else None,
         "category": ticket.category,
@@ -67,6 +70,7 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "pending_suspend": bool(ticket.pending_suspend_reason),
         "urge_count": ticket.urge_count,
         "supervised": ticket.supervised,
+        "escalation_level": ticket.escalation_level,
         "callback_attempts": ticket.callback_attempts,
         "satisfaction": ticket.satisfaction,
         "contacted": ticket.contacted,
@@ -88,7 +92,8 @@ def event_to_dict(event: TicketEvent) -> dict:
     try:
         action_name = ACTION_NAMES[Action(event.action)]
     except ValueError:
-        action_name = {"register": "受理", "notify": "告知", "warning": "预警"}.get(event.action, event.action)
+        action_name = {"register": "受理", "notify": "告知", "warning": "预警", "attach": "上传附件",
+                       "download": "查看附件"}.get(event.action, event.action)
     return {
         "action": event.action,
         "action_name": action_name,

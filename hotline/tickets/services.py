@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.auth.models import User
 from hotline.auth.roles import SCOPED_ROLES, Role
@@ -23,6 +23,14 @@ from hotline.tickets.states import State
 from hotline.units.models import Unit
 
 PAGE_SIZE = 50
+# What a listed ticket shows besides its own columns, loaded for the whole page at once (not per row).
+LIST_LOADING = (
+    selectinload(Ticket.co_units),
+    selectinload(Ticket.area_unit),
+    selectinload(Ticket.lead_unit),
+    selectinload(Ticket.handling_unit),
+    selectinload(Ticket.merged_into).load_only(Ticket.id, Ticket.number),
+)
 
 
 @dataclass
@@ -42,6 +50,7 @@ class NewTicket:
     area_unit: Unit | None = None
     is_enterprise: bool = False
     is_business_env: bool = False
+    summary: str | None = None  # the request in ≤ 80 characters (set by intake)
 
 
 def find_by_external_id(session: Session, channel: str, external_id: str) -> Ticket | None:
@@ -73,6 +82,7 @@ def register_ticket(
         caller_phone=data.caller_phone,
         title=title,
         content=data.content,
+        summary=data.summary,
         address=data.address,
         category=data.category,
         kind=data.kind,
@@ -88,7 +98,8 @@ def register_ticket(
         suggestion=suggestion,
         deadline_clocks={},
     )
-    duration = limits.limit_for(session, preset, "dispatch", kind=data.kind, urgency=data.urgency, category=data.category)
+    duration = limits.limit_for(session, preset, "dispatch", kind=data.kind, urgency=data.urgency, category=data.category,
+                                enterprise=data.is_enterprise)
     ticket.dispatch_due = duration.after(moment)
     ticket.deadline_clocks = {"dispatch": duration.on_working_clock}
     if data.external_id:
@@ -146,7 +157,7 @@ def ticket_query(
     warning: str | None = None,
     q: str | None = None,
 ) -> Select:
-    """Return the query of tickets ``user`` may see, filtered, newest first."""
+    """Return the query of tickets ``user`` may see, filtered: 上级交办 first, then newest first."""
     query = select(Ticket)
     condition = visibility_filter(user)
     if condition is not None:
@@ -165,7 +176,29 @@ def ticket_query(
     if q:
         query = query.where(or_(Ticket.number == q, Ticket.title.contains(q, autoescape=True),
                                 Ticket.content.contains(q, autoescape=True), Ticket.address.contains(q, autoescape=True)))
-    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    return query.order_by(Ticket.upper_platform.is_(None), Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    """Return the key of the last ticket of a page (newest-first order): where the next page starts."""
+    return f"{ticket.created_at.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%S.%f')}_{ticket.id}"
+
+
+def decode_cursor(value: str | None) -> tuple[dt.datetime, int] | None:
+    """Read a key made by :func:`encode_cursor`; refuse a malformed one with 422."""
+    if not value:
+        return None
+    try:
+        moment, _, ident = value.partition("_")
+        return dt.datetime.strptime(moment, "%Y%m%dT%H%M%S.%f").replace(tzinfo=dt.UTC), int(ident)
+    except ValueError:
+        raise DomainError(422, "invalid_cursor", "翻页参数 after 无效", field="after") from None
+
+
+def after_cursor(cursor: tuple[dt.datetime, int]):
+    """Return the condition for tickets after ``cursor`` in newest-first order (keyset pagination)."""
+    moment, ident = cursor
+    return or_(Ticket.created_at < moment, and_(Ticket.created_at == moment, Ticket.id < ident))
 
 
 def list_events(session: Session, ticket: Ticket) -> list[TicketEvent]:

@@ -11,7 +11,16 @@ from hotline.core.extensions import db
 from hotline.core.validation import get_bool, get_int, get_str, get_str_list, json_body
 from hotline.tickets.lifecycle import ActionParams, perform_action
 from hotline.tickets.schemas import event_to_dict, ticket_to_dict
-from hotline.tickets.services import PAGE_SIZE, get_visible_ticket, list_events, ticket_query
+from hotline.tickets.services import (
+    LIST_LOADING,
+    PAGE_SIZE,
+    after_cursor,
+    decode_cursor,
+    encode_cursor,
+    get_visible_ticket,
+    list_events,
+    ticket_query,
+)
 from hotline.units.services import get_unit_by_code
 
 bp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets")
@@ -42,9 +51,12 @@ def action_params(body: dict) -> ActionParams:
 @bp.get("")
 @api_auth()
 def list_tickets():
+    """List what the caller may see, newest first: ``after=<next>`` pages by key (fast at any depth);
+    ``page=N`` (SPEC §5) still pages by offset."""
     page = request.args.get("page", "1")
     if not page.isdigit() or int(page) < 1:
         page = "1"
+    after = decode_cursor(request.args.get("after"))
     unit_code = request.args.get("unit")
     query = ticket_query(
         g.actor,
@@ -53,12 +65,16 @@ def list_tickets():
         warning=request.args.get("warning") or None,
         q=(request.args.get("q") or "").strip()[:100] or None,
     )
-    rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((int(page) - 1) * PAGE_SIZE)).all()
+    query = query.options(*LIST_LOADING).limit(PAGE_SIZE + 1)
+    query = query.where(after_cursor(after)) if after is not None else query.offset((int(page) - 1) * PAGE_SIZE)
+    rows = db.session.scalars(query).all()
+    shown = rows[:PAGE_SIZE]
     return jsonify(
         {
-            "tickets": [ticket_to_dict(t, g.actor) for t in rows[:PAGE_SIZE]],
-            "page": int(page),
+            "tickets": [ticket_to_dict(t, g.actor) for t in shown],
+            "page": int(page) if after is None else None,
             "has_more": len(rows) > PAGE_SIZE,
+            "next": encode_cursor(shown[-1]) if len(rows) > PAGE_SIZE else None,
         }
     )
 

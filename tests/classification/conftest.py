@@ -53,7 +53,7 @@ def small_model_dir(app, small_csv) -> Path:
 @pytest.fixture
 def active_model(app, small_model_dir) -> str:
     """Register and activate the small model; return its version."""
-    from hotline.classification.services import promote, register_version
+    from hotline.classification.services import PREDICTOR_CACHE, promote, register_version
     from hotline.core.extensions import db
 
     with app.app_context():
@@ -61,6 +61,6 @@ def active_model(app, small_model_dir) -> str:
         promote(db.session, row, force=True)
         db.session.commit()
         version = row.version
-        app.extensions["hotline.predictor_cache"].forget()
+        PREDICTOR_CACHE.get(app).forget()
         db.session.remove()
     return version

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from hotline.classification.services import PREDICTOR_CACHE
+
 COMPLAINT = "A市A1区东风路工地夜间施工噪音太大，严重扰民，要求环保部门处理"
 
 
@@ -23,7 +25,7 @@ def test_classify_uses_the_active_model(api, active_model):
 
 
 def test_classify_refuses_cleanly(api, app):
-    app.extensions["hotline.predictor_cache"].forget()  # a previous test's model must not linger
+    PREDICTOR_CACHE.get(app).forget()  # a previous test's model must not linger
     assert api.client.post("/api/v1/classify", json={"text": "x"}).status_code == 401
     assert api.post("/api/v1/classify", as_="agent1", json={}).status_code == 422
     no_model = api.post("/api/v1/classify", as_="agent1", json={"text": "停水"})

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import login_form
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def login(app, world) -> Callable:
 
     def _login(username: str):
         client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+        response = client.post("/login", data=login_form(username))
         assert response.status_code == 302, response.data
         return client
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 PAGES = [
-    "/admin/users",
+    "/admin/staff",
     "/admin/units",
     "/admin/time-limits",
     "/admin/categories",
@@ -32,7 +32,7 @@ def _audit(client) -> str:
 def test_a_user_is_created_disabled_and_audited(login, app):
     admin = login("admin1")
     done = admin.post(
-        "/admin/users",
+        "/admin/staff",
         data={
             "username": "agent9",
             "display_name": "新话务员",
@@ -44,7 +44,7 @@ def test_a_user_is_created_disabled_and_audited(login, app):
     )
     assert "已新增用户 agent9" in done.get_data(as_text=True)
     weak = admin.post(
-        "/admin/users",
+        "/admin/staff",
         data={"username": "agent10", "role": "agent", "unit": "A", "password": "short"},
         follow_redirects=True,
     )
@@ -58,7 +58,7 @@ def test_a_user_is_created_disabled_and_audited(login, app):
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.username == "agent9"))
     admin = login("admin1")
-    admin.post(f"/admin/users/{user_id}/active", data={"active": "0"})
+    admin.post(f"/admin/staff/{user_id}/active", data={"active": "0"})
     assert app.test_client().post("/login", data={"username": "agent9", "password": "long-enough-1"}).status_code == 401
     audit = _audit(admin)
     assert audit.count("agent9") >= 2 and "停用" in audit and "新增" in audit

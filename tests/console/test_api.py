@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.conftest import login_form
+
 
 @pytest.fixture
 def csrf_on(app):
@@ -22,7 +24,7 @@ def _page_token(client, path: str) -> str:
 def _login(app, username: str):
     client = app.test_client()
     token = _page_token(client, "/login")
-    response = client.post("/login", data={"username": username, "password": "demo-12345", "csrf_token": token})
+    response = client.post("/login", data=login_form(username) | {"csrf_token": token})
     assert response.status_code == 302
     return client
 
@@ -55,11 +57,14 @@ def test_bearer_needs_no_csrf_token(api, csrf_on):
 
 
 def test_suggest_returns_providers_output(app, api):
-    app.extensions.setdefault("hotline.suggesters", {})["test"] = lambda s, text, addr: {"echo": [text, addr]}
-    try:
+    from dataclasses import replace
+
+    from hotline.intake.seams import INTAKE
+
+    seams = INTAKE.get(app)
+    echo = {"test": lambda s, text, addr: {"echo": [text, addr]}}
+    with INTAKE.replaced(app, replace(seams, suggesters=seams.suggesters | echo)):
         body = api.post("/api/v1/console/suggest", as_="agent1", json={"text": "路灯", "address": "东风路"}).get_json()
-    finally:
-        app.extensions["hotline.suggesters"].pop("test")
     assert body["echo"] == ["路灯", "东风路"]
     assert api.post("/api/v1/console/suggest", as_="handler1", json={"text": "x"}).status_code == 403
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import login_form
+
 PAGES = {"/console": {"agent1"}, "/inbox": {"handler1", "handler2"}, "/grid": {"grid1"},
          "/dashboard": {"dispatcher1", "supervisor1", "admin1"}}
 USERS = ("agent1", "dispatcher1", "handler1", "handler2", "grid1", "supervisor1", "admin1")
@@ -32,7 +34,7 @@ def test_each_role_opens_only_its_page(login, username):
 @pytest.mark.parametrize(("username", "page"), [("agent1", "/console"), ("handler1", "/inbox"), ("grid1", "/grid"),
                                                 ("supervisor1", "/dashboard")])
 def test_login_lands_on_the_workspace(app, world, username, page):
-    response = app.test_client().post("/login", data={"username": username, "password": "demo-12345"})
+    response = app.test_client().post("/login", data=login_form(username))
     assert response.headers["Location"] == page
 
 

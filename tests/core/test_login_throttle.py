@@ -43,3 +43,17 @@ def test_the_login_page_is_throttled_too(app, world, throttle):
         assert client.post("/login", data={"username": "agent1", "password": "guess"}).status_code == 401
     page = client.post("/login", data={"username": "agent1", "password": DEMO_PASSWORD})
     assert page.status_code == 429 and "登录失败次数过多" in page.get_data(as_text=True)
+
+
+def test_without_a_reachable_redis_logins_are_throttled_in_this_process(app, world, monkeypatch):
+    from hotline.auth.throttle import LoginThrottle
+
+    # Redis configured but down (nothing listens on this port): never a 500, the local count decides.
+    monkeypatch.setitem(app.extensions, "hotline.login_throttle", LoginThrottle("redis://127.0.0.1:6399/0"))
+    client = app.test_client()
+    assert client.post("/api/v1/auth/token", json={"username": "handler1", "password": DEMO_PASSWORD}).status_code == 200
+    for _ in range(FAILURES_PER_USERNAME):
+        assert client.post("/api/v1/auth/token", json={"username": "handler2", "password": "guess"}).status_code == 401
+    blocked = client.post("/api/v1/auth/token", json={"username": "handler2", "password": DEMO_PASSWORD})
+    assert blocked.status_code == 429
+    assert client.post("/login", data={"username": "agent1", "password": DEMO_PASSWORD}).status_code == 302

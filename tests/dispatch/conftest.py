@@ -81,11 +81,16 @@ def classifier(app, monkeypatch):
             return {"categories": [{"code": self.name, "name": self.name, "confidence": self.confidence}],
                     "kind": "complaint", "urgency": "normal", "model_version": self.version}
 
+    from dispatch.services import CLASSIFY
+
     fake = Fake()
-    monkeypatch.setitem(app.extensions, "hotline.classify", fake)
-    return fake
+    with CLASSIFY.replaced(app, fake):
+        yield fake
 
 
 @pytest.fixture
-def no_classifier(app, monkeypatch):
-    monkeypatch.delitem(app.extensions, "hotline.classify", raising=False)
+def no_classifier(app):
+    from dispatch.services import CLASSIFY
+
+    with CLASSIFY.replaced(app, None):
+        yield

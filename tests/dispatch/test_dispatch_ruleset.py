@@ -6,6 +6,8 @@ import io
 
 from openpyxl import load_workbook
 
+from tests.conftest import login_form
+
 
 def test_rule_edits_are_audited_and_reach_the_rulebook(api, demo_city, no_classifier):
     before = api.post("/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"})
@@ -105,7 +107,7 @@ def test_excel_import_lists_bad_rows_and_changes_nothing(api, demo_city):
 
 
 def _login(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": "demo-12345"})
+    response = client.post("/login", data=login_form(username))
     assert response.status_code in (302, 303), response.data[:200]
 
 

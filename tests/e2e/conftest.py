@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import DEMO_PASSWORD, REDIS_URL
+from tests.conftest import DEMO_PASSWORD, REDIS_URL, second_factor
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -90,8 +90,8 @@ class Rest:
 
     def headers(self, username: str) -> dict:
         if username not in self.tokens:
-            r = requests.post(self.base + "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD},
-                              timeout=10)
+            body = {"username": username, "password": DEMO_PASSWORD, "otp": second_factor(username)}
+            r = requests.post(self.base + "/api/v1/auth/token", json=body, timeout=10)
             r.raise_for_status()
             self.tokens[username] = r.json()["token"]
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -124,6 +124,7 @@ def open_as(browser, server, world):
         page.goto(server + "/login")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
+        page.fill("input[name=otp]", second_factor(username) or "")
         page.click("button[type=submit]")
         page.wait_for_url(server + path)
         page.wait_for_selector("#live-status.on", timeout=10000)

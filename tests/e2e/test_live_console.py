@@ -106,8 +106,9 @@ def test_handler_signs_and_opens_the_reply_form_from_the_keyboard(server, rest, 
     assert rest.get(f"/api/v1/tickets/{number}", "handler1")["ticket"]["state"] == "accepted"
     handler1.keyboard.press("2")  # 办理中
     expect(row).to_be_visible(timeout=3000)
-    for _ in range(handler1.locator("#inbox-body tr[data-ticket]").count()):
-        if handler1.locator("#inbox-body tr.selected").get_attribute("data-ticket") == number:
+    for _ in range(handler1.locator("#inbox-body tr[data-ticket]").count() + 1):
+        selected = handler1.locator("#inbox-body tr.selected")  # none yet on a freshly opened tab
+        if selected.count() and selected.get_attribute("data-ticket") == number:
             break
         handler1.keyboard.press("j")
     handler1.keyboard.press("r")  # 答复 opens its form

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
+from tests.conftest import login_form
+
 FUND_BODY = "<p>职工购房、租房可以申请提取住房公积金，需携带身份证和购房合同。</p>"
 
 
@@ -195,7 +197,7 @@ def test_versions_endpoint(api):
 
 
 def login(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": "demo-12345"})
+    response = client.post("/login", data=login_form(username))
     assert response.status_code == 302
 
 
@@ -276,7 +278,9 @@ def test_demo_seeder_is_idempotent(app, world, tmp_path):
     (tmp_path / "replies.csv").write_text(
         "id,title,detail,reply\n1,小区停水,小区停水三天了,已联系供水公司抢修\n", encoding="utf-8"
     )
-    seeder = app.extensions["hotline.demo_seeders"]["knowledge"]
+    from hotline.core.wiring import startup_hooks
+
+    seeder = startup_hooks(app).demo_seeders["knowledge"]
     with app.app_context():
         from knowledge.wiring import seed_knowledge
 

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from reports.exports import XLSX_MIME
+from tests.conftest import login_form
 from tests.reports.conftest import FROM, TO
 
 RANGE = f"from={FROM}&to={TO}"
@@ -98,7 +99,7 @@ def test_campaign_endpoints(month, api):
 
 
 def login(client, username: str):
-    return client.post("/login", data={"username": username, "password": "demo-12345"})
+    return client.post("/login", data=login_form(username))
 
 
 def test_reports_page_by_role(month, app, api):

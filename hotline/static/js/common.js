@@ -156,7 +156,9 @@ const H = (() => {
 
   function flags(t) {
     let html = "";
-    if (t.supervised) html += ' <span class="badge red">督办</span>';
+    if (t.upper) html += ' <span class="badge red upper" title="上级平台交办的工单">上级交办</span>';
+    if (t.escalation_level === "escalated") html += ' <span class="badge red escalation">提级督办</span>';
+    else if (t.supervised) html += ' <span class="badge red">督办</span>';
     if (t.urge_count) html += ` <span class="badge yellow urge">催办×${t.urge_count}</span>`;
     if (t.rework_count) html += ` <span class="badge">重办${t.rework_count}次</span>`;
     if (t.pending_extension_days) html += ` <span class="badge blue">延期申请${t.pending_extension_days}天</span>`;

@@ -34,6 +34,8 @@
     const byState = Object.fromEntries(s.states.map((x) => [x.state, x]));
     let html = stat("open", "在办总数", s.open) + stat("yellow", "即将超期", s.warnings.yellow, "yellow") + stat("red", "已超期", s.warnings.red, "red");
     for (const st of SHOWN_STATES) html += stat(st, byState[st].name, byState[st].count);
+    const esc = s.escalations || {};
+    html += stat("escalated", "提级督办", esc.escalated || 0, "red") + stat("supervised", "督办中", esc.supervised || 0, "red");
     $("stats").innerHTML = html;
     $("today-total").textContent = s.today.total;
     $("chart-category").innerHTML = barChart(s.today.by_category.map((r) => [categoryNames[r.category] || r.category, r.count, r.category]));

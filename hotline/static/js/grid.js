@@ -52,7 +52,7 @@
       <div class="tcard warning-${t.warning}" data-ticket="${H.esc(t.number)}">
         <div>${H.numberLink(t.number)} ${H.esc(t.state_name)} ${H.warningBadge(t)} ${H.flags(t)}</div>
         <div class="title">${H.esc(t.title)}</div>
-        <div class="muted clamp">${H.esc(t.content)}</div>
+        <div class="muted clamp">${H.esc(t.summary || t.content)}</div>
         ${t.address ? `<div><span class="muted">地址：</span>${H.esc(t.address)}</div>` : ""}
         <div class="card-foot">${H.countdown(t)} ${callLink(t)}</div>
         <div class="actions" style="margin-top:8px">${buttons(t)}</div>

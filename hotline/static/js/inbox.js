@@ -32,7 +32,7 @@
     body.innerHTML = rows.map((t) => `
       <tr class="warning-${t.warning}${t.number === selected ? " selected" : ""}" data-ticket="${H.esc(t.number)}">
         <td>${H.numberLink(t.number)}<br><span class="muted">${H.esc(t.kind_name || "")} · ${H.esc(t.channel_name || "")}</span></td>
-        <td><strong>${H.esc(t.title)}</strong><br><span class="muted">${H.esc(clip(t.content, 80))}</span>
+        <td><strong>${H.esc(t.title)}</strong><br><span class="muted">${H.esc(t.summary || clip(t.content, 80))}</span>
             ${t.address ? `<br><span class="muted">地址：${H.esc(t.address)}</span>` : ""}
             ${t.handling_unit && t.handling_unit.code !== document.body.dataset.unit ? `<br><span class="muted">当前承办：${H.esc(t.handling_unit.name)}</span>` : ""}</td>
         <td>${H.esc(t.state_name)} ${H.warningBadge(t)}</td>

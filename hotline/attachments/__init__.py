@@ -1,0 +1,1 @@
+"""Files on tickets: photos, short videos, PDFs and office documents (storage, checks, copies)."""
