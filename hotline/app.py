@@ -152,9 +152,6 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(auth_page_views.pages)
     app.register_blueprint(auth_page_views.account)
-
-
-    app.register_blueprint(auth_views.pages)
     from hotline.tickets import pages as ticket_pages
 
     app.register_blueprint(ticket_pages.bp)

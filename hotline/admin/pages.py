@@ -137,7 +137,7 @@ def time_limits():
     if preset not in PRESETS:
         preset = "default"
     stored = {
-        (r.stage, r.kind, r.urgency, r.category_prefix, r.area_code): r
+        (r.stage, r.kind, r.urgency, r.category_prefix, r.area_code, bool(r.enterprise)): r
         for r in db.session.scalars(select(TimeLimit).where(TimeLimit.preset == preset).order_by(TimeLimit.id))
     }
     stages = [

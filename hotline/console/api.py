@@ -67,7 +67,7 @@ def cti_event():
     db.session.rollback()  # nothing to keep: the call is not stored, only shown
     # A call is one agent's: a switch event naming nobody pops no console (popping it on every console put
     # one caller's number into every agent's form).
-    if agent is None:
+    if pop_on is None and skill is None:
         return jsonify(payload | {"popped": False})
     if event == "newCall":
         push.call_arrived(pop_on, payload, skill)

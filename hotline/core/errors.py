@@ -113,7 +113,7 @@ def _internal_error(app: Flask, exc: Exception):
     code, message = _HTTP_MESSAGES[500]
     if _wants_json():
         return jsonify({"error": {"code": code, "message": message}}), 500
-    return message, 500
+    return error_page(500)
 
 
 def register_unavailable_handler(app: Flask) -> None:

@@ -94,8 +94,8 @@ def test_time_limits_page_layers_and_refuses_with_the_reason(login, api, monkeyp
     assert "已为“签收”阶段新增时限规则" in page and "自定义" in page and "内置" in page
     accept = page[page.index('data-stage="accept"') : page.index("</table>", page.index('data-stage="accept"'))]
     assert (
-        accept.count("<tr>") - 1 == 3
-    )  # (one header row) the JT row beside the two built-in rows, not instead of them
+        accept.count("<tr>") - 1 == 4
+    )  # (one header row) the JT row beside the three built-in rows (general, urgent, 涉企), not instead of them
     row_id = re.search(r"/admin/time-limits/(\d+)/delete", page).group(1)
     from hotline.tickets import limits
 

@@ -15,7 +15,8 @@ def test_one_category_row_does_not_shadow_the_rest_of_its_stage(api):
     response = api.act(other["number"], "dispatch", "dispatcher1", unit="A1")
     assert response.status_code == 200, response.get_json()  # was HTTP 500: the JT row hid every other row
     listing = api.get("/api/v1/time-limits?preset=default", as_="admin1").get_json()["stages"]["accept"]
-    assert len(listing) == 3 and {r["category_prefix"] for r in listing} == {None, "JT"}
+    # the JT row beside the built-in general, urgent and 涉企 rows, not instead of them
+    assert len(listing) == 4 and {r["category_prefix"] for r in listing} == {None, "JT"}
 
 
 def test_the_category_row_governs_its_own_tickets_only(session):
@@ -48,7 +49,8 @@ def test_an_edit_that_leaves_a_stage_without_a_limit_is_refused(api, monkeypatch
     assert refused.status_code == 409
     error = refused.get_json()["error"]
     assert error["code"] == "stage_without_limit" and "签收" in error["message"] and "通用" in error["message"]
-    assert api.get("/api/v1/time-limits?preset=default", as_="admin1").get_json()["stages"]["accept"] == [
+    stored = api.get("/api/v1/time-limits?preset=default", as_="admin1").get_json()["stages"]["accept"]
+    assert [r for r in stored if not r.get("enterprise")] == [
         r | {"id": None}
         for r in [
             {
@@ -60,6 +62,7 @@ def test_an_edit_that_leaves_a_stage_without_a_limit_is_refused(api, monkeypatch
                 "category_prefix": None,
                 "area_code": None,
                 "note": None,
+                "enterprise": None,
             }
         ]
     ]

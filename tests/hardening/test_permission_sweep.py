@@ -26,6 +26,7 @@ PUBLIC = {
     "open311.show_request",
     "open311.show_token",
     "static",
+    "favicon",
     "health.health",
     "openapi.openapi_document",
 }
