@@ -49,7 +49,10 @@ def main() -> None:
             worker = SimpleWorker([queue], connection=connection, serializer=jobs.SERIALIZER, name=args.name)
             started = time.monotonic()
             # with_scheduler: rq's scheduler moves jobs waiting for a retry back onto the queue when due.
-            worker.work(burst=args.burst, logging_level="INFO", with_scheduler=True)
+            try:
+                worker.work(burst=args.burst, logging_level="INFO", with_scheduler=True)
+            except Exception:  # e.g. Redis down while the worker registers itself: wait and start again
+                log.warning("worker could not run", exc_info=True)
             if args.burst or getattr(worker, "_shutdown_requested_date", None) is not None:
                 break
             pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 30.0)

@@ -240,7 +240,7 @@ class Stack:
         _wait(ready, 300, f"web {port}")
         return proc
 
-    def start_worker(self, label: str, *, schedule: bool = False, **env: str) -> Proc:
+    def start_worker(self, label: str, *, schedule: bool = False, wait: bool = True, **env: str) -> Proc:
         """Start ``python worker.py`` (rq names it; a worker killed by SIGKILL leaves its name registered)."""
         log = self.base / f"worker-{label}.log"
         args = [PY, "worker.py"] + (["--schedule"] if schedule else [])
@@ -248,6 +248,9 @@ class Stack:
             popen = subprocess.Popen(args, cwd=ROOT, env=self.env(**env), stdout=out, stderr=subprocess.STDOUT)
         proc = Proc(f"worker-{label}", popen, log)
         self.procs.append(proc)
+        if wait:  # preloading the model takes a while on a busy machine: the fault starts once it works
+            start = log.stat().st_size
+            _wait(lambda: b"Listening on" in log.read_bytes()[start:] or popen.poll() is not None, 300, "worker")
         return proc
 
     def down(self) -> None:
