@@ -55,7 +55,14 @@ def _run(url: str, messages) -> int:
     from hotline.core.extensions import db
     from hotline.units.services import load_units_csv
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None, "HOTLINE_BACKGROUND_SCHEDULER": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": None,
+            "HOTLINE_BACKGROUND_SCHEDULER": False,
+        }
+    )
     with app.app_context():
         upgrade(revision="heads")
         load_units_csv(db.session, DEMO_UNITS)
@@ -91,9 +98,16 @@ def _run(url: str, messages) -> int:
             counts["area_unit"] += bool(area.get("unit"))
             by_rule[p.rule_id or "-"] += 1
             a = matcher.match(m.text)
-            pure = book.match(Facts(category=m.label, text=m.text, district=a.district if a else "",
-                                    street=a.street if a else "", community=a.community if a else "",
-                                    grid=a.grid_code if a else ""))
+            pure = book.match(
+                Facts(
+                    category=m.label,
+                    text=m.text,
+                    district=a.district if a else "",
+                    street=a.street if a else "",
+                    community=a.community if a else "",
+                    grid=a.grid_code if a else "",
+                )
+            )
             counts["agrees_with_engine"] += bool(pure and (pure.lead_unit, pure.rule_id) == (lead, p.rule_id))
         elapsed = time.perf_counter() - started
         n = counts["n"] or 1
@@ -107,8 +121,9 @@ def _run(url: str, messages) -> int:
             "flagged_110": round(counts["transfer_110"] / n, 4),
             "agrees_with_pure_engine": round(counts["agrees_with_engine"] / n, 4),
             "ms_per_proposal": round(elapsed * 1000 / n, 3),
-            "by_label": {k: {"n": c["n"], "accuracy": round(c["right"] / max(c["n"], 1), 4)}
-                         for k, c in sorted(by_label.items())},
+            "by_label": {
+                k: {"n": c["n"], "accuracy": round(c["right"] / max(c["n"], 1), 4)} for k, c in sorted(by_label.items())
+            },
             "top_rules": by_rule.most_common(10),
         }
         print(json.dumps(out, ensure_ascii=False))

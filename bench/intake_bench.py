@@ -145,7 +145,7 @@ def main() -> None:
 
         totals = {"with": [0.0, 0.0, 0], "without": [0.0, 0.0, 0]}
         for i, pair in enumerate(pairs):
-            for mode in (("with", "without") if i % 2 == 0 else ("without", "with")):
+            for mode in ("with", "without") if i % 2 == 0 else ("without", "with"):
                 INTAKE.bind(app, timed if mode == "with" else without)
                 wall, cpu = _post_many(client, headers, [pair], (0 if mode == "with" else 5_000_000) + i)
                 totals[mode][0] += wall

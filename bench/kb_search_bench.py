@@ -244,7 +244,9 @@ def run(backend: str, rows: list[dict], texts: list[str], *, with_breakdown: boo
                 "like_limit10_p95_ms": round(pct(like_ms, 95), 2),
                 "like_full_scan_p50_ms": round(pct(like_full_ms, 50), 2),
             }
-            result["ratio_like_full_vs_search_p50"] = round(result["like_full_scan_p50_ms"] / result["search_p50_ms"], 1)
+            result["ratio_like_full_vs_search_p50"] = round(
+                result["like_full_scan_p50_ms"] / result["search_p50_ms"], 1
+            )
             if lines:
                 result["breakdown"] = lines
             return result

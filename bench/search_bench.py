@@ -27,9 +27,21 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TEXTS = ["{p}路灯不亮晚上很黑，老人出门不方便", "{p}小区工地夜间施工噪音扰民", "{p}占道经营堵塞交通", "{p}垃圾清运不及时有异味",
-         "{p}公交站台破损无人维修", "{p}小区停车收费不合理", "{p}学校周边交通拥堵", "{p}供暖温度不达标",
-         "{p}自来水水质浑浊发黄", "{p}拖欠农民工工资", "{p}违章搭建影响采光", "{p}餐馆油烟扰民", "{p}井盖缺失很危险"]
+TEXTS = [
+    "{p}路灯不亮晚上很黑，老人出门不方便",
+    "{p}小区工地夜间施工噪音扰民",
+    "{p}占道经营堵塞交通",
+    "{p}垃圾清运不及时有异味",
+    "{p}公交站台破损无人维修",
+    "{p}小区停车收费不合理",
+    "{p}学校周边交通拥堵",
+    "{p}供暖温度不达标",
+    "{p}自来水水质浑浊发黄",
+    "{p}拖欠农民工工资",
+    "{p}违章搭建影响采光",
+    "{p}餐馆油烟扰民",
+    "{p}井盖缺失很危险",
+]
 PLACES = ["东风路", "解放路", "人民路", "幸福小区", "和平里", "建设街", "光明村", "朝阳社区", "滨河苑", "星沙大道"]
 QUERIES = ["井盖", "油烟 扰民", "幸福小区 路灯", "农民工 工资", "供暖"]
 
@@ -54,13 +66,27 @@ def fill(app, n: int) -> float:
         for i in range(n):
             place = rnd.choice(PLACES)
             created = now - dt.timedelta(minutes=rnd.randint(0, 60 * 24 * 365))
-            rows.append({"number": f"2026{i:010d}", "channel": "phone", "title": rnd.choice(TEXTS).format(p=place)[:20],
-                         "content": rnd.choice(TEXTS).format(p=place) + f"，第{i}次反映", "address": f"{place}{rnd.randint(1, 200)}号",
-                         "caller_phone": f"13{rnd.randint(100000000, 999999999)}", "kind": "complaint", "urgency": "normal",
-                         "state": rnd.choice(["registered", "dispatched", "accepted", "closed"]), "warning": "none",
-                         "created_at": created, "updated_at": created, "dispatch_due": created + dt.timedelta(hours=2),
-                         "accept_due": created + dt.timedelta(days=1), "reply_due": created + dt.timedelta(days=15),
-                         "deadline_clocks": {}, "version": 1})
+            rows.append(
+                {
+                    "number": f"2026{i:010d}",
+                    "channel": "phone",
+                    "title": rnd.choice(TEXTS).format(p=place)[:20],
+                    "content": rnd.choice(TEXTS).format(p=place) + f"，第{i}次反映",
+                    "address": f"{place}{rnd.randint(1, 200)}号",
+                    "caller_phone": f"13{rnd.randint(100000000, 999999999)}",
+                    "kind": "complaint",
+                    "urgency": "normal",
+                    "state": rnd.choice(["registered", "dispatched", "accepted", "closed"]),
+                    "warning": "none",
+                    "created_at": created,
+                    "updated_at": created,
+                    "dispatch_due": created + dt.timedelta(hours=2),
+                    "accept_due": created + dt.timedelta(days=1),
+                    "reply_due": created + dt.timedelta(days=15),
+                    "deadline_clocks": {},
+                    "version": 1,
+                }
+            )
             if len(rows) == 5000:
                 db.session.execute(insert(Ticket), rows)
                 rows = []
@@ -104,10 +130,16 @@ def main() -> None:
         upgrade(revision="heads")
     index_s = fill(app, args.tickets)
     print(json.dumps({"measure": "index_build", "tickets": args.tickets, "seconds": round(index_s, 1)}), flush=True)
-    env = os.environ | {"DATABASE_URL": url, "PORT": str(args.port), "SECRET_KEY": "bench", "HOTLINE_MODELS_DIR": str(tmp)}
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "PORT": str(args.port),
+        "SECRET_KEY": "bench",
+        "HOTLINE_MODELS_DIR": str(tmp),
+    }
     env.pop("REDIS_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "hotline.serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hotline.serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(120):
@@ -117,30 +149,48 @@ def main() -> None:
             except requests.RequestException:
                 time.sleep(0.5)
         http = requests.Session()
-        token = http.post(base + "/api/v1/auth/token", json={"username": "bench", "password": "bench-password"},
-                          timeout=30).json()["token"]
+        token = http.post(
+            base + "/api/v1/auth/token", json={"username": "bench", "password": "bench-password"}, timeout=30
+        ).json()["token"]
         http.headers["Authorization"] = f"Bearer {token}"
         for q in QUERIES:
             index_ms, index_max, index_rows = timed_get(http, f"{base}/api/v1/search?q={q}&sort=newest", args.repeat)
             like_q = q.split()[0]  # the list API's LIKE takes one phrase
             like_ms, like_max, like_rows = timed_get(http, f"{base}/api/v1/tickets?q={like_q}", args.repeat)
-            print(json.dumps({"measure": "words", "q": q, "index_median_ms": round(index_ms, 1),
-                              "index_max_ms": round(index_max, 1), "index_rows": index_rows,
-                              "like_q": like_q, "like_median_ms": round(like_ms, 1), "like_max_ms": round(like_max, 1),
-                              "like_rows": like_rows}, ensure_ascii=False), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "measure": "words",
+                        "q": q,
+                        "index_median_ms": round(index_ms, 1),
+                        "index_max_ms": round(index_max, 1),
+                        "index_rows": index_rows,
+                        "like_q": like_q,
+                        "like_median_ms": round(like_ms, 1),
+                        "like_max_ms": round(like_max, 1),
+                        "like_rows": like_rows,
+                    },
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
         # a keyset walk of 10 pages by deadline, beside OFFSET pages of the list API
         start, cursor = time.perf_counter(), None
         for _ in range(10):
-            body = http.get(f"{base}/api/v1/search?state=accepted&sort=deadline&limit=50" + (f"&cursor={cursor}" if cursor else ""),
-                            timeout=120).json()
+            body = http.get(
+                f"{base}/api/v1/search?state=accepted&sort=deadline&limit=50" + (f"&cursor={cursor}" if cursor else ""),
+                timeout=120,
+            ).json()
             cursor = body["next"]
         keyset_ms = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
         for page in range(1, 11):
             http.get(f"{base}/api/v1/tickets?state=accepted&page={page}", timeout=120).raise_for_status()
         offset_ms = (time.perf_counter() - start) * 1000
-        print(json.dumps({"measure": "ten_pages", "keyset_ms": round(keyset_ms, 1), "offset_ms": round(offset_ms, 1)}),
-              flush=True)
+        print(
+            json.dumps({"measure": "ten_pages", "keyset_ms": round(keyset_ms, 1), "offset_ms": round(offset_ms, 1)}),
+            flush=True,
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -64,13 +64,23 @@ def make_database(admin_url: str) -> tuple[str, callable]:
     from hotline.units.services import create_unit
 
     hotline.auth.services.PASSWORD_METHOD = "pbkdf2:sha256:1000"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None, "HOTLINE_MODELS_DIR": tempfile.mkdtemp()})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": None,
+            "HOTLINE_MODELS_DIR": tempfile.mkdtemp(),
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         city = create_unit(db.session, "A", "A市", "city", None)
         district = create_unit(db.session, "A1", "A1区", "district", city)
-        for username, role, unit in (("agent1", "agent", city), ("dispatcher1", "dispatcher", city),
-                                     ("handler1", "handler", district)):
+        for username, role, unit in (
+            ("agent1", "agent", city),
+            ("dispatcher1", "dispatcher", city),
+            ("handler1", "handler", district),
+        ):
             create_user(db.session, username, PASSWORD, role, unit)
         db.session.commit()
         db.engine.dispose()
@@ -79,8 +89,13 @@ def make_database(admin_url: str) -> tuple[str, callable]:
 
 def start_server(url: str, redis_url: str | None, async_mode: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = os.environ | {"DATABASE_URL": url, "PORT": str(port), "SECRET_KEY": "bench-secret",
-                        "HOTLINE_MODELS_DIR": tempfile.mkdtemp(), "HOTLINE_ASYNC_MODE": async_mode}
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        "SECRET_KEY": "bench-secret",
+        "HOTLINE_MODELS_DIR": tempfile.mkdtemp(),
+        "HOTLINE_ASYNC_MODE": async_mode,
+    }
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -103,8 +118,9 @@ def session_cookie(base: str, username: str) -> str:
     """Log in through the page form; return the Cookie header of the session."""
     s = requests.Session()
     token = re.search(r'name="csrf_token" value="([^"]+)"', s.get(base + "/login").text).group(1)
-    s.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-           allow_redirects=False)
+    s.post(
+        base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
+    )
     return "; ".join(f"{k}={v}" for k, v in s.cookies.items())
 
 
@@ -168,8 +184,9 @@ class Listener:
         per_base = [clients // len(bases) + (1 if i < clients % len(bases) else 0) for i in range(len(bases))]
         for p in range(self.processes):
             counts = [n // self.processes + (1 if p < n % self.processes else 0) for n in per_base]
-            child = self._context.Process(target=_listen, args=(bases, cookies, counts, self.out, self.stop),
-                                          daemon=True)
+            child = self._context.Process(
+                target=_listen, args=(bases, cookies, counts, self.out, self.stop), daemon=True
+            )
             child.start()
             self.children.append(child)
         connected = 0
@@ -177,8 +194,10 @@ class Listener:
             kind, n = self.out.get(timeout=120)
             assert kind == "ready", kind
             connected += n
-        print(f"  {connected} clients in {self.processes} processes connected in "
-              f"{time.monotonic() - started:.1f} s", flush=True)
+        print(
+            f"  {connected} clients in {self.processes} processes connected in {time.monotonic() - started:.1f} s",
+            flush=True,
+        )
         self.drain = threading.Thread(target=self._drain, daemon=True)
         self.drain.start()
 
@@ -226,8 +245,9 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(servers: list[tuple[subprocess.Popen, str]], clients: int, changes: int,
-            processes: int) -> tuple[list[float], list[float], list[tuple[float, float]]]:
+def measure(
+    servers: list[tuple[subprocess.Popen, str]], clients: int, changes: int, processes: int
+) -> tuple[list[float], list[float], list[tuple[float, float]]]:
     """Connect ``clients`` split over the servers, make ``changes`` through the first.
 
     Return every latency in ms: (commit → receipt, request → receipt, per change (first, last) commit → receipt),
@@ -236,11 +256,19 @@ def measure(servers: list[tuple[subprocess.Popen, str]], clients: int, changes: 
     bases = [base for _, base in servers]
     api = bases[0]
     agent, dispatcher, handler = (token(api, u) for u in ("agent1", "dispatcher1", "handler1"))
-    ticket = requests.post(api + "/api/v1/tickets", headers={"Authorization": f"Bearer {agent}"}, timeout=10,
-                           json={"channel": "phone", "content": "基准测试工单"}).json()["ticket"]
+    ticket = requests.post(
+        api + "/api/v1/tickets",
+        headers={"Authorization": f"Bearer {agent}"},
+        timeout=10,
+        json={"channel": "phone", "content": "基准测试工单"},
+    ).json()["ticket"]
     number = ticket["number"]
-    r = requests.post(f"{api}/api/v1/tickets/{number}/dispatch", headers={"Authorization": f"Bearer {dispatcher}"},
-                      json={"unit": "A1"}, timeout=10)
+    r = requests.post(
+        f"{api}/api/v1/tickets/{number}/dispatch",
+        headers={"Authorization": f"Bearer {dispatcher}"},
+        json={"unit": "A1"},
+        timeout=10,
+    )
     version = r.json()["ticket"]["version"]
     listener = Listener(processes)
     listener.connect(bases, {base: session_cookie(base, "handler1") for base in bases}, clients)
@@ -253,8 +281,12 @@ def measure(servers: list[tuple[subprocess.Popen, str]], clients: int, changes: 
     try:
         for _ in range(changes):
             sent = time.perf_counter()
-            r = http.post(f"{api}/api/v1/tickets/{number}/comment", headers={"Authorization": f"Bearer {handler}"},
-                          json={"note": "进展备注"}, timeout=10)
+            r = http.post(
+                f"{api}/api/v1/tickets/{number}/comment",
+                headers={"Authorization": f"Bearer {handler}"},
+                json={"note": "进展备注"},
+                timeout=10,
+            )
             version = r.json()["ticket"]["version"]
             got = listener.wait(version, clients)
             if len(got) < clients:
@@ -265,8 +297,11 @@ def measure(servers: list[tuple[subprocess.Popen, str]], clients: int, changes: 
                 spread.append((min(since for _, since in got) * 1000, max(since for _, since in got) * 1000))
             time.sleep(0.05)
         cpu = cpu_seconds([proc.pid for proc, _ in servers]) - cpu_before
-        print(f"  server CPU per change (request + fan-out to {clients} clients): {cpu / changes * 1000:.1f} ms "
-              f"≈ {cpu / changes / clients * 1e6:.0f} µs per delivered event", flush=True)
+        print(
+            f"  server CPU per change (request + fan-out to {clients} clients): {cpu / changes * 1000:.1f} ms "
+            f"≈ {cpu / changes / clients * 1e6:.0f} µs per delivered event",
+            flush=True,
+        )
     finally:
         listener.close()
     return from_commit, from_request, spread
@@ -279,8 +314,11 @@ def pct(values: list[float], q: float) -> float:
 
 def report(label: str, values: list[float]) -> tuple[float, float]:
     p50, p99 = pct(values, 0.5), pct(values, 0.99)
-    print(f"  {label}: n={len(values)} p50={p50:.1f} ms p99={p99:.1f} ms max={max(values):.1f} ms "
-          f"mean={statistics.fmean(values):.1f} ms", flush=True)
+    print(
+        f"  {label}: n={len(values)} p50={p50:.1f} ms p99={p99:.1f} ms max={max(values):.1f} ms "
+        f"mean={statistics.fmean(values):.1f} ms",
+        flush=True,
+    )
     return p50, p99
 
 
@@ -289,8 +327,11 @@ def report_both(label: str, measured: tuple) -> dict[str, tuple[float, float]]:
     result = {"commit": report("commit → receipt ", measured[0]), "request": report("request → receipt", measured[1])}
     first, last = [f for f, _ in measured[2]], [la for _, la in measured[2]]
     # The first client hears a change after the server's emit and one hop; the last after the whole fan-out.
-    print(f"  per change, commit → first client: p50={pct(first, 0.5):.1f} ms max={max(first):.1f} ms; "
-          f"→ last client: p50={pct(last, 0.5):.1f} ms max={max(last):.1f} ms", flush=True)
+    print(
+        f"  per change, commit → first client: p50={pct(first, 0.5):.1f} ms max={max(first):.1f} ms; "
+        f"→ last client: p50={pct(last, 0.5):.1f} ms max={max(last):.1f} ms",
+        flush=True,
+    )
     return result
 
 
@@ -298,14 +339,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--changes", type=int, default=30)
-    parser.add_argument("--client-processes", type=int, default=4,
-                        help="processes the clients are spread over (200 clients in one Python process measure "
-                             "that process's own queueing, not the server's)")
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=4,
+        help="processes the clients are spread over (200 clients in one Python process measure "
+        "that process's own queueing, not the server's)",
+    )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
-    parser.add_argument("--async-mode", default=os.environ.get("HOTLINE_ASYNC_MODE", "gevent"),
-                        choices=("gevent", "threading"), help="the servers' HOTLINE_ASYNC_MODE in (b)")
+    parser.add_argument(
+        "--async-mode",
+        default=os.environ.get("HOTLINE_ASYNC_MODE", "gevent"),
+        choices=("gevent", "threading"),
+        help="the servers' HOTLINE_ASYNC_MODE in (b)",
+    )
     args = parser.parse_args()
     url, drop = make_database(args.database)
     procs: list[subprocess.Popen] = []
@@ -313,15 +364,18 @@ def main() -> None:
         print(f"{args.clients} clients, {args.changes} changes, database {url.split('@')[-1]}", flush=True)
         # The baseline is the plainest set-up: one threaded process, no queue.
         procs.append(start_server(url, None, "threading"))
-        a = report_both("(a) one process, threading, no queue",
-                        measure(procs, args.clients, args.changes, args.client_processes))
+        a = report_both(
+            "(a) one process, threading, no queue", measure(procs, args.clients, args.changes, args.client_processes)
+        )
         procs[0][0].terminate()
         procs[0][0].wait(10)
         procs.clear()
         for _ in range(2):
             procs.append(start_server(url, args.redis, args.async_mode))
-        b = report_both(f"(b) two processes, {args.async_mode}, Redis queue",
-                        measure(procs, args.clients, args.changes, args.client_processes))
+        b = report_both(
+            f"(b) two processes, {args.async_mode}, Redis queue",
+            measure(procs, args.clients, args.changes, args.client_processes),
+        )
         for key, label in (("commit", "commit → receipt "), ("request", "request → receipt")):
             (a50, a99), (b50, b99) = a[key], b[key]
             print(f"ratio (b)/(a) {label}: p50 ×{b50 / a50:.2f}, p99 ×{b99 / a99:.2f}", flush=True)

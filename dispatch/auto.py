@@ -49,8 +49,13 @@ def ticket_text(ticket: Ticket) -> str:
 def propose_for_ticket(session: Session, ticket: Ticket) -> Proposal:
     """Propose for a registered ticket, using its category, kind, address and known area."""
     return propose_dispatch(
-        session, text=ticket_text(ticket), category=ticket.category, kind=ticket.kind, address=ticket.address,
-        area=ticket.area_unit.code if ticket.area_unit else None, detect_110=ticket.channel != "transfer_110",
+        session,
+        text=ticket_text(ticket),
+        category=ticket.category,
+        kind=ticket.kind,
+        address=ticket.address,
+        area=ticket.area_unit.code if ticket.area_unit else None,
+        detect_110=ticket.channel != "transfer_110",
     )
 
 
@@ -72,8 +77,11 @@ def carry_out(session: Session, ticket: Ticket, proposal: Proposal, actor, *, no
 
 def ticket_basis(ticket: Ticket) -> dict:
     """Return what a proposal for ``ticket`` as it is now rests on (stored with it, compared before reuse)."""
-    return {"category": ticket.category or None, "kind": ticket.kind or None,
-            "area": ticket.area_unit.code if ticket.area_unit else None}
+    return {
+        "category": ticket.category or None,
+        "kind": ticket.kind or None,
+        "area": ticket.area_unit.code if ticket.area_unit else None,
+    }
 
 
 def stored_proposal(session: Session, ticket: Ticket) -> DispatchDecision | None:
@@ -95,8 +103,10 @@ def decide_for_ticket(session: Session, ticket: Ticket) -> tuple[Proposal, bool,
     blocker = why_not_auto(proposal)
     if blocker is None:
         cls = proposal.classification
-        note = (f"系统自动派单：依据确责清单 {proposal.rule_id}；分类 {cls.get('name') or cls.get('code')}"
-                f"（置信度 {float(cls.get('confidence') or 0):.2f}，模型 {cls.get('model_version') or '无'}）")
+        note = (
+            f"系统自动派单：依据确责清单 {proposal.rule_id}；分类 {cls.get('name') or cls.get('code')}"
+            f"（置信度 {float(cls.get('confidence') or 0):.2f}，模型 {cls.get('model_version') or '无'}）"
+        )
         try:
             with session.begin_nested():
                 carry_out(session, ticket, proposal, system_dispatcher(session), note=note)
@@ -110,6 +120,7 @@ def decide_for_ticket(session: Session, ticket: Ticket) -> tuple[Proposal, bool,
 
 
 # --- intake from 110 ------------------------------------------------------------------------------------
+
 
 def register_from_110(
     session: Session,
@@ -126,9 +137,22 @@ def register_from_110(
 ) -> tuple[Ticket, bool]:
     """Take in a non-police matter pushed by 110 (channel transfer_110, external id = the incident number)."""
     data = NewTicket(
-        channel="transfer_110", external_id=incident_number, content=content, title=title, address=address,
-        caller_name=caller_name, caller_phone=caller_phone, kind=kind, urgency=urgency,
+        channel="transfer_110",
+        external_id=incident_number,
+        content=content,
+        title=title,
+        address=address,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        kind=kind,
+        urgency=urgency,
     )
-    ticket, created, _ = take_in(session, data, actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
-                                 origin={"source": "110"}, detect_110=False)
+    ticket, created, _ = take_in(
+        session,
+        data,
+        actor,
+        preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
+        origin={"source": "110"},
+        detect_110=False,
+    )
     return ticket, created

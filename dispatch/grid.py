@@ -24,16 +24,22 @@ from hotline.units.models import Unit
 
 def open_loads(session: Session, grid: Unit) -> dict[int, int]:
     """Return each active grid worker of ``grid`` with their number of open assigned tickets."""
-    workers = list(session.scalars(select(User.id).where(
-        User.unit_id == grid.id, User.role == Role.GRID_WORKER.value, User.active.is_(True))))
+    workers = list(
+        session.scalars(
+            select(User.id).where(User.unit_id == grid.id, User.role == Role.GRID_WORKER.value, User.active.is_(True))
+        )
+    )
     loads = dict.fromkeys(workers, 0)
     if not workers:
         return loads
     rows = session.execute(
         select(DispatchAssignment.user_id, func.count(func.distinct(DispatchAssignment.ticket_id)))
         .join(Ticket, Ticket.id == DispatchAssignment.ticket_id)
-        .where(DispatchAssignment.user_id.in_(workers), Ticket.state.in_([s.value for s in OPEN]),
-               Ticket.handling_unit_id == grid.id)
+        .where(
+            DispatchAssignment.user_id.in_(workers),
+            Ticket.state.in_([s.value for s in OPEN]),
+            Ticket.handling_unit_id == grid.id,
+        )
         .group_by(DispatchAssignment.user_id)
     )
     loads.update({uid: n for uid, n in rows.all()})
@@ -45,8 +51,12 @@ def assign_grid_worker(session: Session, ticket: Ticket, now: dt.datetime | None
     grid = ticket.handling_unit
     if grid is None or grid.kind != "grid":
         return None
-    current = session.scalar(select(DispatchAssignment).where(DispatchAssignment.ticket_id == ticket.id)
-                             .order_by(DispatchAssignment.id.desc()).limit(1))
+    current = session.scalar(
+        select(DispatchAssignment)
+        .where(DispatchAssignment.ticket_id == ticket.id)
+        .order_by(DispatchAssignment.id.desc())
+        .limit(1)
+    )
     if current is not None and current.user.unit_id == grid.id and current.user.active:
         return current  # already with a worker of this grid
     loads = open_loads(session, grid)
@@ -61,8 +71,10 @@ def assign_grid_worker(session: Session, ticket: Ticket, now: dt.datetime | None
 
 def assignment_to_dict(row: DispatchAssignment) -> dict:
     """Serialise an assignment."""
-    return {"user": {"username": row.user.username, "display_name": row.user.display_name},
-            "assigned_at": row.assigned_at.isoformat()}
+    return {
+        "user": {"username": row.user.username, "display_name": row.user.display_name},
+        "assigned_at": row.assigned_at.isoformat(),
+    }
 
 
 def register_patrol_report(
@@ -84,8 +96,7 @@ def register_patrol_report(
     """
     if worker.role_enum != Role.GRID_WORKER or worker.unit.kind != "grid":
         raise DomainError(403, "forbidden_role", "只有网格员可以上报巡查发现的问题")
-    data = NewTicket(channel="api", content=content, title=title, address=address, kind=kind,
-                     area_unit=worker.unit)
+    data = NewTicket(channel="api", content=content, title=title, address=address, kind=kind, area_unit=worker.unit)
     ticket = take_in(session, data, worker, preset=preset, origin={"source": "patrol", "grid": worker.unit.code}).ticket
     # The find stays with the grid that found it: dispatched at once to this grid (its community leads) and
     # given to the worker who reported it, instead of waiting in the centre's dispatch queue.
@@ -93,8 +104,11 @@ def register_patrol_report(
     from hotline.tickets.lifecycle import ActionParams, perform_action
 
     lead = worker.unit.parent or worker.unit
-    params = ActionParams(unit=lead.code, grid=worker.unit.code if lead is not worker.unit else None,
-                          note="网格员巡查上报，留在本网格处置")
+    params = ActionParams(
+        unit=lead.code,
+        grid=worker.unit.code if lead is not worker.unit else None,
+        note="网格员巡查上报，留在本网格处置",
+    )
     perform_action(session, ticket, "dispatch", system_dispatcher(session), params, preset=preset)
     _assign(session, ticket, worker)
     return ticket

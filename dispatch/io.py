@@ -41,11 +41,22 @@ def export_rules_xlsx(session: Session) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in list_rules(session):
-        ws.append([
-            row.id, row.priority, row.category, row.area, row.kind, "|".join(row.keywords or []), row.lead_unit,
-            "|".join(row.co_units or []), 1 if row.direct else 0, 1 if row.grid_first else 0, row.legal_basis,
-            1 if row.enabled else 0,
-        ])
+        ws.append(
+            [
+                row.id,
+                row.priority,
+                row.category,
+                row.area,
+                row.kind,
+                "|".join(row.keywords or []),
+                row.lead_unit,
+                "|".join(row.co_units or []),
+                1 if row.direct else 0,
+                1 if row.grid_first else 0,
+                row.legal_basis,
+                1 if row.enabled else 0,
+            ]
+        )
     for letter, width in zip("ABCDEFGHIJKL", (10, 8, 14, 14, 10, 40, 12, 16, 8, 8, 60, 6), strict=True):
         ws.column_dimensions[letter].width = width
     buffer = io.BytesIO()
@@ -98,8 +109,9 @@ def read_rules_xlsx(session: Session, stream: BinaryIO) -> list[RuleInput]:
     if errors:
         listed = "；".join(f"第 {e['row']} 行：{e['message']}" for e in errors[:20])
         more = f"（另有 {len(errors) - 20} 行）" if len(errors) > 20 else ""
-        raise DomainError(422, "invalid_rows", f"导入失败，{len(errors)} 行有误，未做任何修改。{listed}{more}",
-                          rows=errors)
+        raise DomainError(
+            422, "invalid_rows", f"导入失败，{len(errors)} 行有误，未做任何修改。{listed}{more}", rows=errors
+        )
     if not parsed:
         raise DomainError(422, "empty_file", "文件中没有确责清单条目")
     return parsed

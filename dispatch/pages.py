@@ -48,9 +48,13 @@ def _form_values() -> dict:
 def index():
     rows = ruleset.list_rules(db.session)
     changes = ruleset.list_changes(db.session, limit=100)
-    return render_template("dispatch_rules.html", **_common(), rules=rows,
-                           changes=[ruleset.change_to_dict(c) for c in changes],
-                           version=ruleset.rules_version(db.session)[0])
+    return render_template(
+        "dispatch_rules.html",
+        **_common(),
+        rules=rows,
+        changes=[ruleset.change_to_dict(c) for c in changes],
+        version=ruleset.rules_version(db.session)[0],
+    )
 
 
 @pages.route("/new", methods=["GET", "POST"])
@@ -67,8 +71,9 @@ def new():
         except ApiError as exc:
             rollback(db.session)
             error = exc.message
-    return render_template("dispatch_rule_form.html", **_common(), rule=values, is_new=True, error=error,
-                           changes=[]), (422 if error else 200)
+    return render_template("dispatch_rule_form.html", **_common(), rule=values, is_new=True, error=error, changes=[]), (
+        422 if error else 200
+    )
 
 
 @pages.route("/<rule_id>", methods=["GET", "POST"])
@@ -88,8 +93,9 @@ def edit(rule_id: str):
             rollback(db.session)
             error = exc.message
     changes = [ruleset.change_to_dict(c) for c in ruleset.list_changes(db.session, rule_id)]
-    return render_template("dispatch_rule_form.html", **_common(), rule=values, is_new=False, error=error,
-                           changes=changes), (422 if error else 200)
+    return render_template(
+        "dispatch_rule_form.html", **_common(), rule=values, is_new=False, error=error, changes=changes
+    ), (422 if error else 200)
 
 
 @pages.post("/<rule_id>/toggle")
@@ -105,9 +111,12 @@ def toggle(rule_id: str):
 @pages.get("/export.xlsx")
 @admin_page
 def export():
-    return send_file(io.BytesIO(rules_io.export_rules_xlsx(db.session)), as_attachment=True,
-                     download_name="确责清单.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        io.BytesIO(rules_io.export_rules_xlsx(db.session)),
+        as_attachment=True,
+        download_name="确责清单.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @pages.post("/import")

@@ -26,8 +26,19 @@ from hotline.tickets.models import KINDS
 from hotline.units.models import Unit
 
 RULES_COUNTER = "rules"
-EDITABLE = ("priority", "category", "area", "kind", "keywords", "lead_unit", "co_units", "direct", "grid_first",
-            "legal_basis", "enabled")
+EDITABLE = (
+    "priority",
+    "category",
+    "area",
+    "kind",
+    "keywords",
+    "lead_unit",
+    "co_units",
+    "direct",
+    "grid_first",
+    "legal_basis",
+    "enabled",
+)
 _lock = threading.Lock()
 
 
@@ -93,9 +104,16 @@ class RuleInput:
 
     def values(self) -> dict[str, Any]:
         return {
-            "priority": self.priority, "category": self.category, "area": self.area, "kind": self.kind,
-            "keywords": list(self.keywords), "lead_unit": self.lead_unit, "co_units": list(self.co_units),
-            "direct": self.direct, "grid_first": self.grid_first, "legal_basis": self.legal_basis,
+            "priority": self.priority,
+            "category": self.category,
+            "area": self.area,
+            "kind": self.kind,
+            "keywords": list(self.keywords),
+            "lead_unit": self.lead_unit,
+            "co_units": list(self.co_units),
+            "direct": self.direct,
+            "grid_first": self.grid_first,
+            "legal_basis": self.legal_basis,
             "enabled": self.enabled,
         }
 
@@ -158,8 +176,11 @@ def parse_rule(raw: dict[str, Any], unit_codes: set[str]) -> RuleInput:
     if unknown:
         problems.append(f"协办单位编码不存在：{'、'.join(unknown)}")
     flags: dict[str, bool] = {}
-    for name, label, default in (("direct", "直通车（direct）", False), ("grid_first", "网格优先（grid_first）", False),
-                                 ("enabled", "启用（enabled）", True)):
+    for name, label, default in (
+        ("direct", "直通车（direct）", False),
+        ("grid_first", "网格优先（grid_first）", False),
+        ("enabled", "启用（enabled）", True),
+    ):
         value = raw.get(name)
         try:
             flags[name] = default if value is None or str(value).strip() == "" else parse_flag(value, label)
@@ -171,9 +192,16 @@ def parse_rule(raw: dict[str, Any], unit_codes: set[str]) -> RuleInput:
     if problems:
         raise ValueError("；".join(problems))
     return RuleInput(
-        id=rule_id, priority=priority, category=category, area=area, kind=kind,
-        keywords=split_list(raw.get("keywords")), lead_unit=lead, co_units=co_units,
-        legal_basis=str(raw.get("legal_basis") or "").strip(), **flags,
+        id=rule_id,
+        priority=priority,
+        category=category,
+        area=area,
+        kind=kind,
+        keywords=split_list(raw.get("keywords")),
+        lead_unit=lead,
+        co_units=co_units,
+        legal_basis=str(raw.get("legal_basis") or "").strip(),
+        **flags,
     )
 
 
@@ -189,8 +217,11 @@ def bump_rules_version(session: Session) -> int:
         counter = DispatchCounter(name=RULES_COUNTER, value=0, stamp="")
         session.add(counter)
         session.flush()
-    session.execute(update(DispatchCounter).where(DispatchCounter.name == RULES_COUNTER)
-                    .values(value=DispatchCounter.value + 1, stamp=uuid.uuid4().hex))
+    session.execute(
+        update(DispatchCounter)
+        .where(DispatchCounter.name == RULES_COUNTER)
+        .values(value=DispatchCounter.value + 1, stamp=uuid.uuid4().hex)
+    )
     session.flush()
     session.expire(counter)
     return counter.value
@@ -198,15 +229,32 @@ def bump_rules_version(session: Session) -> int:
 
 def rules_version(session: Session) -> tuple[int, str]:
     """Return the list's version counter and stamp ((0, "") before any rule exists)."""
-    row = session.execute(select(DispatchCounter.value, DispatchCounter.stamp)
-                          .where(DispatchCounter.name == RULES_COUNTER)).first()
+    row = session.execute(
+        select(DispatchCounter.value, DispatchCounter.stamp).where(DispatchCounter.name == RULES_COUNTER)
+    ).first()
     return (row[0], row[1]) if row else (0, "")
 
 
-def _audit(session: Session, rule_id: str, action: str, actor: User | None, before: dict | None,
-           after: dict | None, note: str | None = None) -> None:
-    session.add(DispatchRuleChange(rule_id=rule_id, action=action, actor_id=actor.id if actor else None,
-                                   before=before, after=after, note=note, created_at=clock.now()))
+def _audit(
+    session: Session,
+    rule_id: str,
+    action: str,
+    actor: User | None,
+    before: dict | None,
+    after: dict | None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        DispatchRuleChange(
+            rule_id=rule_id,
+            action=action,
+            actor_id=actor.id if actor else None,
+            before=before,
+            after=after,
+            note=note,
+            created_at=clock.now(),
+        )
+    )
 
 
 def get_rule(session: Session, rule_id: str) -> DispatchRule:
@@ -237,8 +285,9 @@ def create_rule(session: Session, raw: dict[str, Any], actor: User | None, *, no
     return row
 
 
-def update_rule(session: Session, rule_id: str, raw: dict[str, Any], actor: User | None, *,
-                note: str | None = None) -> DispatchRule:
+def update_rule(
+    session: Session, rule_id: str, raw: dict[str, Any], actor: User | None, *, note: str | None = None
+) -> DispatchRule:
     """Change a rule's fields (those given; the rest stay) and audit before/after; no-op edits write nothing."""
     row = get_rule(session, rule_id)
     before = _snapshot(row)
@@ -320,10 +369,20 @@ def load_demo_rules(session: Session, actor: User | None = None) -> int:
         return 0
     count = 0
     for rule in load_rules(DEMO_RESPONSIBILITY_LIST):
-        raw = {"id": rule.id, "priority": rule.priority, "category": rule.category, "area": rule.area,
-               "kind": rule.kind, "keywords": list(rule.keywords), "lead_unit": rule.lead_unit,
-               "co_units": list(rule.co_units), "direct": rule.direct, "grid_first": rule.grid_first,
-               "legal_basis": rule.legal_basis, "enabled": rule.enabled}
+        raw = {
+            "id": rule.id,
+            "priority": rule.priority,
+            "category": rule.category,
+            "area": rule.area,
+            "kind": rule.kind,
+            "keywords": list(rule.keywords),
+            "lead_unit": rule.lead_unit,
+            "co_units": list(rule.co_units),
+            "direct": rule.direct,
+            "grid_first": rule.grid_first,
+            "legal_basis": rule.legal_basis,
+            "enabled": rule.enabled,
+        }
         create_rule(session, raw, actor, note="载入示例确责清单")
         count += 1
     return count

@@ -48,6 +48,7 @@ CONFIDENCE_NO_CATEGORY = 0.6
 
 # --- address → area -------------------------------------------------------------------------------------
 
+
 def gazetteer_path() -> str:
     """Return the configured gazetteer file (``HOTLINE_GAZETTEER``, default the demo file)."""
     if has_app_context():
@@ -67,9 +68,7 @@ def address_matcher(session: Session) -> AddressMatcher:
     if cache.get("key") == key:
         return cache["matcher"]
     with _lock:
-        rows = session.execute(
-            select(Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.id)
-        ).all()
+        rows = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.id)).all()
         code_of = {r.id: r.code for r in rows}
         units = [UnitRow(r.code, r.name, code_of.get(r.parent_id, ""), r.kind) for r in rows]
         matcher = AddressMatcher(load_gazetteer(key[0]), units)
@@ -145,13 +144,13 @@ def resolve_area(session: Session, *, address: str | None, text: str) -> Area | 
         found, source = matcher.match(text), "text"
     if found is None:
         return None
-    area = Area(found.district, found.street, found.community, found.grid_code, found.place, found.score,
-                source=source)
+    area = Area(found.district, found.street, found.community, found.grid_code, found.place, found.score, source=source)
     area.unit = _most_specific(session, [area.grid, area.community, area.street, area.district])
     return area
 
 
 # --- categories -----------------------------------------------------------------------------------------
+
 
 def _taxonomy() -> dict[str, tuple[str, ...]]:
     """Map every category name of taxonomy.csv to its chain of level names (level 1 first)."""
@@ -213,8 +212,9 @@ def classify(text: str, category: str | None, prediction: dict | None = None) ->
     """Use the given category, else the classifier's best guess (``prediction`` when intake already has it),
     else nothing (and say so)."""
     if category:
-        return Classification(code=category, name="" if category.isascii() else category, confidence=1.0,
-                              source="given")
+        return Classification(
+            code=category, name="" if category.isascii() else category, confidence=1.0, source="given"
+        )
     if prediction is not None:
         result = prediction
     elif not CLASSIFY.is_bound():
@@ -229,13 +229,17 @@ def classify(text: str, category: str | None, prediction: dict | None = None) ->
         return Classification(note="未提供类别且尚无启用的分类模型，未按类别判断")
     top = result["categories"][0]
     return Classification(
-        code=str(top.get("code") or top.get("name") or ""), name=str(top.get("name") or ""),
-        confidence=float(top.get("confidence") or 0.0), source="classifier",
-        model_version=result.get("model_version"), kind=result.get("kind"),
+        code=str(top.get("code") or top.get("name") or ""),
+        name=str(top.get("name") or ""),
+        confidence=float(top.get("confidence") or 0.0),
+        source="classifier",
+        model_version=result.get("model_version"),
+        kind=result.get("kind"),
     )
 
 
 # --- the proposal ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Proposal:
@@ -333,8 +337,15 @@ def propose_dispatch(
         reasons.append(decision.reason)
         if decision.ambiguous:
             reasons.append("同级条目指向不同单位（" + "、".join(decision.alternatives) + "），需派单员确认")
-        certainty = (CERTAINTY_FALLBACK if decision.fallback else CERTAINTY_AMBIGUOUS if decision.ambiguous
-                     else CERTAINTY_ALTERNATIVES if decision.alternatives else CERTAINTY_SPECIFIC)
+        certainty = (
+            CERTAINTY_FALLBACK
+            if decision.fallback
+            else CERTAINTY_AMBIGUOUS
+            if decision.ambiguous
+            else CERTAINTY_ALTERNATIVES
+            if decision.alternatives
+            else CERTAINTY_SPECIFIC
+        )
         category_factor = cls.confidence if cls.source != "none" else CONFIDENCE_NO_CATEGORY
         proposal.confidence = round(certainty * category_factor, 3)
     if proposal.transfer_110:
@@ -347,13 +358,25 @@ def propose_dispatch(
 
 # --- decisions ------------------------------------------------------------------------------------------
 
-def record_decision(session: Session, ticket: Ticket, proposal: Proposal, *, auto: bool,
-                    now: dt.datetime | None = None, basis: dict | None = None) -> DispatchDecision:
+
+def record_decision(
+    session: Session,
+    ticket: Ticket,
+    proposal: Proposal,
+    *,
+    auto: bool,
+    now: dt.datetime | None = None,
+    basis: dict | None = None,
+) -> DispatchDecision:
     """Store what dispatch proposed (or did) for a ticket; ``basis`` is what the proposal was made from."""
     stored = proposal.to_dict() | ({"basis": basis} if basis is not None else {})
     row = DispatchDecision(
-        ticket_id=ticket.id, rule_id=proposal.rule_id, model_version=proposal.classification.get("model_version"),
-        proposal=stored, auto=auto, created_at=now or clock.now(),
+        ticket_id=ticket.id,
+        rule_id=proposal.rule_id,
+        model_version=proposal.classification.get("model_version"),
+        proposal=stored,
+        auto=auto,
+        created_at=now or clock.now(),
     )
     session.add(row)
     session.flush()
@@ -362,8 +385,12 @@ def record_decision(session: Session, ticket: Ticket, proposal: Proposal, *, aut
 
 def latest_decision(session: Session, ticket_id: int) -> DispatchDecision | None:
     """Return the ticket's most recent decision."""
-    return session.scalar(select(DispatchDecision).where(DispatchDecision.ticket_id == ticket_id)
-                          .order_by(DispatchDecision.id.desc()).limit(1))
+    return session.scalar(
+        select(DispatchDecision)
+        .where(DispatchDecision.ticket_id == ticket_id)
+        .order_by(DispatchDecision.id.desc())
+        .limit(1)
+    )
 
 
 def system_dispatcher(session: Session) -> User:
@@ -375,8 +402,9 @@ def system_dispatcher(session: Session) -> User:
     if root is None:
         raise RuntimeError("no root unit to attach the system dispatcher to")
     # "!" is no werkzeug hash, so no password ever matches: the account can act but never log in.
-    user = User(username=SYSTEM_USERNAME, display_name="系统自动派单", password_hash="!",
-                role=Role.DISPATCHER.value, unit=root)
+    user = User(
+        username=SYSTEM_USERNAME, display_name="系统自动派单", password_hash="!", role=Role.DISPATCHER.value, unit=root
+    )
     try:
         with session.begin_nested():
             session.add(user)
@@ -388,6 +416,7 @@ def system_dispatcher(session: Session) -> User:
 
 
 # --- duplicates (并单) ----------------------------------------------------------------------------------
+
 
 def _district_path(session: Session, area_code: str | None) -> str | None:
     if not area_code:
@@ -417,5 +446,6 @@ def find_similar_open(
     from dispatch.similar_index import find_similar
 
     area = area_of_unit(session, area_code) if area_code else None
-    return find_similar(session, text, area_code, district=area.district if area else None,
-                        exclude_id=exclude_id, limit=limit)
+    return find_similar(
+        session, text, area_code, district=area.district if area else None, exclude_id=exclude_id, limit=limit
+    )

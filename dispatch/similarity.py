@@ -190,7 +190,9 @@ class IdfTable:
     def vector(self, text: str) -> dict[str, float]:
         """Return the unit TF-IDF vector of ``text`` (the same weighting as :class:`SimilarityIndex`)."""
         counts = _shingles(text)
-        vec = {g: (1.0 + math.log(c)) * (math.log((self.n + 2) / (self.df.get(g, 0) + 1)) + 1.0) for g, c in counts.items()}
+        vec = {
+            g: (1.0 + math.log(c)) * (math.log((self.n + 2) / (self.df.get(g, 0) + 1)) + 1.0) for g, c in counts.items()
+        }
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {g: v / norm for g, v in vec.items()}
 

@@ -29,8 +29,13 @@ def parse_rule_basis(basis: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _events(session: Session, actions: tuple[str, ...], since: dt.datetime | None, until: dt.datetime | None,
-            ticket_ids: set[int] | None = None) -> list[TicketEvent]:
+def _events(
+    session: Session,
+    actions: tuple[str, ...],
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    ticket_ids: set[int] | None = None,
+) -> list[TicketEvent]:
     query = select(TicketEvent).where(TicketEvent.action.in_(actions)).order_by(TicketEvent.id)
     if since is not None:
         query = query.where(TicketEvent.created_at >= since)
@@ -45,8 +50,11 @@ def _decisions(session: Session, ticket_ids: set[int]) -> dict[int, list[Dispatc
     out: dict[int, list[DispatchDecision]] = defaultdict(list)
     ids = list(ticket_ids)
     for i in range(0, len(ids), 500):
-        for d in session.scalars(select(DispatchDecision).where(DispatchDecision.ticket_id.in_(ids[i : i + 500]))
-                                 .order_by(DispatchDecision.id)):
+        for d in session.scalars(
+            select(DispatchDecision)
+            .where(DispatchDecision.ticket_id.in_(ids[i : i + 500]))
+            .order_by(DispatchDecision.id)
+        ):
             out[d.ticket_id].append(d)
     return out
 
@@ -61,23 +69,28 @@ def _legal_basis(session: Session) -> dict[str, str]:
     return dict(session.execute(select(DispatchRule.id, DispatchRule.legal_basis)).all())
 
 
-def rules_by_returns(session: Session, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
-                     limit: int = 50) -> list[dict[str, Any]]:
+def rules_by_returns(
+    session: Session, *, since: dt.datetime | None = None, until: dt.datetime | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """Return rules ranked by approved returns of tickets they dispatched, with the rules units cited."""
     approved = _events(session, ("approve_return",), since, until)
     ticket_ids = {e.ticket_id for e in approved}
     requests = _events(session, ("request_return",), None, until, ticket_ids)
     decisions = _decisions(session, ticket_ids)
-    numbers = dict(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ticket_ids))).all()) \
-        if ticket_ids else {}
+    numbers = (
+        dict(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ticket_ids))).all())
+        if ticket_ids
+        else {}
+    )
     rows: dict[str, dict[str, Any]] = {}
     cited: Counter[str] = Counter()
     for event in approved:
         rule = _rule_at(decisions.get(event.ticket_id, []), event.created_at)
         asked = [r for r in requests if r.ticket_id == event.ticket_id and r.id < event.id]
         disputed = parse_rule_basis((asked[-1].data or {}).get("basis")) if asked else None
-        row = rows.setdefault(rule, {"rule": rule, "approved_returns": 0, "cited": 0, "tickets": [],
-                                     "reasons": Counter()})
+        row = rows.setdefault(
+            rule, {"rule": rule, "approved_returns": 0, "cited": 0, "tickets": [], "reasons": Counter()}
+        )
         row["approved_returns"] += 1
         row["tickets"].append(numbers.get(event.ticket_id))
         if asked:
@@ -105,16 +118,18 @@ def _share(right: int, total: int) -> float | None:
     return round(right / total, 4) if total else None
 
 
-def dispatch_accuracy(session: Session, *, since: dt.datetime | None = None,
-                      until: dt.datetime | None = None) -> dict[str, Any]:
+def dispatch_accuracy(
+    session: Session, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> dict[str, Any]:
     """Return 派单准确率 overall, per rule and per unit (the unit of the ticket's first dispatch)."""
     dispatches = _events(session, ("dispatch",), since, until)
     first: dict[int, TicketEvent] = {}
     for event in dispatches:
         first.setdefault(event.ticket_id, event)
     ticket_ids = set(first)
-    returned = {e.ticket_id for e in _events(session, ("approve_return",), None, None, ticket_ids)} if ticket_ids \
-        else set()
+    returned = (
+        {e.ticket_id for e in _events(session, ("approve_return",), None, None, ticket_ids)} if ticket_ids else set()
+    )
     decisions = _decisions(session, ticket_ids)
     names = dict(session.execute(select(Unit.code, Unit.name)).all())
     by_rule: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # dispatched, returned, auto
@@ -136,13 +151,22 @@ def dispatch_accuracy(session: Session, *, since: dt.datetime | None = None,
         "approved_returns": wrong,
         "accuracy": _share(total - wrong, total),
         "by_rule": [
-            {"rule": {"id": rule, "legal_basis": basis.get(rule, "")}, "dispatched": n, "approved_returns": r,
-             "auto_dispatched": a, "accuracy": _share(n - r, n)}
+            {
+                "rule": {"id": rule, "legal_basis": basis.get(rule, "")},
+                "dispatched": n,
+                "approved_returns": r,
+                "auto_dispatched": a,
+                "accuracy": _share(n - r, n),
+            }
             for rule, (n, r, a) in sorted(by_rule.items(), key=lambda kv: (-kv[1][0], kv[0]))
         ],
         "by_unit": [
-            {"unit": {"code": code, "name": names.get(code, code)}, "dispatched": n, "approved_returns": r,
-             "accuracy": _share(n - r, n)}
+            {
+                "unit": {"code": code, "name": names.get(code, code)},
+                "dispatched": n,
+                "approved_returns": r,
+                "accuracy": _share(n - r, n),
+            }
             for code, (n, r) in sorted(by_unit.items(), key=lambda kv: (-kv[1][0], kv[0]))
         ],
     }

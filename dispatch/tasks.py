@@ -18,7 +18,6 @@ def auto_dispatch(ticket_id: int) -> dict:
     return {"ticket": ticket.number, "auto": auto, "rule": proposal.rule_id, "why_not": why_not}
 
 
-
 def maintain_similar_index() -> dict:
     """Prune closed tickets from the 并单 index and index open tickets that have no bands (periodic)."""
     from dispatch.similar_index import maintain

@@ -45,8 +45,9 @@ def propose():
     address = get_str(body, "address", max_length=300)
     kind = get_str(body, "kind", choices=KINDS)
     if not (text or category or address):
-        raise ApiError(422, "missing_field", "请至少提供诉求内容（text）、类别（category）或地址（address）之一",
-                       field="text")
+        raise ApiError(
+            422, "missing_field", "请至少提供诉求内容（text）、类别（category）或地址（address）之一", field="text"
+        )
     proposal = propose_dispatch(db.session, text=text or "", category=category, kind=kind, address=address)
     return jsonify(proposal_body(proposal))
 
@@ -55,8 +56,12 @@ def propose():
 @api_auth(*PROPOSERS)
 def similar(number: str):
     ticket = get_visible_ticket(db.session, number, g.actor)
-    found = find_similar_open(db.session, ticket_text(ticket.title, ticket.content),
-                              ticket.area_unit.code if ticket.area_unit else None, exclude_id=ticket.id)
+    found = find_similar_open(
+        db.session,
+        ticket_text(ticket.title, ticket.content),
+        ticket.area_unit.code if ticket.area_unit else None,
+        exclude_id=ticket.id,
+    )
     return jsonify({"ticket": ticket.number, "similar": found})
 
 
@@ -68,14 +73,21 @@ def ticket_dispatch(number: str):
 
     ticket = get_visible_ticket(db.session, number, g.actor)
     decision = latest_decision(db.session, ticket.id)
-    return jsonify({
-        "ticket": ticket.number,
-        "decision": None if decision is None else {
-            "rule_id": decision.rule_id, "auto": decision.auto, "model_version": decision.model_version,
-            "created_at": decision.created_at.isoformat(), "proposal": decision.proposal,
-        },
-        "proposal": proposal_body(propose_for_ticket(db.session, ticket)),
-    })
+    return jsonify(
+        {
+            "ticket": ticket.number,
+            "decision": None
+            if decision is None
+            else {
+                "rule_id": decision.rule_id,
+                "auto": decision.auto,
+                "model_version": decision.model_version,
+                "created_at": decision.created_at.isoformat(),
+                "proposal": decision.proposal,
+            },
+            "proposal": proposal_body(propose_for_ticket(db.session, ticket)),
+        }
+    )
 
 
 @bp.post("/tickets/<number>/apply")
@@ -111,7 +123,8 @@ def assign(number: str):
 def patrol():
     body = json_body(request)
     ticket = register_patrol_report(
-        db.session, g.actor,
+        db.session,
+        g.actor,
         content=get_str(body, "content", required=True, max_length=20000) or "",
         title=get_str(body, "title", max_length=200),
         address=get_str(body, "address", max_length=300),
@@ -127,7 +140,8 @@ def patrol():
 def from_110():
     body = json_body(request)
     ticket, created = register_from_110(
-        db.session, g.actor,
+        db.session,
+        g.actor,
         incident_number=get_str(body, "incident_number", required=True, max_length=120) or "",
         content=get_str(body, "content", required=True, max_length=20000) or "",
         title=get_str(body, "title", max_length=200),
@@ -143,6 +157,7 @@ def from_110():
 
 # --- the responsibility list ----------------------------------------------------------------------------
 
+
 def _rule_fields(body: dict) -> dict:
     out = {k: body[k] for k in ruleset.EDITABLE if k in body}
     for key in ("keywords", "co_units"):
@@ -155,16 +170,16 @@ def _rule_fields(body: dict) -> dict:
 @api_auth(*MANAGERS)
 def list_rules():
     rows = ruleset.list_rules(db.session)
-    return jsonify({"rules": [ruleset.rule_to_dict(r) for r in rows],
-                    "version": ruleset.rules_version(db.session)[0]})
+    return jsonify({"rules": [ruleset.rule_to_dict(r) for r in rows], "version": ruleset.rules_version(db.session)[0]})
 
 
 @bp.post("/rules")
 @api_auth(Role.ADMIN)
 def create_rule():
     body = json_body(request)
-    row = ruleset.create_rule(db.session, {"id": body.get("id"), **_rule_fields(body)}, g.actor,
-                              note=get_str(body, "note", max_length=500))
+    row = ruleset.create_rule(
+        db.session, {"id": body.get("id"), **_rule_fields(body)}, g.actor, note=get_str(body, "note", max_length=500)
+    )
     commit(db.session)
     return jsonify(ruleset.rule_to_dict(row)), 201
 
@@ -181,8 +196,9 @@ def show_rule(rule_id: str):
 @api_auth(Role.ADMIN)
 def update_rule(rule_id: str):
     body = json_body(request)
-    row = ruleset.update_rule(db.session, rule_id, _rule_fields(body), g.actor,
-                              note=get_str(body, "note", max_length=500))
+    row = ruleset.update_rule(
+        db.session, rule_id, _rule_fields(body), g.actor, note=get_str(body, "note", max_length=500)
+    )
     commit(db.session)
     return jsonify(ruleset.rule_to_dict(row))
 
@@ -207,8 +223,12 @@ def rule_changes():
 @api_auth(Role.ADMIN, Role.SUPERVISOR)
 def export_rules():
     data = rules_io.export_rules_xlsx(db.session)
-    return send_file(io.BytesIO(data), as_attachment=True, download_name="responsibility_list.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name="responsibility_list.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @bp.post("/rules/import")
@@ -223,6 +243,7 @@ def import_rules():
 
 
 # --- reports --------------------------------------------------------------------------------------------
+
 
 def _day(name: str) -> dt.datetime | None:
     value = request.args.get(name)

@@ -40,8 +40,9 @@ def init_app(app: Flask) -> IntakeDispatcher:
 
     app.config.setdefault("HOTLINE_GAZETTEER", os.environ.get("HOTLINE_GAZETTEER") or None)
     app.config.setdefault("HOTLINE_AUTO_DISPATCH", _env_flag("HOTLINE_AUTO_DISPATCH", False))
-    app.config.setdefault("HOTLINE_AUTO_DISPATCH_CONFIDENCE",
-                          float(os.environ.get("HOTLINE_AUTO_DISPATCH_CONFIDENCE") or 0.9))
+    app.config.setdefault(
+        "HOTLINE_AUTO_DISPATCH_CONFIDENCE", float(os.environ.get("HOTLINE_AUTO_DISPATCH_CONFIDENCE") or 0.9)
+    )
     register_api(app, bp)
     app.register_blueprint(pages)
     register_demo_seeder(app, "responsibility_list", seed_responsibility_list)

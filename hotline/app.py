@@ -40,8 +40,6 @@ PACKAGES = (
     "hotline.attachments.wiring",
     "hotline.sms.wiring",
     "hotline.exchange.wiring",
-
-
     "hotline.search.wiring",
     "hotline.admin.wiring",
 )
@@ -78,8 +76,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     health.init_app(app, health.HealthAccess(is_admin=_caller_is_admin))
-    register_periodic(app, "hotline.tickets.tasks:recompute_warnings",
-                      every_seconds=app.config["HOTLINE_WARNING_INTERVAL_SECONDS"])
+    register_periodic(
+        app, "hotline.tickets.tasks:recompute_warnings", every_seconds=app.config["HOTLINE_WARNING_INTERVAL_SECONDS"]
+    )
     # ``init_app`` of the classifier and dispatch returns what they offer intake; the rest return None.
     offered = {dotted: importlib.import_module(dotted).init_app(app) for dotted in PACKAGES}
     _bind_seams(app, offered["hotline.classification.wiring"], offered["dispatch.wiring"])
@@ -107,8 +106,9 @@ def _bind_seams(app: Flask, classifier: IntakeClassifier, dispatcher: IntakeDisp
     from hotline.intake.seams import INTAKE, IntakeSeams
     from knowledge.wiring import suggest_for_ticket
 
-    INTAKE.bind(app, IntakeSeams(classifier=classifier, dispatcher=dispatcher,
-                                 suggesters={"knowledge": suggest_for_ticket}))
+    INTAKE.bind(
+        app, IntakeSeams(classifier=classifier, dispatcher=dispatcher, suggesters={"knowledge": suggest_for_ticket})
+    )
     CLASSIFY.bind(app, classifier.classify_text)
     MODEL_VERSION.bind(app, classifier.model_version)
     # 智能填单 (console) resolves addresses through dispatch's gazetteer matcher. No preloader: the filler's
@@ -119,8 +119,9 @@ def _bind_seams(app: Flask, classifier: IntakeClassifier, dispatcher: IntakeDisp
 def _favicon():
     from flask import current_app, send_from_directory
 
-    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml",
-                               max_age=86400)
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 def _register_models() -> None:
@@ -161,5 +162,3 @@ def _register_cli(app: Flask) -> None:
     from hotline.cli import hotline_cli
 
     app.cli.add_command(hotline_cli)
-
-

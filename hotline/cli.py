@@ -31,8 +31,15 @@ def create_user_command(username: str, role: str, unit_code: str, display_name: 
     from hotline.units.services import get_unit_by_code
 
     try:
-        user = create_user(db.session, username, password, role, get_unit_by_code(db.session, unit_code), display_name,
-                           policy=auth_policy())
+        user = create_user(
+            db.session,
+            username,
+            password,
+            role,
+            get_unit_by_code(db.session, unit_code),
+            display_name,
+            policy=auth_policy(),
+        )
     except ApiError as exc:
         raise click.ClickException(f"{exc.message} ({exc.code})") from None
     commit(db.session)
@@ -83,12 +90,21 @@ def generate_history_command(count: int, open_count: int, days: int, seed: int, 
         click.echo("已有工单，未生成历史数据")
         return
     try:
-        summary = generate_history(db.session, Path(current_app.config["HOTLINE_DATA_DIR"]), tickets=count,
-                                   open_count=open_count, days=days, seed=seed,
-                                   preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"], echo=click.echo)
+        summary = generate_history(
+            db.session,
+            Path(current_app.config["HOTLINE_DATA_DIR"]),
+            tickets=count,
+            open_count=open_count,
+            days=days,
+            seed=seed,
+            preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
+            echo=click.echo,
+        )
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     commit(db.session)
     forget_idf()
-    click.echo(f"已生成 {summary.tickets:,} 件工单（在办 {summary.open:,}），{summary.events:,} 条流转记录，"
-               f"{summary.callbacks:,} 次回访，用时 {summary.seconds} 秒")
+    click.echo(
+        f"已生成 {summary.tickets:,} 件工单（在办 {summary.open:,}），{summary.events:,} 条流转记录，"
+        f"{summary.callbacks:,} 次回访，用时 {summary.seconds} 秒"
+    )

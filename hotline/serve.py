@@ -50,9 +50,16 @@ def serve_threads(host: str, port: int) -> None:
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            settings = {"bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread", "threads": THREADS,
-                        "graceful_timeout": 5, "timeout": 120, "keepalive": 5,
-                        "control_socket_disable": True}  # several servers may run on one machine
+            settings = {
+                "bind": f"{host}:{port}",
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": THREADS,
+                "graceful_timeout": 5,
+                "timeout": 120,
+                "keepalive": 5,
+                "control_socket_disable": True,
+            }  # several servers may run on one machine
             for name, value in settings.items():
                 self.cfg.set(name, value)
 

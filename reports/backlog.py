@@ -26,7 +26,12 @@ from reports.queries import Period, any_overdue, in_period, subtree_ids
 BUCKETS = ("≤7", "7-15", "15-30", "30-90", ">90")
 BUCKET_NAMES = {"≤7": "7天以内", "7-15": "7至15天", "15-30": "15至30天", "30-90": "30至90天", ">90": "90天以上"}
 REASONS = ("overdue", "suspended", "reworked", "repeat_address")
-REASON_NAMES = {"overdue": "超期", "suspended": "挂账", "reworked": "重办2次以上", "repeat_address": "同一地址90天内3次以上"}
+REASON_NAMES = {
+    "overdue": "超期",
+    "suspended": "挂账",
+    "reworked": "重办2次以上",
+    "repeat_address": "同一地址90天内3次以上",
+}
 REPEAT_WINDOW_DAYS = 90
 REPEAT_MIN_TICKETS = 3
 REWORK_MIN = 2
@@ -58,16 +63,26 @@ def repeat_addresses(now: dt.datetime):
     )
 
 
-def backlog_query(now: dt.datetime, *, period: Period | None = None, scope: Unit | None = None,
-                  condition: ColumnElement | None = None):
+def backlog_query(
+    now: dt.datetime, *, period: Period | None = None, scope: Unit | None = None, condition: ColumnElement | None = None
+):
     """Return the Core query of open tickets with the columns a backlog row needs."""
     repeat = repeat_addresses(now)
     holder = aliased(Unit)
     unit_id = func.coalesce(Ticket.handling_unit_id, Ticket.lead_unit_id)
     query = (
         select(
-            Ticket.id, Ticket.number, Ticket.title, Ticket.category, Ticket.state, Ticket.warning, Ticket.created_at,
-            Ticket.rework_count, Ticket.address, unit_id.label("unit_id"), holder.code.label("unit_code"),
+            Ticket.id,
+            Ticket.number,
+            Ticket.title,
+            Ticket.category,
+            Ticket.state,
+            Ticket.warning,
+            Ticket.created_at,
+            Ticket.rework_count,
+            Ticket.address,
+            unit_id.label("unit_id"),
+            holder.code.label("unit_code"),
             holder.name.label("unit_name"),
             case((any_overdue(now), True), else_=False).label("overdue"),
             case((repeat.c.address.is_not(None), True), else_=False).label("repeat_address"),
@@ -82,8 +97,9 @@ def backlog_query(now: dt.datetime, *, period: Period | None = None, scope: Unit
         query = query.where(in_period(Ticket.created_at, period))
     if scope is not None:
         ids = subtree_ids(scope)
-        query = query.where(or_(Ticket.handling_unit_id.in_(ids), and_(Ticket.handling_unit_id.is_(None),
-                                                                         Ticket.lead_unit_id.in_(ids))))
+        query = query.where(
+            or_(Ticket.handling_unit_id.in_(ids), and_(Ticket.handling_unit_id.is_(None), Ticket.lead_unit_id.in_(ids)))
+        )
     if condition is not None:
         query = query.where(condition)
     return query
@@ -121,8 +137,15 @@ def row_from(record, now: dt.datetime) -> dict:
     }
 
 
-def backlog_rows(session: Session, *, now: dt.datetime | None = None, period: Period | None = None,
-                 scope: Unit | None = None, reason: str | None = None, bucket: str | None = None) -> list[dict]:
+def backlog_rows(
+    session: Session,
+    *,
+    now: dt.datetime | None = None,
+    period: Period | None = None,
+    scope: Unit | None = None,
+    reason: str | None = None,
+    bucket: str | None = None,
+) -> list[dict]:
     """Return the backlog: one row per open ticket (registered in ``period`` when given), oldest first."""
     now = now or clock.now()
     rows = [row_from(r, now) for r in session.execute(backlog_query(now, period=period, scope=scope))]
@@ -141,8 +164,9 @@ def summarise(rows: list[dict]) -> dict:
     categories: dict = {}
     for r in rows:
         code = r["unit"]["code"] if r["unit"] else None
-        entry = units.setdefault(code, {"unit": r["unit"], "total": 0, **{b: 0 for b in BUCKETS},
-                                        **{x: 0 for x in REASONS}})
+        entry = units.setdefault(
+            code, {"unit": r["unit"], "total": 0, **{b: 0 for b in BUCKETS}, **{x: 0 for x in REASONS}}
+        )
         entry["total"] += 1
         entry[r["age_bucket"]] += 1
         for reason in r["reasons"]:

@@ -23,7 +23,9 @@ def summary_command(period: str) -> None:
     from reports.tasks import generate_summary
 
     snapshot_id = generate_summary(period)
-    click.echo(json.dumps({"snapshot": snapshot_id, "period": period, "xlsx": f"/api/v1/reports/snapshots/{snapshot_id}.xlsx"}))
+    click.echo(
+        json.dumps({"snapshot": snapshot_id, "period": period, "xlsx": f"/api/v1/reports/snapshots/{snapshot_id}.xlsx"})
+    )
 
 
 @reports_cli.command("hotspot-demo")

@@ -51,9 +51,13 @@ def _scope_condition(scope: Unit | None) -> list:
 def top_categories(session: Session, period: Period, *, scope: Unit | None = None, limit: int = 10) -> list[dict]:
     """Return the categories with the most tickets registered in ``period``."""
     count = func.count(Ticket.id)
-    query = (select(Ticket.category, count.label("n")).where(in_period(Ticket.created_at, period),
-                                                             *_scope_condition(scope))
-             .group_by(Ticket.category).order_by(count.desc(), Ticket.category).limit(limit))
+    query = (
+        select(Ticket.category, count.label("n"))
+        .where(in_period(Ticket.created_at, period), *_scope_condition(scope))
+        .group_by(Ticket.category)
+        .order_by(count.desc(), Ticket.category)
+        .limit(limit)
+    )
     return [{"category": r.category, "count": r.n} for r in session.execute(query)]
 
 
@@ -61,10 +65,15 @@ def top_areas(session: Session, period: Period, *, scope: Unit | None = None, li
     """Return the areas (the ticket's area unit, else its address) with the most tickets in ``period``."""
     area = func.coalesce(Unit.name, Ticket.address, "未知地点")
     count = func.count(Ticket.id)
-    query = (select(area.label("area"), count.label("n")).select_from(Ticket)
-             .outerjoin(Unit, Unit.id == Ticket.area_unit_id)
-             .where(in_period(Ticket.created_at, period), *_scope_condition(scope))
-             .group_by(area).order_by(count.desc(), area).limit(limit))
+    query = (
+        select(area.label("area"), count.label("n"))
+        .select_from(Ticket)
+        .outerjoin(Unit, Unit.id == Ticket.area_unit_id)
+        .where(in_period(Ticket.created_at, period), *_scope_condition(scope))
+        .group_by(area)
+        .order_by(count.desc(), area)
+        .limit(limit)
+    )
     return [{"area": r.area, "count": r.n} for r in session.execute(query)]
 
 
@@ -78,20 +87,32 @@ def explain_surge(category: str | None, count: int, baseline: float, z: float) -
     verdict = "判定为激增" if count >= SURGE_MIN_COUNT and z >= SURGE_MIN_Z else "未达激增标准"
     # Words a manager reads, not the formula: how far this week is above the usual weekly swing.
     swing = max(baseline, 1.0) ** 0.5
-    return (f"{category or '未分类'}：本周 {count} 件，前{BASELINE_WEEKS}周平均每周 {baseline:.1f} 件，"
-            f"高出平常波动幅度（约 {swing:.1f} 件）的 {z:.1f} 倍"
-            f"（标准：本周至少 {SURGE_MIN_COUNT} 件且超过平常波动 {SURGE_MIN_Z:g} 倍），{verdict}")
+    return (
+        f"{category or '未分类'}：本周 {count} 件，前{BASELINE_WEEKS}周平均每周 {baseline:.1f} 件，"
+        f"高出平常波动幅度（约 {swing:.1f} 件）的 {z:.1f} 倍"
+        f"（标准：本周至少 {SURGE_MIN_COUNT} 件且超过平常波动 {SURGE_MIN_Z:g} 倍），{verdict}"
+    )
 
 
-def surges(session: Session, last_day: dt.date, *, scope: Unit | None = None, min_count: int = SURGE_MIN_COUNT,
-           min_z: float = SURGE_MIN_Z) -> list[dict]:
+def surges(
+    session: Session,
+    last_day: dt.date,
+    *,
+    scope: Unit | None = None,
+    min_count: int = SURGE_MIN_COUNT,
+    min_z: float = SURGE_MIN_Z,
+) -> list[dict]:
     """Return categories with ≥ ``min_count`` tickets in the week ending ``last_day``, highest z first."""
-    week_starts = [Period(last_day - dt.timedelta(days=7 * (w + 1) - 1), last_day).start for w in range(BASELINE_WEEKS + 1)]
+    week_starts = [
+        Period(last_day - dt.timedelta(days=7 * (w + 1) - 1), last_day).start for w in range(BASELINE_WEEKS + 1)
+    ]
     end = Period(last_day, last_day).end
     week = case(*((Ticket.created_at >= start, w) for w, start in enumerate(week_starts)), else_=-1)
-    query = (select(Ticket.category, week.label("w"), func.count(Ticket.id).label("n"))
-             .where(Ticket.created_at >= week_starts[-1], Ticket.created_at < end, *_scope_condition(scope))
-             .group_by(Ticket.category, week))
+    query = (
+        select(Ticket.category, week.label("w"), func.count(Ticket.id).label("n"))
+        .where(Ticket.created_at >= week_starts[-1], Ticket.created_at < end, *_scope_condition(scope))
+        .group_by(Ticket.category, week)
+    )
     counts: dict = {}
     for r in session.execute(query):
         counts.setdefault(r.category, [0] * (BASELINE_WEEKS + 1))[r.w] = r.n
@@ -101,20 +122,36 @@ def surges(session: Session, last_day: dt.date, *, scope: Unit | None = None, mi
         if this_week < min_count:
             continue
         z = poisson_z(this_week, baseline)
-        found.append({"category": category, "this_week": this_week, "previous_weeks": weeks[1:],
-                      "baseline": round(baseline, 2), "z": round(z, 2), "surge": z >= min_z,
-                      "explanation": explain_surge(category, this_week, baseline, z)})
+        found.append(
+            {
+                "category": category,
+                "this_week": this_week,
+                "previous_weeks": weeks[1:],
+                "baseline": round(baseline, 2),
+                "z": round(z, 2),
+                "surge": z >= min_z,
+                "explanation": explain_surge(category, this_week, baseline, z),
+            }
+        )
     return sorted(found, key=lambda s: -s["z"])
 
 
 # --- 类案 ---------------------------------------------------------------------------------------------------
 
+
 def tokenize(text: str) -> list[str]:
     """Return the jieba tokens of ``text`` worth comparing (no stop words, digits or single characters)."""
     import jieba
 
-    return [w for w in jieba.lcut(_CLEAN.sub(" ", text)) if len(w) > 1 and w not in STOPWORDS
-            and not w.isdigit() and not w.isspace() and not re.fullmatch(r"[\W_A-Za-z0-9*]+", w)]
+    return [
+        w
+        for w in jieba.lcut(_CLEAN.sub(" ", text))
+        if len(w) > 1
+        and w not in STOPWORDS
+        and not w.isdigit()
+        and not w.isspace()
+        and not re.fullmatch(r"[\W_A-Za-z0-9*]+", w)
+    ]
 
 
 @dataclass
@@ -142,16 +179,16 @@ def _components(similar, threshold: float, indexes: list[int], max_size: int) ->
     return out
 
 
-def cluster_texts(texts: Sequence[str], *, threshold: float = 0.5, min_size: int = 3, max_size: int = 60,
-                  top_terms: int = 4) -> list[Cluster]:
+def cluster_texts(
+    texts: Sequence[str], *, threshold: float = 0.5, min_size: int = 3, max_size: int = 60, top_terms: int = 4
+) -> list[Cluster]:
     """Group similar texts (see the module docstring); largest clusters first."""
     if len(texts) < min_size:
         return []
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, min_df=2,
-                                 sublinear_tf=True)
+    vectorizer = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, min_df=2, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # no term occurs twice: nothing is similar
@@ -168,16 +205,28 @@ def cluster_texts(texts: Sequence[str], *, threshold: float = 0.5, min_size: int
     return sorted(clusters, key=lambda c: (-len(c.members), c.members[0]))
 
 
-def similar_cases(session: Session, period: Period, *, scope: Unit | None = None, threshold: float = 0.5,
-                  min_size: int = 3, limit: int = MAX_CLUSTER_DOCS) -> list[dict]:
+def similar_cases(
+    session: Session,
+    period: Period,
+    *,
+    scope: Unit | None = None,
+    threshold: float = 0.5,
+    min_size: int = 3,
+    limit: int = MAX_CLUSTER_DOCS,
+) -> list[dict]:
     """Return 类案 among the (at most ``limit`` most recent) tickets registered in ``period``."""
-    query = (select(Ticket.number, Ticket.title, Ticket.content)
-             .where(in_period(Ticket.created_at, period), *_scope_condition(scope))
-             .order_by(Ticket.created_at.desc()).limit(limit))
+    query = (
+        select(Ticket.number, Ticket.title, Ticket.content)
+        .where(in_period(Ticket.created_at, period), *_scope_condition(scope))
+        .order_by(Ticket.created_at.desc())
+        .limit(limit)
+    )
     rows = session.execute(query).all()
     clusters = cluster_texts([f"{r.title} {r.content}" for r in rows], threshold=threshold, min_size=min_size)
-    return [{"label": c.label, "terms": c.terms, "size": len(c.members),
-             "members": [rows[i].number for i in c.members]} for c in clusters]
+    return [
+        {"label": c.label, "terms": c.terms, "size": len(c.members), "members": [rows[i].number for i in c.members]}
+        for c in clusters
+    ]
 
 
 def hotspots(session: Session, period: Period, *, scope: Unit | None = None, limit: int = 10) -> dict:
@@ -206,9 +255,18 @@ def hotspots_from_csv(path: str | Path, *, threshold: float = 0.5, min_size: int
     for c in clusters:
         votes = sum(upvotes(i) for i in c.members)
         times = sorted(rows[i].get("time", "") for i in c.members)
-        ranked.append({"label": c.label, "terms": c.terms, "size": len(c.members), "upvotes": votes,
-                       "heat": len(c.members) + votes, "first": times[0], "last": times[-1],
-                       "members": [rows[i]["id"] for i in c.members],
-                       "titles": [rows[i]["title"] for i in c.members[:5]]})
+        ranked.append(
+            {
+                "label": c.label,
+                "terms": c.terms,
+                "size": len(c.members),
+                "upvotes": votes,
+                "heat": len(c.members) + votes,
+                "first": times[0],
+                "last": times[-1],
+                "members": [rows[i]["id"] for i in c.members],
+                "titles": [rows[i]["title"] for i in c.members[:5]],
+            }
+        )
     ranked.sort(key=lambda c: -c["heat"])
     return {"messages": len(rows), "clusters": ranked[:top], "cluster_count": len(ranked)}

@@ -39,22 +39,40 @@ def campaign_start(campaign: Campaign) -> dt.datetime:
     return dt.datetime.combine(campaign.start_date, dt.time(0), TZ).astimezone(dt.UTC)
 
 
-def create_campaign(session: Session, name: str, start_date: dt.date, scope: Unit | None, actor: User, *,
-                    now: dt.datetime | None = None) -> Campaign:
+def create_campaign(
+    session: Session, name: str, start_date: dt.date, scope: Unit | None, actor: User, *, now: dt.datetime | None = None
+) -> Campaign:
     """Start a campaign: snapshot the open backlog of ``scope``'s subtree into ledger rows."""
     now = now or clock.now()
-    campaign = Campaign(name=name, start_date=start_date, scope_unit=scope, created_by=actor, created_at=now,
-                        snapshot_at=now, backlog_at_start=0)
+    campaign = Campaign(
+        name=name,
+        start_date=start_date,
+        scope_unit=scope,
+        created_by=actor,
+        created_at=now,
+        snapshot_at=now,
+        backlog_at_start=0,
+    )
     session.add(campaign)
     session.flush()
     rows = [row_from(r, now) for r in session.execute(backlog_query(now, scope=scope))]
     if rows:
-        session.execute(insert(LedgerRow), [
-            {"campaign_id": campaign.id, "ticket_id": r["ticket_id"], "unit_id": r["unit_id"],
-             "category": r["category"], "state_at_start": r["state"], "age_days_at_start": r["age_days"],
-             "age_bucket": r["age_bucket"], "reasons": r["reasons"]}
-            for r in rows
-        ])
+        session.execute(
+            insert(LedgerRow),
+            [
+                {
+                    "campaign_id": campaign.id,
+                    "ticket_id": r["ticket_id"],
+                    "unit_id": r["unit_id"],
+                    "category": r["category"],
+                    "state_at_start": r["state"],
+                    "age_days_at_start": r["age_days"],
+                    "age_bucket": r["age_bucket"],
+                    "reasons": r["reasons"],
+                }
+                for r in rows
+            ],
+        )
     campaign.backlog_at_start = len(rows)
     session.flush()
     return campaign
@@ -83,10 +101,23 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
 
 def _ledger_select(campaign: Campaign):
     return (
-        select(LedgerRow.id, LedgerRow.unit_id, LedgerRow.category, LedgerRow.state_at_start,
-               LedgerRow.age_days_at_start, LedgerRow.age_bucket, LedgerRow.reasons, LedgerRow.struck_off_at,
-               Ticket.number, Ticket.title, Ticket.state, Ticket.closed_at, Ticket.warning,
-               Unit.code.label("unit_code"), Unit.name.label("unit_name"))
+        select(
+            LedgerRow.id,
+            LedgerRow.unit_id,
+            LedgerRow.category,
+            LedgerRow.state_at_start,
+            LedgerRow.age_days_at_start,
+            LedgerRow.age_bucket,
+            LedgerRow.reasons,
+            LedgerRow.struck_off_at,
+            Ticket.number,
+            Ticket.title,
+            Ticket.state,
+            Ticket.closed_at,
+            Ticket.warning,
+            Unit.code.label("unit_code"),
+            Unit.name.label("unit_name"),
+        )
         .select_from(LedgerRow)
         .join(Ticket, Ticket.id == LedgerRow.ticket_id)
         .outerjoin(Unit, Unit.id == LedgerRow.unit_id)
@@ -95,8 +126,9 @@ def _ledger_select(campaign: Campaign):
     )
 
 
-def ledger_rows(session: Session, campaign: Campaign, *, unit: Unit | None = None,
-                remaining_only: bool = False) -> list[dict]:
+def ledger_rows(
+    session: Session, campaign: Campaign, *, unit: Unit | None = None, remaining_only: bool = False
+) -> list[dict]:
     """Return the campaign's ledger rows with each ticket's state now."""
     query = _ledger_select(campaign)
     if unit is not None:
@@ -127,20 +159,33 @@ def ledger_rows(session: Session, campaign: Campaign, *, unit: Unit | None = Non
 
 
 def _rows_for(session: Session, campaign: Campaign, numbers: list[str] | None) -> list[tuple[LedgerRow, Ticket]]:
-    query = (select(LedgerRow, Ticket).join(Ticket, Ticket.id == LedgerRow.ticket_id)
-             .where(LedgerRow.campaign_id == campaign.id).order_by(LedgerRow.id))
+    query = (
+        select(LedgerRow, Ticket)
+        .join(Ticket, Ticket.id == LedgerRow.ticket_id)
+        .where(LedgerRow.campaign_id == campaign.id)
+        .order_by(LedgerRow.id)
+    )
     if numbers is not None:
         query = query.where(Ticket.number.in_(numbers))
     found = [(row[0], row[1]) for row in session.execute(query)]
     if numbers is not None:
         missing = sorted(set(numbers) - {t.number for _, t in found})
         if missing:
-            raise DomainError(422, "not_in_ledger", f"以下工单不在本次清理台账中：{'、'.join(missing)}", numbers=missing)
+            raise DomainError(
+                422, "not_in_ledger", f"以下工单不在本次清理台账中：{'、'.join(missing)}", numbers=missing
+            )
     return found
 
 
-def strike_off(session: Session, campaign: Campaign, numbers: list[str], actor: User, *, note: str | None = None,
-               now: dt.datetime | None = None) -> dict:
+def strike_off(
+    session: Session,
+    campaign: Campaign,
+    numbers: list[str],
+    actor: User,
+    *,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict:
     """销号: strike the rows of closed tickets off the ledger; refuse (409, nothing changed) if any is still open."""
     now = now or clock.now()
     found = _rows_for(session, campaign, numbers)
@@ -167,21 +212,42 @@ def _each(session: Session, pairs: list[tuple[LedgerRow, Ticket]], step) -> list
             results.append({"number": ticket.number, "ok": True, "state": ticket.state})
         except ApiError as exc:
             session.refresh(ticket)
-            results.append({"number": ticket.number, "ok": False, "state": ticket.state,
-                            "error": {"code": exc.code, "message": exc.message}})
+            results.append(
+                {
+                    "number": ticket.number,
+                    "ok": False,
+                    "state": ticket.state,
+                    "error": {"code": exc.code, "message": exc.message},
+                }
+            )
     return results
 
 
-def bulk_supervise(session: Session, campaign: Campaign, numbers: list[str] | None, actor: User, *,
-                   note: str | None = None, now: dt.datetime | None = None) -> list[dict]:
+def bulk_supervise(
+    session: Session,
+    campaign: Campaign,
+    numbers: list[str] | None,
+    actor: User,
+    *,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict]:
     """督办 every named ledger ticket (all rows not struck off when ``numbers`` is None); one result per ticket."""
     pairs = [(r, t) for r, t in _rows_for(session, campaign, numbers) if numbers is not None or r.struck_off_at is None]
     params = ActionParams(note=note or f"万件清理督办：{campaign.name}")
     return _each(session, pairs, lambda t: perform_action(session, t, "supervise", actor, params, now=now))
 
 
-def bulk_redispatch(session: Session, campaign: Campaign, numbers: list[str], unit_code: str, actor: User, *,
-                    note: str | None = None, now: dt.datetime | None = None) -> list[dict]:
+def bulk_redispatch(
+    session: Session,
+    campaign: Campaign,
+    numbers: list[str],
+    unit_code: str,
+    actor: User,
+    *,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict]:
     """改派 the named ledger tickets to ``unit_code`` (see the module docstring for which states allow it)."""
     pairs = _rows_for(session, campaign, numbers)
     note = note or f"万件清理改派：{campaign.name}"
@@ -190,16 +256,20 @@ def bulk_redispatch(session: Session, campaign: Campaign, numbers: list[str], un
         if ticket.state == State.RETURN_REQUESTED.value:
             perform_action(session, ticket, "approve_return", actor, ActionParams(note=note), now=now)
         if ticket.state != State.REGISTERED.value:
-            raise DomainError(409, "cannot_redispatch",
-                              f"工单处于“{STATE_NAMES[State(ticket.state)]}”，须由承办单位退单后才能改派")
+            raise DomainError(
+                409, "cannot_redispatch", f"工单处于“{STATE_NAMES[State(ticket.state)]}”，须由承办单位退单后才能改派"
+            )
         perform_action(session, ticket, "dispatch", actor, ActionParams(note=note, unit=unit_code), now=now)
 
     return _each(session, pairs, step)
 
 
 def _facts(session: Session, campaign: Campaign) -> list:
-    query = (select(LedgerRow.unit_id, LedgerRow.struck_off_at, Ticket.state, Ticket.closed_at)
-             .join(Ticket, Ticket.id == LedgerRow.ticket_id).where(LedgerRow.campaign_id == campaign.id))
+    query = (
+        select(LedgerRow.unit_id, LedgerRow.struck_off_at, Ticket.state, Ticket.closed_at)
+        .join(Ticket, Ticket.id == LedgerRow.ticket_id)
+        .where(LedgerRow.campaign_id == campaign.id)
+    )
     return list(session.execute(query))
 
 
@@ -222,9 +292,15 @@ def burndown(session: Session, campaign: Campaign, *, today: dt.date | None = No
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), TZ).astimezone(dt.UTC)
         remaining = sum(1 for f in facts if f.struck_off_at is None or clock.as_utc(f.struck_off_at) >= end)
         closed = sum(1 for f in facts if _closed_since_start(f, start, end))
-        points.append({"date": day.isoformat(), "remaining": remaining, "closed": closed,
-                       "open_tickets": len(facts) - closed,
-                       "clearance_rate": rate(closed, campaign.backlog_at_start)})
+        points.append(
+            {
+                "date": day.isoformat(),
+                "remaining": remaining,
+                "closed": closed,
+                "open_tickets": len(facts) - closed,
+                "clearance_rate": rate(closed, campaign.backlog_at_start),
+            }
+        )
         day += dt.timedelta(days=1)
     return points
 
@@ -243,8 +319,13 @@ def unit_clearance(session: Session, campaign: Campaign) -> list[dict]:
     result = []
     for unit_id, entry in counts.items():
         unit = units.get(unit_id)
-        result.append({"unit": unit.brief() if unit else None, **entry,
-                       "clearance_rate": rate(entry["closed"], entry["backlog_at_start"])})
+        result.append(
+            {
+                "unit": unit.brief() if unit else None,
+                **entry,
+                "clearance_rate": rate(entry["closed"], entry["backlog_at_start"]),
+            }
+        )
     return sorted(result, key=lambda e: (e["unit"] is None, e["unit"]["code"] if e["unit"] else ""))
 
 
@@ -255,5 +336,11 @@ def list_campaigns(session: Session) -> list[Campaign]:
 
 def remaining_count(session: Session, campaign: Campaign) -> int:
     """Return how many ledger rows are not struck off."""
-    return session.scalar(select(func.count(LedgerRow.id)).where(LedgerRow.campaign_id == campaign.id,
-                                                                 LedgerRow.struck_off_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count(LedgerRow.id)).where(
+                LedgerRow.campaign_id == campaign.id, LedgerRow.struck_off_at.is_(None)
+            )
+        )
+        or 0
+    )

@@ -62,8 +62,9 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         raise ApiError(422, "invalid_date", f"日期格式无效（{name}），应为 YYYY-MM-DD", field=name) from None
 
 
-def parse_period(raw_from: str | None, raw_to: str | None, *, default_days: int = 30,
-                 today: dt.date | None = None) -> Period:
+def parse_period(
+    raw_from: str | None, raw_to: str | None, *, default_days: int = 30, today: dt.date | None = None
+) -> Period:
     """Return the period of ``from``/``to`` (default: the last ``default_days`` days), or refuse with 422."""
     last = parse_date(raw_to, "to") or (today or local_today())
     first = parse_date(raw_from, "from") or last - dt.timedelta(days=default_days - 1)

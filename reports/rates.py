@@ -55,8 +55,20 @@ from reports.queries import (
 
 GROUPINGS = ("unit", "category", *GRAINS)
 COUNTS = (
-    "registered", "closed_on_call", "dispatched", "accepted_on_time", "returns_approved", "due",
-    "replied_on_time", "valid_callbacks", "contacted", "resolved", "satisfied", "closed", "reworked", "overdue",
+    "registered",
+    "closed_on_call",
+    "dispatched",
+    "accepted_on_time",
+    "returns_approved",
+    "due",
+    "replied_on_time",
+    "valid_callbacks",
+    "contacted",
+    "resolved",
+    "satisfied",
+    "closed",
+    "reworked",
+    "overdue",
 )
 RATES = {
     "direct_answer_rate": ("closed_on_call", "registered"),
@@ -104,8 +116,14 @@ def _scoped(unit_col: ColumnElement, scope: Unit | None) -> list[ColumnElement]:
 def registered_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
     """Tickets registered in ``period``; of those, closed on the call (never given a lead unit)."""
     closed_on_call = and_(Ticket.state == State.CLOSED.value, Ticket.lead_unit_id.is_(None))
-    return Spec(Ticket.__table__, (in_period(Ticket.created_at, period),), None, Ticket.created_at, Ticket.id,
-                {"registered": None, "closed_on_call": closed_on_call})
+    return Spec(
+        Ticket.__table__,
+        (in_period(Ticket.created_at, period),),
+        None,
+        Ticket.created_at,
+        Ticket.id,
+        {"registered": None, "closed_on_call": closed_on_call},
+    )
 
 
 def dispatch_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
@@ -113,53 +131,94 @@ def dispatch_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
     unit_code = TicketEvent.data["unit"].as_string()
     source = TicketEvent.__table__.join(Ticket, Ticket.id == TicketEvent.ticket_id).join(Unit, Unit.code == unit_code)
     on_time = and_(Ticket.lead_unit_id == Unit.id, Ticket.accepted_at.is_not(None), Ticket.accepted_on_time == true())
-    return Spec(source, (TicketEvent.action == "dispatch", in_period(TicketEvent.created_at, period),
-                         *_scoped(Unit.id, scope)),
-                Unit.id, TicketEvent.created_at, TicketEvent.ticket_id,
-                {"dispatched": None, "accepted_on_time": on_time}, frozenset({"accepted_on_time"}))
+    return Spec(
+        source,
+        (TicketEvent.action == "dispatch", in_period(TicketEvent.created_at, period), *_scoped(Unit.id, scope)),
+        Unit.id,
+        TicketEvent.created_at,
+        TicketEvent.ticket_id,
+        {"dispatched": None, "accepted_on_time": on_time},
+        frozenset({"accepted_on_time"}),
+    )
 
 
 def return_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
     """Approved return requests in ``period`` per unit that returned the ticket."""
     unit_code = TicketEvent.data["returned_by"].as_string()
     source = TicketEvent.__table__.join(Ticket, Ticket.id == TicketEvent.ticket_id).join(Unit, Unit.code == unit_code)
-    return Spec(source, (TicketEvent.action == "approve_return", in_period(TicketEvent.created_at, period),
-                         *_scoped(Unit.id, scope)),
-                Unit.id, TicketEvent.created_at, TicketEvent.ticket_id, {"returns_approved": None})
+    return Spec(
+        source,
+        (TicketEvent.action == "approve_return", in_period(TicketEvent.created_at, period), *_scoped(Unit.id, scope)),
+        Unit.id,
+        TicketEvent.created_at,
+        TicketEvent.ticket_id,
+        {"returns_approved": None},
+    )
 
 
 def reply_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
     """Tickets due for a reply in ``period`` per lead unit; those replied on time."""
     replied = in_period(Ticket.replied_at, period)
-    missed = and_(Ticket.replied_at.is_(None), Ticket.state.in_(_DISPATCH_STATES),
-                  Ticket.reply_due >= period.start, Ticket.reply_due < min(period.end, now))
-    return Spec(Ticket.__table__,
-                (or_(replied, missed), Ticket.is_final_reply == false(), Ticket.lead_unit_id.is_not(None),
-                 *_scoped(Ticket.lead_unit_id, scope)),
-                Ticket.lead_unit_id, func.coalesce(Ticket.replied_at, Ticket.reply_due), Ticket.id,
-                {"due": None, "replied_on_time": and_(replied, Ticket.replied_on_time == true())})
+    missed = and_(
+        Ticket.replied_at.is_(None),
+        Ticket.state.in_(_DISPATCH_STATES),
+        Ticket.reply_due >= period.start,
+        Ticket.reply_due < min(period.end, now),
+    )
+    return Spec(
+        Ticket.__table__,
+        (
+            or_(replied, missed),
+            Ticket.is_final_reply == false(),
+            Ticket.lead_unit_id.is_not(None),
+            *_scoped(Ticket.lead_unit_id, scope),
+        ),
+        Ticket.lead_unit_id,
+        func.coalesce(Ticket.replied_at, Ticket.reply_due),
+        Ticket.id,
+        {"due": None, "replied_on_time": and_(replied, Ticket.replied_on_time == true())},
+    )
 
 
 def callback_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
     """Valid callbacks in ``period`` (三率 denominator) per lead unit; contacted, resolved, satisfied."""
     source = TicketCallback.__table__.join(Ticket, Ticket.id == TicketCallback.ticket_id)
-    return Spec(source,
-                (in_period(TicketCallback.created_at, period), TicketCallback.unreachable == false(),
-                 not_(or_(Ticket.is_final_reply == true(), Ticket.dispute_upheld == true())),
-                 TicketCallback.unit_id.is_not(None), *_scoped(TicketCallback.unit_id, scope)),
-                TicketCallback.unit_id, TicketCallback.created_at, TicketCallback.ticket_id,
-                {"valid_callbacks": None, "contacted": TicketCallback.contacted == true(),
-                 "resolved": TicketCallback.resolved == true(),
-                 "satisfied": TicketCallback.satisfaction.in_(sorted(SATISFIED_LEVELS))})
+    return Spec(
+        source,
+        (
+            in_period(TicketCallback.created_at, period),
+            TicketCallback.unreachable == false(),
+            not_(or_(Ticket.is_final_reply == true(), Ticket.dispute_upheld == true())),
+            TicketCallback.unit_id.is_not(None),
+            *_scoped(TicketCallback.unit_id, scope),
+        ),
+        TicketCallback.unit_id,
+        TicketCallback.created_at,
+        TicketCallback.ticket_id,
+        {
+            "valid_callbacks": None,
+            "contacted": TicketCallback.contacted == true(),
+            "resolved": TicketCallback.resolved == true(),
+            "satisfied": TicketCallback.satisfaction.in_(sorted(SATISFIED_LEVELS)),
+        },
+    )
 
 
 def close_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
     """Tickets with a lead unit closed in ``period``; those reworked at least once."""
-    return Spec(Ticket.__table__,
-                (Ticket.state == State.CLOSED.value, in_period(Ticket.closed_at, period),
-                 Ticket.lead_unit_id.is_not(None), *_scoped(Ticket.lead_unit_id, scope)),
-                Ticket.lead_unit_id, Ticket.closed_at, Ticket.id,
-                {"closed": None, "reworked": Ticket.rework_count > 0})
+    return Spec(
+        Ticket.__table__,
+        (
+            Ticket.state == State.CLOSED.value,
+            in_period(Ticket.closed_at, period),
+            Ticket.lead_unit_id.is_not(None),
+            *_scoped(Ticket.lead_unit_id, scope),
+        ),
+        Ticket.lead_unit_id,
+        Ticket.closed_at,
+        Ticket.id,
+        {"closed": None, "reworked": Ticket.rework_count > 0},
+    )
 
 
 def overdue_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
@@ -167,13 +226,24 @@ def overdue_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
     open_states = sorted({s for states in STAGE_STATES.values() for s in states})
     measures: dict[str, ColumnElement | None] = {stage: overdue_condition(stage, now) for stage in STAGE_STATES}
     measures["overdue"] = or_(*(overdue_condition(stage, now) for stage in STAGE_STATES))
-    return Spec(Ticket.__table__, (Ticket.state.in_(open_states), *_scoped(Ticket.handling_unit_id, scope)),
-                Ticket.handling_unit_id, Ticket.created_at, Ticket.id, measures)
+    return Spec(
+        Ticket.__table__,
+        (Ticket.state.in_(open_states), *_scoped(Ticket.handling_unit_id, scope)),
+        Ticket.handling_unit_id,
+        Ticket.created_at,
+        Ticket.id,
+        measures,
+    )
 
 
 SPECS = (registered_spec, dispatch_spec, return_spec, reply_spec, callback_spec, close_spec, overdue_spec)
-MEASURE_SPECS = {name: spec for spec in SPECS for name in spec(Period(dt.date(2000, 1, 1), dt.date(2000, 1, 1)), None,
-                                                                  dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).measures}
+MEASURE_SPECS = {
+    name: spec
+    for spec in SPECS
+    for name in spec(
+        Period(dt.date(2000, 1, 1), dt.date(2000, 1, 1)), None, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    ).measures
+}
 
 
 def _key(by: str | None, spec: Spec) -> ColumnElement | None:
@@ -206,9 +276,17 @@ def count_spec(session: Session, spec: Spec, by: str | None) -> dict:
     return {row.k: {name: int(row._mapping[name] or 0) for name in spec.measures} for row in session.execute(query)}
 
 
-def drill_down(session: Session, measure: str, period: Period, *, scope: Unit | None = None,
-               unit: Unit | None = None, category: str | None = None, now: dt.datetime | None = None,
-               limit: int = 1000) -> list[str]:
+def drill_down(
+    session: Session,
+    measure: str,
+    period: Period,
+    *,
+    scope: Unit | None = None,
+    unit: Unit | None = None,
+    category: str | None = None,
+    now: dt.datetime | None = None,
+    limit: int = 1000,
+) -> list[str]:
     """Return the numbers of the tickets behind one count (``unit`` = exactly that attributed unit)."""
     if measure not in MEASURE_SPECS:
         raise ApiError(422, "invalid_choice", f"指标无效，可选：{'、'.join(MEASURE_SPECS)}", field="measure")
@@ -222,8 +300,7 @@ def drill_down(session: Session, measure: str, period: Period, *, scope: Unit | 
         where.append(spec.unit_col == unit.id)
     if category is not None:
         where.append(Ticket.category == category)
-    query = (select(Ticket.number).select_from(spec.source).where(*where).distinct()
-             .order_by(Ticket.number).limit(limit))
+    query = select(Ticket.number).select_from(spec.source).where(*where).distinct().order_by(Ticket.number).limit(limit)
     if spec.source is not Ticket.__table__ and Ticket.__table__ not in _tables(spec.source):
         query = query.join(Ticket, Ticket.id == spec.ticket_col)
     return list(session.scalars(query))
@@ -304,8 +381,13 @@ def compute_rates(
         label = "category" if by == "category" else "period"
         for key in sorted(grouped, key=lambda k: (k is None, k or "")):
             rows.append({label: key, **_finish(grouped[key], city=city)})
-    return {"rows": rows, "totals": totals, "period": period.to_dict(), "by": by,
-            "ranking": {"by": rank_by, "min_sample": min_sample} if by == "unit" else None}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "period": period.to_dict(),
+        "by": by,
+        "ranking": {"by": rank_by, "min_sample": min_sample} if by == "unit" else None,
+    }
 
 
 def rank_rows(rows: list[dict], *, min_sample: int, rank_by: str) -> None:

@@ -58,12 +58,28 @@ def build_summary(session: Session, period: str, *, now: dt.datetime | None = No
     rows.append(["合计", None, *(rates["totals"][n] for n in COUNTS), *(rates["totals"][n] for n in RATES)])
     title = f"{'日报' if period == 'daily' else '周报'} {span.first} 至 {span.last}"
     exports.table_sheet(wb, "三率", columns, rows, title=title, used=used)
-    exports.table_sheet(wb, "积压", [("bucket", "账龄", 14, None), ("count", "件数", 10, None)],
-                        [[exports.BUCKET_NAMES[b], n] for b, n in backlog["by_bucket"].items()], used=used)
-    exports.table_sheet(wb, "热点", [("category", "分类", 16, None), ("count", "件数", 10, None)],
-                        [[c["category"] or "未分类", c["count"]] for c in summary["top_categories"]], used=used)
-    snapshot = ReportSnapshot(period=period, period_start=span.first, period_end=span.last, generated_at=now,
-                              summary=summary, xlsx=exports.save(wb))
+    exports.table_sheet(
+        wb,
+        "积压",
+        [("bucket", "账龄", 14, None), ("count", "件数", 10, None)],
+        [[exports.BUCKET_NAMES[b], n] for b, n in backlog["by_bucket"].items()],
+        used=used,
+    )
+    exports.table_sheet(
+        wb,
+        "热点",
+        [("category", "分类", 16, None), ("count", "件数", 10, None)],
+        [[c["category"] or "未分类", c["count"]] for c in summary["top_categories"]],
+        used=used,
+    )
+    snapshot = ReportSnapshot(
+        period=period,
+        period_start=span.first,
+        period_end=span.last,
+        generated_at=now,
+        summary=summary,
+        xlsx=exports.save(wb),
+    )
     session.add(snapshot)
     session.flush()
     return snapshot
@@ -85,16 +101,26 @@ def scheduled_summary(period: str = "daily") -> int | None:
     if period == "weekly" and today.weekday() != 0:
         return None
     span = summary_period(period, today)
-    exists = db.session.scalar(select(ReportSnapshot.id).where(
-        ReportSnapshot.period == period, ReportSnapshot.period_start == span.first, ReportSnapshot.period_end == span.last))
+    exists = db.session.scalar(
+        select(ReportSnapshot.id).where(
+            ReportSnapshot.period == period,
+            ReportSnapshot.period_start == span.first,
+            ReportSnapshot.period_end == span.last,
+        )
+    )
     return None if exists else generate_summary(period)
 
 
 def snapshot_to_dict(snapshot: ReportSnapshot, *, full: bool = False) -> dict:
     """Serialise a snapshot (the summary itself only when ``full``)."""
-    data = {"id": snapshot.id, "period": snapshot.period, "from": snapshot.period_start.isoformat(),
-            "to": snapshot.period_end.isoformat(), "generated_at": clock.as_utc(snapshot.generated_at).isoformat(),
-            "xlsx_url": f"/api/v1/reports/snapshots/{snapshot.id}.xlsx"}
+    data = {
+        "id": snapshot.id,
+        "period": snapshot.period,
+        "from": snapshot.period_start.isoformat(),
+        "to": snapshot.period_end.isoformat(),
+        "generated_at": clock.as_utc(snapshot.generated_at).isoformat(),
+        "xlsx_url": f"/api/v1/reports/snapshots/{snapshot.id}.xlsx",
+    }
     if full:
         data["summary"] = snapshot.summary
     return data

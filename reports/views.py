@@ -78,7 +78,10 @@ def rates():
     fmt = _format()
     period = parse_period(request.args.get("from"), request.args.get("to"))
     result = compute_rates(
-        db.session, period, by=_choice("by", GROUPINGS, "unit") or "unit", scope=_scope(g.actor),
+        db.session,
+        period,
+        by=_choice("by", GROUPINGS, "unit") or "unit",
+        scope=_scope(g.actor),
         min_sample=_int_arg("min_sample", current_app.config.get("REPORTS_RANK_MIN_SAMPLE", 10), 0, 100_000),
         rank_by=_choice("rank_by", RANKABLE, "satisfaction_rate") or "satisfaction_rate",
     )
@@ -101,7 +104,9 @@ def backlog():
     rows = backlog_rows(db.session, now=now, period=period, scope=_scope(g.actor), reason=reason, bucket=bucket)
     summary = summarise(rows)
     if fmt == "xlsx":
-        return _xlsx(run_blocking(exports.backlog_workbook, rows, summary, generated_at=clock.to_local(now)), "backlog.xlsx")
+        return _xlsx(
+            run_blocking(exports.backlog_workbook, rows, summary, generated_at=clock.to_local(now)), "backlog.xlsx"
+        )
     for row in rows:
         row.pop("ticket_id", None)
         row.pop("unit_id", None)
@@ -133,12 +138,14 @@ def drill():
     unit = get_unit_by_code(db.session, exact) if exact else None
     if unit is not None and scope is not None and not unit.is_within(scope):
         raise ApiError(403, "forbidden_scope", "只能查看本单位及下级单位的报表")
-    numbers = drill_down(db.session, measure, period, scope=scope, unit=unit,
-                         category=request.args.get("category") or None)
+    numbers = drill_down(
+        db.session, measure, period, scope=scope, unit=unit, category=request.args.get("category") or None
+    )
     return jsonify({"measure": measure, "numbers": numbers, "rows": [{"number": n} for n in numbers]})
 
 
 # --- 万件清理 campaigns --------------------------------------------------------------------------------------
+
 
 @api.post("/campaigns")
 @api_auth(Role.SUPERVISOR, Role.ADMIN)
@@ -166,8 +173,9 @@ def list_campaigns():
 @api_auth(*MANAGERS)
 def show_campaign(campaign_id: int):
     campaign = ledger.get_campaign(db.session, campaign_id)
-    return jsonify({"campaign": ledger.campaign_to_dict(campaign),
-                    "units": ledger.unit_clearance(db.session, campaign)})
+    return jsonify(
+        {"campaign": ledger.campaign_to_dict(campaign), "units": ledger.unit_clearance(db.session, campaign)}
+    )
 
 
 @api.get("/campaigns/<int:campaign_id>/ledger")
@@ -192,8 +200,9 @@ def _numbers(body: dict, *, required: bool) -> list[str] | None:
 def strike_off(campaign_id: int):
     campaign = ledger.get_campaign(db.session, campaign_id)
     body = json_body(request)
-    result = ledger.strike_off(db.session, campaign, _numbers(body, required=True) or [], g.actor,
-                               note=get_str(body, "note", max_length=2000))
+    result = ledger.strike_off(
+        db.session, campaign, _numbers(body, required=True) or [], g.actor, note=get_str(body, "note", max_length=2000)
+    )
     commit(db.session)
     return jsonify(result)
 
@@ -203,10 +212,13 @@ def strike_off(campaign_id: int):
 def supervise(campaign_id: int):
     campaign = ledger.get_campaign(db.session, campaign_id)
     body = json_body(request, required=False)
-    results = ledger.bulk_supervise(db.session, campaign, _numbers(body, required=False), g.actor,
-                                    note=get_str(body, "note", max_length=2000))
+    results = ledger.bulk_supervise(
+        db.session, campaign, _numbers(body, required=False), g.actor, note=get_str(body, "note", max_length=2000)
+    )
     commit(db.session)
-    return jsonify({"results": results, "ok": sum(r["ok"] for r in results), "failed": sum(not r["ok"] for r in results)})
+    return jsonify(
+        {"results": results, "ok": sum(r["ok"] for r in results), "failed": sum(not r["ok"] for r in results)}
+    )
 
 
 @api.post("/campaigns/<int:campaign_id>/redispatch")
@@ -216,29 +228,45 @@ def redispatch(campaign_id: int):
     body = json_body(request)
     unit_code = get_str(body, "unit", required=True, max_length=40) or ""
     get_unit_by_code(db.session, unit_code)
-    results = ledger.bulk_redispatch(db.session, campaign, _numbers(body, required=True) or [], unit_code, g.actor,
-                                     note=get_str(body, "note", max_length=2000))
+    results = ledger.bulk_redispatch(
+        db.session,
+        campaign,
+        _numbers(body, required=True) or [],
+        unit_code,
+        g.actor,
+        note=get_str(body, "note", max_length=2000),
+    )
     commit(db.session)
-    return jsonify({"results": results, "ok": sum(r["ok"] for r in results), "failed": sum(not r["ok"] for r in results)})
+    return jsonify(
+        {"results": results, "ok": sum(r["ok"] for r in results), "failed": sum(not r["ok"] for r in results)}
+    )
 
 
 @api.get("/campaigns/<int:campaign_id>/burndown")
 @api_auth(*MANAGERS)
 def campaign_burndown(campaign_id: int):
     campaign = ledger.get_campaign(db.session, campaign_id)
-    return jsonify({"rows": ledger.burndown(db.session, campaign), "units": ledger.unit_clearance(db.session, campaign)})
+    return jsonify(
+        {"rows": ledger.burndown(db.session, campaign), "units": ledger.unit_clearance(db.session, campaign)}
+    )
 
 
 @api.get("/campaigns/<int:campaign_id>/export")
 @api_auth(*MANAGERS)
 def campaign_export(campaign_id: int):
     campaign = ledger.get_campaign(db.session, campaign_id)
-    data = run_blocking(exports.ledger_workbook, ledger.campaign_to_dict(campaign), ledger.ledger_rows(db.session, campaign),
-                        ledger.unit_clearance(db.session, campaign), generated_at=clock.to_local(clock.now()))
+    data = run_blocking(
+        exports.ledger_workbook,
+        ledger.campaign_to_dict(campaign),
+        ledger.ledger_rows(db.session, campaign),
+        ledger.unit_clearance(db.session, campaign),
+        generated_at=clock.to_local(clock.now()),
+    )
     return _xlsx(data, f"campaign-{campaign.id}.xlsx")
 
 
 # --- stored summaries ---------------------------------------------------------------------------------------
+
 
 @api.get("/snapshots")
 @api_auth(*MANAGERS)
@@ -270,13 +298,20 @@ def snapshot_xlsx(snapshot_id: int):
 
 # --- pages --------------------------------------------------------------------------------------------------
 
+
 @pages.get("/reports")
 @page_for(*MANAGERS)
 def reports_page():
     user = g.me
     today = clock.to_local(clock.now()).date()
-    return render_template("reports.html", user=user, me=user, role_name=ROLE_NAMES[user.role_enum], default_from=(today - dt.timedelta(days=29)).isoformat(),
-                           default_to=today.isoformat())
+    return render_template(
+        "reports.html",
+        user=user,
+        me=user,
+        role_name=ROLE_NAMES[user.role_enum],
+        default_from=(today - dt.timedelta(days=29)).isoformat(),
+        default_to=today.isoformat(),
+    )
 
 
 @pages.get("/reports/tickets")
@@ -290,11 +325,28 @@ def reports_tickets_page():
         measure = request.args.get("measure") or ""
         numbers = drill_down(db.session, measure, period, unit=unit, category=request.args.get("category") or None)
     except ApiError as exc:
-        return render_template("reports_tickets.html", user=user, me=user, role_name=ROLE_NAMES[user.role_enum],
-                               error=exc.message, numbers=[], measure=None, unit=None, period=None), exc.status
+        return render_template(
+            "reports_tickets.html",
+            user=user,
+            me=user,
+            role_name=ROLE_NAMES[user.role_enum],
+            error=exc.message,
+            numbers=[],
+            measure=None,
+            unit=None,
+            period=None,
+        ), exc.status
     from reports.exports import COUNT_NAMES
     from reports.rates import RATE_NAMES
 
-    return render_template("reports_tickets.html", user=user, me=user, role_name=ROLE_NAMES[user.role_enum], error=None,
-                           numbers=numbers, measure=(COUNT_NAMES | RATE_NAMES).get(measure, measure), unit=unit,
-                           period=period)
+    return render_template(
+        "reports_tickets.html",
+        user=user,
+        me=user,
+        role_name=ROLE_NAMES[user.role_enum],
+        error=None,
+        numbers=numbers,
+        measure=(COUNT_NAMES | RATE_NAMES).get(measure, measure),
+        unit=unit,
+        period=period,
+    )

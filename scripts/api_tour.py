@@ -54,9 +54,18 @@ def step(number: str, action: str, user: str, expect_state: str, **body) -> dict
 
 
 def main() -> None:
-    status, created = call("POST", "/api/v1/tickets", "agent1", {
-        "channel": "phone", "content": "A1区东风社区3栋楼下路灯坏了一个月，晚上出行不安全", "caller_phone": "13812345678",
-        "kind": "complaint", "external_id": None})
+    status, created = call(
+        "POST",
+        "/api/v1/tickets",
+        "agent1",
+        {
+            "channel": "phone",
+            "content": "A1区东风社区3栋楼下路灯坏了一个月，晚上出行不安全",
+            "caller_phone": "13812345678",
+            "kind": "complaint",
+            "external_id": None,
+        },
+    )
     assert status == 201, created
     number = created["ticket"]["number"]
     print(f"registered {number}; suggestions: {sorted(created['suggestions'])}")
@@ -85,7 +94,9 @@ def main() -> None:
     assert status == 404
     status, trail = call("GET", f"/api/v1/tickets/{number}/events", "supervisor1")
     for event in trail["events"]:
-        print(f"  {event['at'][:19]} {event['actor']:<12} {event['action']:<18} {event['from'] or '-':>16} → {event['to']}")
+        print(
+            f"  {event['at'][:19]} {event['actor']:<12} {event['action']:<18} {event['from'] or '-':>16} → {event['to']}"
+        )
 
 
 if __name__ == "__main__":

@@ -48,9 +48,18 @@ def demo_otp(user: str) -> str:
         time.sleep(1)
     _used_steps.add((user, int(time.time() // 30)))
     return pyotp.TOTP(DEMO_TOTP_SECRETS[user]).now()
+
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1400, "height": 900}
 REPEAT_CALLER = "13812345678"
 # The repeat caller rang last week about a streetlight; today they call again about it (the console picture).
@@ -64,6 +73,7 @@ HEALTH_TOKEN = os.environ.get("HOTLINE_HEALTH_TOKEN") or secrets.token_hex(16)
 
 # ---------------------------------------------------------------- the server
 
+
 def start_demo(port: int, db_file: Path, models_dir: Path) -> subprocess.Popen:
     """Run ``scripts/run.sh`` (migrate, seed, train the demo model beside the server) on a fresh SQLite file."""
     for path in (db_file, models_dir):
@@ -71,13 +81,18 @@ def start_demo(port: int, db_file: Path, models_dir: Path) -> subprocess.Popen:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{db_file}", "PORT": str(port), "HOTLINE_MODELS_DIR": str(models_dir),
-                        "HOTLINE_HEALTH_TOKEN": HEALTH_TOKEN}
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "PORT": str(port),
+        "HOTLINE_MODELS_DIR": str(models_dir),
+        "HOTLINE_HEALTH_TOKEN": HEALTH_TOKEN,
+    }
     env.pop("REDIS_URL", None)
     log = open(Path("/tmp") / f"screenshots-server-{port}.log", "wb")  # noqa: SIM115 (lives as long as the server)
     print(f"starting the demo on port {port} (log {log.name})", flush=True)
-    return subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def stop_demo(proc: subprocess.Popen) -> None:
@@ -108,6 +123,7 @@ def wait_for_model(base: str, timeout: float, proc: subprocess.Popen | None) -> 
 
 # ---------------------------------------------------------------- traffic through the API
 
+
 class Api:
     def __init__(self, base: str) -> None:
         self.base = base
@@ -116,8 +132,11 @@ class Api:
 
     def _headers(self, user: str) -> dict:
         if user not in self.tokens:
-            r = self.http.post(self.base + "/api/v1/auth/token", json={"username": user, "password": PASSWORD, "otp": demo_otp(user)},
-                               timeout=10)
+            r = self.http.post(
+                self.base + "/api/v1/auth/token",
+                json={"username": user, "password": PASSWORD, "otp": demo_otp(user)},
+                timeout=10,
+            )
             r.raise_for_status()
             self.tokens[user] = r.json()["token"]
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -175,27 +194,44 @@ def make_traffic(api: Api, data: Path) -> dict:
     numbers = []
     for i, m in enumerate(messages):
         phone = REPEAT_CALLER if i in (0, 5) else f"13{rng.randint(500000000, 999999999)}"
-        body = {"channel": rng.choice(["phone", "phone", "phone", "web", "app"]), "content": m["content"],
-                "title": m["title"], "caller_name": rng.choice(["王先生", "李女士", "张先生", "刘女士", "陈先生", "市民"]),
-                "caller_phone": phone}
+        body = {
+            "channel": rng.choice(["phone", "phone", "phone", "web", "app"]),
+            "content": m["content"],
+            "title": m["title"],
+            "caller_name": rng.choice(["王先生", "李女士", "张先生", "刘女士", "陈先生", "市民"]),
+            "caller_phone": phone,
+        }
         ticket = api.post("/api/v1/tickets", "agent1", **body)["ticket"]
         numbers.append(ticket["number"])
         print(f"  {ticket['number']} {ticket['title'][:30]}", flush=True)
         if i == 2:  # the repeat caller's streetlight, still open
-            ticket = api.post("/api/v1/tickets", "agent1", channel="phone", content=EARLIER_TEXT, caller_name="王先生",
-                              caller_phone=REPEAT_CALLER, address=CONSOLE_ADDRESS)["ticket"]
+            ticket = api.post(
+                "/api/v1/tickets",
+                "agent1",
+                channel="phone",
+                content=EARLIER_TEXT,
+                caller_name="王先生",
+                caller_phone=REPEAT_CALLER,
+                address=CONSOLE_ADDRESS,
+            )["ticket"]
             numbers.append(ticket["number"])
             print(f"  {ticket['number']} {ticket['title'][:30]}", flush=True)
     # A ticket the grid worker can see, with an address in the grid.
-    grid_ticket = api.post("/api/v1/tickets", "agent1", channel="phone", caller_phone="13600001111",
-                           caller_name="赵阿姨", title="东风社区3栋绿化带垃圾堆积",
-                           content="东风社区3栋旁边绿化带里垃圾堆了好几天没人清理，天热有异味，蚊虫很多，请安排清理。",
-                           address="A1区东风街道东风社区3栋")["ticket"]["number"]
+    grid_ticket = api.post(
+        "/api/v1/tickets",
+        "agent1",
+        channel="phone",
+        caller_phone="13600001111",
+        caller_name="赵阿姨",
+        title="东风社区3栋绿化带垃圾堆积",
+        content="东风社区3栋旁边绿化带里垃圾堆了好几天没人清理，天热有异味，蚊虫很多，请安排清理。",
+        address="A1区东风街道东风社区3栋",
+    )["ticket"]["number"]
 
     print("dispatching, handling, approving", flush=True)
-    a1 = numbers[0:7]          # to A1区 (handler1)
-    jtj = numbers[7:9]         # to 交通运输局 (handler2)
-    a2 = numbers[9:11]         # to A2区
+    a1 = numbers[0:7]  # to A1区 (handler1)
+    jtj = numbers[7:9]  # to 交通运输局 (handler2)
+    a2 = numbers[9:11]  # to A2区
     # numbers[11:] stay in the dispatch queue (已受理, with the system's proposals)
     for n in a1:
         api.act(n, "dispatch", "dispatcher1", unit="A1")
@@ -205,30 +241,53 @@ def make_traffic(api: Api, data: Path) -> dict:
         api.act(n, "dispatch", "dispatcher1", unit="A2")
     api.act(grid_ticket, "dispatch", "dispatcher1", unit="A1", grid="A1-01-01-G01")
 
-    answer = {"result": "已现场核实并处理完毕", "public_answer": "您反映的问题已由属地街道会同相关部门现场核实处理，感谢您对我们工作的支持与监督。"}
+    answer = {
+        "result": "已现场核实并处理完毕",
+        "public_answer": "您反映的问题已由属地街道会同相关部门现场核实处理，感谢您对我们工作的支持与监督。",
+    }
     for n in a1[:5]:
         api.act(n, "accept", "handler1")
     for n in a1[:3]:
         api.act(n, "reply", "handler1", **answer)
-    api.act(a1[0], "approve_reply", "supervisor1")   # → 待回访 (the portal picture rates it)
+    api.act(a1[0], "approve_reply", "supervisor1")  # → 待回访 (the portal picture rates it)
     api.act(a1[1], "approve_reply", "supervisor1")
     api.act(a1[1], "callback", "agent1", contacted=True, resolved=True, satisfaction="satisfied")  # → 办结
     # a1[2] stays 答复待审 (a pending approval); a1[3] asks for more time (pending); a1[4] is being handled
     api.act(a1[3], "request_extension", "handler1", days=3, reason="需协调物业和供电部门共同处理")
     api.act(a1[4], "urge", "dispatcher1", note="市民再次来电催促，请加快办理")
     # a1[5], a1[6] wait for handler1 to sign
-    api.act(jtj[0], "request_return", "handler2", reason="不属于交通运输部门职责", basis="确责清单：小区内部事务由属地街道负责")
+    api.act(
+        jtj[0],
+        "request_return",
+        "handler2",
+        reason="不属于交通运输部门职责",
+        basis="确责清单：小区内部事务由属地街道负责",
+    )
     api.act(jtj[1], "accept", "handler2")
     # a2 has no demo handler: those two wait to be signed
     # a time-limit row over the preset and a 万件清理 campaign, so the admin pages and the audit show real rows
-    api.post("/api/v1/time-limits", "admin1", preset="default", stage="accept", category_prefix="JT", amount=4,
-             unit="hours", note="交通类工单 4 小时内签收")
+    api.post(
+        "/api/v1/time-limits",
+        "admin1",
+        preset="default",
+        stage="accept",
+        category_prefix="JT",
+        amount=4,
+        unit="hours",
+        note="交通类工单 4 小时内签收",
+    )
     api.post("/api/v1/reports/campaigns", "supervisor1", name="第四季度万件清理")
-    return {"numbers": numbers, "portal_ticket": a1[0], "grid_ticket": grid_ticket, "return_ticket": jtj[0],
-            "queue": numbers[11:]}
+    return {
+        "numbers": numbers,
+        "portal_ticket": a1[0],
+        "grid_ticket": grid_ticket,
+        "return_ticket": jtj[0],
+        "queue": numbers[11:],
+    }
 
 
 # ---------------------------------------------------------------- the pictures
+
 
 def shoot(page, name: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
@@ -267,8 +326,15 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
 
         # console: a call from a repeat caller pops, the agent types what the caller says
         page = logged_in("agent1", "/console")
-        api.post("/api/v1/cti", "agent1", event="newCall", **{"from": REPEAT_CALLER}, to="12345",
-                 callId="shots-1", agent="agent1")
+        api.post(
+            "/api/v1/cti",
+            "agent1",
+            event="newCall",
+            **{"from": REPEAT_CALLER},
+            to="12345",
+            callId="shots-1",
+            agent="agent1",
+        )
         expect(page.locator("#call-pop")).to_be_visible(timeout=5000)
         page.fill("#f-caller", "王先生")
         page.fill("#f-address", CONSOLE_ADDRESS)
@@ -305,7 +371,9 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
 
         page = logged_in("supervisor1", "/reports", live=False)
         expect(page.locator("#rates-table tbody tr").first).to_be_visible(timeout=15000)
-        expect(page.locator("#hot-categories svg, #hot-categories .bar, #hot-categories *").first).to_be_visible(timeout=15000)
+        expect(page.locator("#hot-categories svg, #hot-categories .bar, #hot-categories *").first).to_be_visible(
+            timeout=15000
+        )
         page.wait_for_timeout(800)
         shoot(page, "reports", out)
 
@@ -319,11 +387,15 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
         shoot(page, "ticket-print", out)
         page = logged_in("supervisor1", "/search?q=路灯&sort=deadline", live=False)
         shoot(page, "search", out)
-        for name, path, user in (("admin-users", "/admin/staff", "admin1"), ("admin-units", "/admin/units", "admin1"),
-                                 ("admin-time-limits", "/admin/time-limits", "admin1"),
-                                 ("admin-categories", "/admin/categories", "admin1"),
-                                 ("admin-models", "/admin/models", "admin1"), ("admin-ledger", "/admin/ledger", "supervisor1"),
-                                 ("admin-audit", "/admin/audit", "admin1")):
+        for name, path, user in (
+            ("admin-users", "/admin/staff", "admin1"),
+            ("admin-units", "/admin/units", "admin1"),
+            ("admin-time-limits", "/admin/time-limits", "admin1"),
+            ("admin-categories", "/admin/categories", "admin1"),
+            ("admin-models", "/admin/models", "admin1"),
+            ("admin-ledger", "/admin/ledger", "supervisor1"),
+            ("admin-audit", "/admin/audit", "admin1"),
+        ):
             page = logged_in(user, path, live=False)
             shoot(page, name, out)
         # the dispatch dialog: the proposal prefilled, the unit list filtered by pinyin initials

@@ -241,7 +241,11 @@ class ApiClient:
         return self.post(f"/api/v1/tickets/{number}/{action}", as_=as_, json=body)
 
     def new_ticket(self, as_: str = "agent1", **body) -> dict:
-        payload = {"channel": "phone", "content": "小区门口路灯坏了一个月，晚上很黑", "caller_phone": "13812345678"} | body
+        payload = {
+            "channel": "phone",
+            "content": "小区门口路灯坏了一个月，晚上很黑",
+            "caller_phone": "13812345678",
+        } | body
         response = self.post("/api/v1/tickets", as_=as_, json=payload)
         assert response.status_code in (200, 201), response.get_json()
         return response.get_json()["ticket"]

@@ -66,8 +66,9 @@ def load_taxonomy(session: Session, path: Path) -> int:
             continue
         parent = existing.get(parent_code) if parent_code else None
         path_name = f"{parent.path_name}/{name}" if parent else name
-        category = Category(code=code, name=name, level=level, parent_id=parent.id if parent else None,
-                            path_name=path_name)
+        category = Category(
+            code=code, name=name, level=level, parent_id=parent.id if parent else None, path_name=path_name
+        )
         session.add(category)
         session.flush()
         existing[code] = category

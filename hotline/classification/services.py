@@ -81,8 +81,7 @@ def prune_model_files(session: Session, models_root: Path, keep_recent: int = KE
     return pruned
 
 
-def promote(session: Session, candidate: ModelVersion, *, force: bool = False,
-            models_root: Path | None = None) -> bool:
+def promote(session: Session, candidate: ModelVersion, *, force: bool = False, models_root: Path | None = None) -> bool:
     """Make ``candidate`` active unless it scores worse (macro-F1 on the fixed test split) than the active one."""
     if models_root is not None and not _model_file(models_root, candidate).exists():
         raise DomainError(409, "model_file_pruned", f"模型 {candidate.version} 的模型文件已清理，不能启用，请重新训练")
@@ -216,8 +215,13 @@ def retrain(session: Session, data_csv: Path, models_root: Path, *, now: dt.date
     extra = corrections_as_training_rows(session)
     model = train(train_x + [t for t, _ in extra], train_y + [label for _, label in extra])
     result = evaluate(model.pipeline, test_x, test_y, model.threshold)
-    scores = {"accuracy": result["accuracy"], "macro_f1": result["macro_f1"], "n": result["n"], "on": "split == test",
-              "corrections": len(extra)}
+    scores = {
+        "accuracy": result["accuracy"],
+        "macro_f1": result["macro_f1"],
+        "n": result["n"],
+        "on": "split == test",
+        "corrections": len(extra),
+    }
     stamp = (now or clock.now()).strftime("%Y%m%dT%H%M%S%f")
     directory = save_model(model, Path(models_root) / f"retrain-{stamp}", scores=scores)
     write_evaluation(result, directory)

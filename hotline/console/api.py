@@ -59,10 +59,12 @@ def cti_event():
     digit = get_str(body, "digit", max_length=4)
     queue = get_str(body, "queue", max_length=40)
     enterprise = (digit is not None and digit in current_app.config["HOTLINE_CTI_ENTERPRISE_DIGITS"]) or (
-        queue is not None and queue in current_app.config["HOTLINE_CTI_ENTERPRISE_QUEUES"])
+        queue is not None and queue in current_app.config["HOTLINE_CTI_ENTERPRISE_QUEUES"]
+    )
     pop_on, skill = route_call(db.session, agent, enterprise=enterprise)
-    payload = call_payload(db.session, event=event, phone=phone, to=get_str(body, "to", max_length=40),
-                           call_id=call_id, agent=agent)
+    payload = call_payload(
+        db.session, event=event, phone=phone, to=get_str(body, "to", max_length=40), call_id=call_id, agent=agent
+    )
     payload |= {"enterprise": enterprise, "skill": skill, "popped_on": pop_on or (f"skill:{skill}" if skill else None)}
     db.session.rollback()  # nothing to keep: the call is not stored, only shown
     # A call is one agent's: a switch event naming nobody pops no console (popping it on every console put
@@ -136,7 +138,9 @@ def summary():
 def approvals():
     """Return the tickets waiting for a manager's decision, by kind."""
     queue = approval_queue(db.session)
-    return jsonify({
-        kind: [ticket_to_dict(t, g.actor) | {"request": pending_request(db.session, kind, t)} for t in rows]
-        for kind, rows in queue.items()
-    })
+    return jsonify(
+        {
+            kind: [ticket_to_dict(t, g.actor) | {"request": pending_request(db.session, kind, t)} for t in rows]
+            for kind, rows in queue.items()
+        }
+    )

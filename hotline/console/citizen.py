@@ -95,8 +95,15 @@ def portal_user(session: Session) -> User:
     return user
 
 
-def rate_by_citizen(session: Session, ticket: Ticket, satisfaction: str, resolved: bool | None, comment: str | None,
-                    *, preset: str = "default") -> Ticket:
+def rate_by_citizen(
+    session: Session,
+    ticket: Ticket,
+    satisfaction: str,
+    resolved: bool | None,
+    comment: str | None,
+    *,
+    preset: str = "default",
+) -> Ticket:
     """Record the citizen's own rating as the ``callback`` action (see the module docstring)."""
     if satisfaction not in SATISFACTION_LEVELS:
         raise DomainError(422, "invalid_choice", "请选择满意度")

@@ -30,15 +30,27 @@ def limiter() -> RateLimiter:
     every web process through Redis when ``REDIS_URL`` is set)."""
     if "hotline.portal_limiter" not in current_app.extensions:
         current_app.extensions["hotline.portal_limiter"] = RateLimiter(
-            current_app.config["HOTLINE_PORTAL_RATE"], 600, current_app.config["REDIS_URL"])
+            current_app.config["HOTLINE_PORTAL_RATE"], 600, current_app.config["REDIS_URL"]
+        )
     return current_app.extensions["hotline.portal_limiter"]
 
 
 def _render(status: int = 200, **context):
     # A fresh id for every form shown (kept when the same form comes back with an error): submitting it
     # twice (a double click, a reload that re-posts) registers one ticket, not two.
-    defaults = {"submission_id": secrets.token_urlsafe(16), "kinds": PORTAL_KINDS, "satisfactions": SATISFACTION_NAMES, "form": {}, "ticket": None,
-                "created": None, "error": None, "track_error": None, "rated": False, "track": None, "tz": clock.TZ}
+    defaults = {
+        "submission_id": secrets.token_urlsafe(16),
+        "kinds": PORTAL_KINDS,
+        "satisfactions": SATISFACTION_NAMES,
+        "form": {},
+        "ticket": None,
+        "created": None,
+        "error": None,
+        "track_error": None,
+        "rated": False,
+        "track": None,
+        "tz": clock.TZ,
+    }
     return render_template("portal.html", **(defaults | context)), status
 
 
@@ -56,11 +68,18 @@ def submit():
     except RequestEntityTooLarge:
         return _render(413, error="上传的文件过大，请压缩后重新提交")
     except ApiError as exc:
-        return _render(exc.status, form={k: request.form.get(k, "") for k in ("content", "title", "caller_name",
-                                                                            "caller_phone", "address", "kind")},
-                       error=exc.message)
-    form = {k: (request.form.get(k) or "").strip() for k in ("content", "title", "caller_name", "caller_phone",
-                                                               "address", "kind")}
+        return _render(
+            exc.status,
+            form={
+                k: request.form.get(k, "")
+                for k in ("content", "title", "caller_name", "caller_phone", "address", "kind")
+            },
+            error=exc.message,
+        )
+    form = {
+        k: (request.form.get(k) or "").strip()
+        for k in ("content", "title", "caller_name", "caller_phone", "address", "kind")
+    }
     submission_id = request.form.get("submission_id", "")
     keep = {"submission_id": submission_id} if SUBMISSION_ID.fullmatch(submission_id) else {}
     if not limiter().allow(request.remote_addr or "?"):
@@ -71,9 +90,14 @@ def submit():
     if not (phone.isdigit() and 7 <= len(phone) <= 15):
         return _render(422, form=form, error="请填写正确的联系电话（用于查询进度与回访）", **keep)
     data = NewTicket(
-        channel="web", content=form["content"], title=form["title"][:200] or None,
-        caller_name=form["caller_name"][:80] or None, caller_phone=phone, address=form["address"][:300] or None,
-        kind=form["kind"] if form["kind"] in KIND_NAMES else "", urgency="",
+        channel="web",
+        content=form["content"],
+        title=form["title"][:200] or None,
+        caller_name=form["caller_name"][:80] or None,
+        caller_phone=phone,
+        address=form["address"][:300] or None,
+        kind=form["kind"] if form["kind"] in KIND_NAMES else "",
+        urgency="",
         external_id=f"portal:{keep['submission_id']}" if keep else None,
     )
     ticket, created, _ = take_in(db.session, data, None, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
@@ -110,11 +134,16 @@ def rate():
     resolved = {"yes": True, "no": False}.get(answer or "")  # None when the citizen did not choose
     comment = (request.form.get("comment") or "").strip()[:500] or None
     try:
-        rate_by_citizen(db.session, ticket, satisfaction, resolved, comment,
-                        preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+        rate_by_citizen(
+            db.session, ticket, satisfaction, resolved, comment, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
+        )
         commit(db.session)
     except ApiError as exc:
         rollback(db.session)
-        return _render(exc.status, ticket=public_view(db.session, ticket), track={"number": number, "phone": phone},
-                       track_error=exc.message)
+        return _render(
+            exc.status,
+            ticket=public_view(db.session, ticket),
+            track={"number": number, "phone": phone},
+            track_error=exc.message,
+        )
     return _render(ticket=public_view(db.session, ticket), track={"number": number, "phone": phone}, rated=True)

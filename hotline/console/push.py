@@ -51,8 +51,12 @@ class RoleViewer:
 
 
 # Who hears a ticket, and as whom: unit rooms hold handlers and grid workers, who see a ticket alike.
-_ROLE_ROOMS = ((Role.DISPATCHER, "role:dispatcher"), (Role.SUPERVISOR, "role:supervisor"),
-               (Role.ADMIN, "role:admin"), (Role.AGENT, "agents"))
+_ROLE_ROOMS = (
+    (Role.DISPATCHER, "role:dispatcher"),
+    (Role.SUPERVISOR, "role:supervisor"),
+    (Role.ADMIN, "role:admin"),
+    (Role.AGENT, "agents"),
+)
 
 
 def unit_rooms_for(ticket: Ticket) -> set[str]:

@@ -71,8 +71,16 @@ def history_item(ticket: Ticket) -> dict:
     }
 
 
-def call_payload(session: Session, *, event: str, phone: str, to: str | None, call_id: str,
-                 agent: str | None, now: dt.datetime | None = None) -> dict:
+def call_payload(
+    session: Session,
+    *,
+    event: str,
+    phone: str,
+    to: str | None,
+    call_id: str,
+    agent: str | None,
+    now: dt.datetime | None = None,
+) -> dict:
     """Return what the agent's console shows for a call: the caller's history, open tickets first."""
     moment = now or clock.now()
     history = caller_history(session, phone) if phone else []
@@ -115,7 +123,9 @@ def dashboard_summary(session: Session, now: dt.datetime | None = None) -> dict:
     start = _local_day_start(moment)
     today = select(Ticket).where(Ticket.created_at >= start).subquery()
     by_category = session.execute(
-        select(func.coalesce(today.c.category, ""), func.count()).group_by(today.c.category).order_by(func.count().desc())
+        select(func.coalesce(today.c.category, ""), func.count())
+        .group_by(today.c.category)
+        .order_by(func.count().desc())
     ).all()
     by_unit = session.execute(
         select(Unit.code, Unit.name, func.count())
@@ -126,9 +136,7 @@ def dashboard_summary(session: Session, now: dt.datetime | None = None) -> dict:
     ).all()
     return {
         "at": moment.isoformat(),
-        "states": [
-            {"state": s.value, "name": STATE_NAMES[s], "count": int(by_state.get(s.value, 0))} for s in State
-        ],
+        "states": [{"state": s.value, "name": STATE_NAMES[s], "count": int(by_state.get(s.value, 0))} for s in State],
         "open": sum(int(by_state.get(v, 0)) for v in open_values),
         "warnings": {"yellow": int(by_warning.get("yellow", 0)), "red": int(by_warning.get("red", 0))},
         # Open tickets at each step of the escalation ladder (催办 / 督办 / 提级督办).
@@ -165,10 +173,14 @@ def approval_queue(session: Session, limit: int = 50) -> dict[str, list[Ticket]]
     }
 
 
-
 # The request an approver decides on, per approval kind: the action whose latest event carries it.
-REQUEST_ACTIONS = {"return": "request_return", "extension": "request_extension", "suspend": "request_suspend",
-                   "reply": "reply", "dispute": "callback"}
+REQUEST_ACTIONS = {
+    "return": "request_return",
+    "extension": "request_extension",
+    "suspend": "request_suspend",
+    "reply": "reply",
+    "dispute": "callback",
+}
 
 
 def pending_request(session: Session, kind: str, ticket: Ticket) -> dict | None:
@@ -176,7 +188,10 @@ def pending_request(session: Session, kind: str, ticket: Ticket) -> dict | None:
     action = REQUEST_ACTIONS[kind]
     event = session.scalar(
         select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action.in_([action, "final_reply"] if kind == "reply" else [action]))
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.action.in_([action, "final_reply"] if kind == "reply" else [action]),
+        )
         .order_by(TicketEvent.id.desc())
         .limit(1)
     )

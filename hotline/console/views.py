@@ -38,8 +38,13 @@ def _common() -> dict:
 @page_for(Role.AGENT)
 def console():
     return render_template(
-        "console.html", **_common(), shortcuts=SHORTCUTS, channels=CHANNEL_NAMES, kinds=KIND_NAMES,
-        urgencies=URGENCY_NAMES, satisfactions=SATISFACTION_NAMES,
+        "console.html",
+        **_common(),
+        shortcuts=SHORTCUTS,
+        channels=CHANNEL_NAMES,
+        kinds=KIND_NAMES,
+        urgencies=URGENCY_NAMES,
+        satisfactions=SATISFACTION_NAMES,
     )
 
 

@@ -19,7 +19,9 @@ def init_app(app: Flask) -> None:
     # The switchboard's shared secret (X-CTI-Token); without it only agent/admin bearer tokens may post calls.
     app.config.setdefault("HOTLINE_CTI_TOKEN", os.environ.get("HOTLINE_CTI_TOKEN") or None)
     # The IVR keys and switch queues that mark a call 涉企 (鞍山's 1号键 → the 营商环境专席).
-    app.config.setdefault("HOTLINE_CTI_ENTERPRISE_DIGITS", tuple((os.environ.get("HOTLINE_CTI_ENTERPRISE_DIGITS") or "1").split(",")))
+    app.config.setdefault(
+        "HOTLINE_CTI_ENTERPRISE_DIGITS", tuple((os.environ.get("HOTLINE_CTI_ENTERPRISE_DIGITS") or "1").split(","))
+    )
     app.config.setdefault("HOTLINE_CTI_ENTERPRISE_QUEUES", ("business_env", "enterprise"))
     app.config.setdefault("HOTLINE_PORTAL_RATE", int(os.environ.get("HOTLINE_PORTAL_RATE") or 10))
     app.add_template_filter(display.local_time, "local_time")

@@ -136,7 +136,9 @@ def elapsed_share(start: dt.datetime, deadline: dt.datetime, moment: dt.datetime
     return used / span
 
 
-def shift_for_pause(deadline: dt.datetime, paused_from: dt.datetime, paused_to: dt.datetime, *, working: bool) -> dt.datetime:
+def shift_for_pause(
+    deadline: dt.datetime, paused_from: dt.datetime, paused_to: dt.datetime, *, working: bool
+) -> dt.datetime:
     """Return ``deadline`` moved by the time the clock stood still (挂账)."""
     if working:
         remaining = working_seconds_between(paused_from, deadline)

@@ -45,8 +45,10 @@ def check_settings(config: dict) -> None:
     if config.get("SECRET_KEY"):
         return
     if is_production(config):
-        raise ConfigError("生产环境（PostgreSQL DATABASE_URL）必须设置固定的 SECRET_KEY：每个进程随机生成的密钥会使会话和 CSRF 令牌在多进程或重启后失效。"
-                          " Set SECRET_KEY (the same value in every web process and worker).")
+        raise ConfigError(
+            "生产环境（PostgreSQL DATABASE_URL）必须设置固定的 SECRET_KEY：每个进程随机生成的密钥会使会话和 CSRF 令牌在多进程或重启后失效。"
+            " Set SECRET_KEY (the same value in every web process and worker)."
+        )
     config["SECRET_KEY"] = secrets.token_hex(32)
 
 

@@ -72,8 +72,9 @@ def error_page(status: int, detail: str | None = None):
             home, home_label = LANDING_PAGES[me.role_enum], "返回我的工作台"
     except Exception:  # an error page must render even when the database is what failed
         me = None
-    return render_template("error.html", status=status, heading=heading, message=message, me=me, home=home,
-                           home_label=home_label), status
+    return render_template(
+        "error.html", status=status, heading=heading, message=message, me=me, home=home, home_label=home_label
+    ), status
 
 
 def _wants_json() -> bool:

@@ -15,10 +15,15 @@ bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 _ERROR = {"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def _op(summary: str, *, body: str | None = None, ok: str = "200", params: list | None = None, auth: bool = True) -> dict:
+def _op(
+    summary: str, *, body: str | None = None, ok: str = "200", params: list | None = None, auth: bool = True
+) -> dict:
     op: dict = {"summary": summary, "responses": {ok: {"description": "成功"}, "4XX": _ERROR}}
     if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
     if params:
         op["parameters"] = [{"name": p, "in": "query", "schema": {"type": "string"}} for p in params]
     if not auth:
@@ -54,8 +59,12 @@ def build_document() -> dict:
                     **_op("工单操作", body="ActionBody"),
                     "parameters": [
                         _number_param(),
-                        {"name": "action", "in": "path", "required": True,
-                         "schema": {"type": "string", "enum": [a.value for a in Action]}},
+                        {
+                            "name": "action",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": [a.value for a in Action]},
+                        },
                     ],
                 }
             },
@@ -70,33 +79,68 @@ def build_document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
-                    "code": string, "message": string}, "required": ["code", "message"]}}},
-                "Credentials": {"type": "object", "required": ["username", "password"],
-                                "properties": {"username": string, "password": string, "otp": string}},
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {"code": string, "message": string},
+                            "required": ["code", "message"],
+                        }
+                    },
+                },
+                "Credentials": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": string, "password": string, "otp": string},
+                },
                 "Text": {"type": "object", "required": ["text"], "properties": {"text": string}},
                 "Proposal": {"type": "object", "properties": {"text": string, "category": string, "address": string}},
-                "CtiEvent": {"type": "object", "required": ["event"], "properties": {
-                    "event": {"enum": ["newCall", "answer", "hangup"]}, "from": string, "to": string,
-                    "callId": string, "agent": string}},
+                "CtiEvent": {
+                    "type": "object",
+                    "required": ["event"],
+                    "properties": {
+                        "event": {"enum": ["newCall", "answer", "hangup"]},
+                        "from": string,
+                        "to": string,
+                        "callId": string,
+                        "agent": string,
+                    },
+                },
                 "NewTicket": {
                     "type": "object",
                     "required": ["channel", "content"],
                     "properties": {
-                        "channel": {"enum": list(CHANNELS)}, "content": string, "title": string,
-                        "caller_name": string, "caller_phone": string, "address": string,
-                        "kind": {"enum": list(KINDS)}, "urgency": {"enum": list(URGENCIES)},
-                        "category": string, "external_id": string,
+                        "channel": {"enum": list(CHANNELS)},
+                        "content": string,
+                        "title": string,
+                        "caller_name": string,
+                        "caller_phone": string,
+                        "address": string,
+                        "kind": {"enum": list(KINDS)},
+                        "urgency": {"enum": list(URGENCIES)},
+                        "category": string,
+                        "external_id": string,
                     },
                 },
                 "ActionBody": {
                     "type": "object",
                     "properties": {
-                        "note": string, "unit": string, "co_units": {"type": "array", "items": string}, "grid": string,
-                        "reason": string, "basis": string, "result": string, "public_answer": string,
-                        "days": {"type": "integer", "minimum": 1, "maximum": 30}, "contacted": {"type": "boolean"},
-                        "resolved": {"type": "boolean"}, "satisfaction": {"enum": list(SATISFACTION_LEVELS)},
-                        "unreachable": {"type": "boolean"}, "into": string, "target": string,
+                        "note": string,
+                        "unit": string,
+                        "co_units": {"type": "array", "items": string},
+                        "grid": string,
+                        "reason": string,
+                        "basis": string,
+                        "result": string,
+                        "public_answer": string,
+                        "days": {"type": "integer", "minimum": 1, "maximum": 30},
+                        "contacted": {"type": "boolean"},
+                        "resolved": {"type": "boolean"},
+                        "satisfaction": {"enum": list(SATISFACTION_LEVELS)},
+                        "unreachable": {"type": "boolean"},
+                        "into": string,
+                        "target": string,
                     },
                 },
                 "TicketState": {"enum": [s.value for s in State]},
@@ -118,12 +162,13 @@ def add_undocumented_routes(document: dict, url_map: Map, view_functions: dict, 
     for rule in url_map.iter_rules():
         if not rule.rule.startswith(prefix + "/"):
             continue
-        path = _PARAM.sub(r"{\2}", rule.rule[len(prefix):])
+        path = _PARAM.sub(r"{\2}", rule.rule[len(prefix) :])
         view = view_functions.get(rule.endpoint)
         summary = ((view.__doc__ or "").strip().splitlines() or [rule.endpoint])[0] if view else rule.endpoint
-        params = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "integer" if kind == "int" else "string"}}
-                  for kind, name in _PARAM.findall(rule.rule)]
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "integer" if kind == "int" else "string"}}
+            for kind, name in _PARAM.findall(rule.rule)
+        ]
         for method in sorted(m.lower() for m in rule.methods or ()):
             if method in _METHODS and method not in paths.get(path, {}):
                 paths.setdefault(path, {})[method] = {**_op(summary), **({"parameters": params} if params else {})}

@@ -58,7 +58,9 @@ def get_str(
     return value
 
 
-def get_int(body: dict[str, Any], name: str, *, required: bool = False, minimum: int = 0, maximum: int = 10**6) -> int | None:
+def get_int(
+    body: dict[str, Any], name: str, *, required: bool = False, minimum: int = 0, maximum: int = 10**6
+) -> int | None:
     """Return an integer field within bounds, or refuse with 422."""
     value = body.get(name)
     if value is None:
@@ -110,8 +112,13 @@ def get_str_list(body: dict[str, Any], name: str, *, max_items: int = 20) -> lis
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_INT = 2**31 - 1
 MAX_PAGE = 10**6
-BOUNDED_ARGS = {"page": (1, MAX_PAGE), "limit": (0, MAX_INT), "offset": (0, MAX_INT), "old": (0, MAX_INT),
-                "new": (0, MAX_INT)}
+BOUNDED_ARGS = {
+    "page": (1, MAX_PAGE),
+    "limit": (0, MAX_INT),
+    "offset": (0, MAX_INT),
+    "old": (0, MAX_INT),
+    "new": (0, MAX_INT),
+}
 
 
 def _refuse_control(name: str) -> ApiError:
@@ -152,7 +159,8 @@ def check_request_input(request: Request) -> None:
         form = request.form
         if any(CONTROL_CHARACTERS.search(k) or CONTROL_CHARACTERS.search(v) for k, v in form.items(multi=True)):
             request.form = ImmutableMultiDict(  # type: ignore[misc]
-                [(CONTROL_CHARACTERS.sub("", k), CONTROL_CHARACTERS.sub("", v)) for k, v in form.items(multi=True)])
+                [(CONTROL_CHARACTERS.sub("", k), CONTROL_CHARACTERS.sub("", v)) for k, v in form.items(multi=True)]
+            )
     elif request.is_json and request.get_data(cache=True):
         _check_json(request.get_json(silent=True), "")
 

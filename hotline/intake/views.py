@@ -52,7 +52,9 @@ def create_ticket():
     # 涉企: the enterprise (name, 统一社会信用代码 checked before anything is stored, contact) marks the ticket.
     enterprise = parse_enterprise(body.get("enterprise_info"))
     data.is_enterprise = data.is_enterprise or enterprise is not None
-    ticket, created, suggestions = take_in(db.session, data, g.actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
+    ticket, created, suggestions = take_in(
+        db.session, data, g.actor, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
+    )
     if created and enterprise is not None:
         record_enterprise(db.session, ticket, enterprise, g.actor)
     commit(db.session)

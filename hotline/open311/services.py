@@ -156,8 +156,9 @@ def file_request(session: Session, client: Open311Client, form: dict[str, str], 
         category=code,
         external_id=f"open311:{client.name}:{external}"[:120] if external else None,
     )
-    ticket, created, _ = take_in(session, data, None, preset=preset,
-                                 origin={"source": "open311", "client": client.name})
+    ticket, created, _ = take_in(
+        session, data, None, preset=preset, origin={"source": "open311", "client": client.name}
+    )
     if created:
         session.add(Open311Request(ticket_id=ticket.id, client_id=client.id, created_at=clock.now()))
         session.flush()

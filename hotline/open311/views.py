@@ -13,8 +13,14 @@ from hotline.open311 import services
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
-_ITEM_TAGS = {"services": "service", "service_requests": "request", "endpoints": "endpoint", "errors": "error",
-              "formats": "format", "attributes": "attribute"}
+_ITEM_TAGS = {
+    "services": "service",
+    "service_requests": "request",
+    "endpoints": "endpoint",
+    "errors": "error",
+    "formats": "format",
+    "attributes": "attribute",
+}
 
 
 def _to_xml(root: str, payload) -> str:
@@ -63,8 +69,15 @@ def discovery(fmt: str):
         "changeset": "2026-11-24T00:00:00+08:00",
         "contact": "12345 政务服务便民热线",
         "key_service": "向 12345 中心申请 api_key（flask hotline open311-key）",
-        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base, "changeset": "2026-11-24T00:00:00+08:00",
-                       "type": "production", "formats": ["application/json", "text/xml"]}],
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": "2026-11-24T00:00:00+08:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
     }
     return _respond(fmt, "discovery", payload)
 
@@ -87,7 +100,9 @@ def create_request(fmt: str):
     client = services.client_for_key(db.session, form.get("api_key"))
     ticket = services.file_request(db.session, client, form, preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"])
     commit(db.session)
-    payload = [{"service_request_id": ticket.number, "service_notice": f"已受理，工单编号 {ticket.number}", "account_id": None}]
+    payload = [
+        {"service_request_id": ticket.number, "service_notice": f"已受理，工单编号 {ticket.number}", "account_id": None}
+    ]
     return _respond(fmt, "service_requests", payload, 201)
 
 

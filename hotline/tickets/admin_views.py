@@ -106,8 +106,14 @@ def list_reminders():
     rows = db.session.execute(query).all()
     return jsonify(
         [
-            {"number": number, "title": title, "stage": r.stage, "level": r.level, "due_at": r.due_at.isoformat(),
-             "created_at": r.created_at.isoformat()}
+            {
+                "number": number,
+                "title": title,
+                "stage": r.stage,
+                "level": r.level,
+                "due_at": r.due_at.isoformat(),
+                "created_at": r.created_at.isoformat(),
+            }
             for r, number, title in rows
         ]
     )

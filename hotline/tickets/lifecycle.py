@@ -88,7 +88,13 @@ class Context:
         t = self.ticket
         areas = tuple(u.code for u in (t.area_unit, t.handling_unit) if u is not None)
         return limits.limit_for(
-            self.session, self.preset, stage, kind=t.kind, urgency=t.urgency, category=t.category, area_codes=areas,
+            self.session,
+            self.preset,
+            stage,
+            kind=t.kind,
+            urgency=t.urgency,
+            category=t.category,
+            area_codes=areas,
             enterprise=t.is_enterprise,
         )
 
@@ -168,8 +174,11 @@ def _dispatch(ctx: Context) -> None:
     t.lead_unit, t.handling_unit, t.co_units = lead, handling, co_units
     t.is_direct = t.is_direct or lead.kind == "enterprise"
     _start_dispatch_clocks(ctx)
-    ctx.data = {"unit": lead.code, "grid": handling.code if handling is not lead else None,
-                "co_units": [u.code for u in co_units]}
+    ctx.data = {
+        "unit": lead.code,
+        "grid": handling.code if handling is not lead else None,
+        "co_units": [u.code for u in co_units],
+    }
     if ctx.params.category:
         _recategorise(ctx, resolve_category(ctx.session, ctx.params.category).code)
 
@@ -215,8 +224,11 @@ def _transfer(ctx: Context) -> None:
     _need(reason, "reason", "转办原因")
     ctx.ticket.transfer_target = target
     ctx.ticket.closed_at = ctx.now
-    ctx.session.add(TicketLinkage(ticket_id=ctx.ticket.id, target=target, reason=reason,
-                                  created_by_id=ctx.actor.id, created_at=ctx.now))
+    ctx.session.add(
+        TicketLinkage(
+            ticket_id=ctx.ticket.id, target=target, reason=reason, created_by_id=ctx.actor.id, created_at=ctx.now
+        )
+    )
     ctx.data = {"target": target}
 
 
@@ -231,7 +243,11 @@ def _request_return(ctx: Context) -> None:
     _need(ctx.params.reason, "reason", "退单理由")
     if t.return_due is not None and ctx.now > t.return_due:
         raise DomainError(409, "return_window_over", "已超过退单时限，不能退单，请签收后办理或申请改派")
-    ctx.data = {"reason": ctx.params.reason, "basis": ctx.params.basis, "unit": t.handling_unit.code if t.handling_unit else None}
+    ctx.data = {
+        "reason": ctx.params.reason,
+        "basis": ctx.params.basis,
+        "unit": t.handling_unit.code if t.handling_unit else None,
+    }
 
 
 def _approve_return(ctx: Context) -> None:
@@ -404,8 +420,9 @@ def _reject_reply(ctx: Context) -> None:
 def _callback(ctx: Context) -> None:
     t, p = ctx.ticket, ctx.params
     t.callback_attempts += 1
-    record = TicketCallback(ticket_id=t.id, unit_id=t.lead_unit_id, agent_id=ctx.actor.id,
-                            attempt=t.callback_attempts, created_at=ctx.now)
+    record = TicketCallback(
+        ticket_id=t.id, unit_id=t.lead_unit_id, agent_id=ctx.actor.id, attempt=t.callback_attempts, created_at=ctx.now
+    )
     if p.unreachable:
         record.unreachable = True
         ctx.session.add(record)
@@ -418,7 +435,9 @@ def _callback(ctx: Context) -> None:
     _need(p.resolved, "resolved", "是否解决（resolved）")
     _need(p.satisfaction, "satisfaction", "满意度（satisfaction）")
     if p.satisfaction not in SATISFACTION_LEVELS:
-        raise DomainError(422, "invalid_choice", f"满意度取值无效，可选：{'、'.join(SATISFACTION_LEVELS)}", field="satisfaction")
+        raise DomainError(
+            422, "invalid_choice", f"满意度取值无效，可选：{'、'.join(SATISFACTION_LEVELS)}", field="satisfaction"
+        )
     record.contacted, record.resolved, record.satisfaction = bool(p.contacted), p.resolved, p.satisfaction
     ctx.session.add(record)
     t.contacted, t.resolved, t.satisfaction = record.contacted, record.resolved, record.satisfaction
@@ -562,8 +581,17 @@ def perform_action(
         ticket.updated_at = ctx.now
         refresh_warning(ticket, ctx.now)
         note = params.note or params.reason
-        record_event(session, ticket, action.value, actor, from_state=source, to_state=ticket.state,
-                     moment=ctx.now, note=note, data=ctx.data)
+        record_event(
+            session,
+            ticket,
+            action.value,
+            actor,
+            from_state=source,
+            to_state=ticket.state,
+            moment=ctx.now,
+            note=note,
+            data=ctx.data,
+        )
     try:
         session.flush()
     except StaleDataError:

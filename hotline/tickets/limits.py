@@ -20,8 +20,14 @@ from hotline.core.errors import DomainError
 from hotline.tickets.models import KIND_NAMES, KINDS, URGENCIES, URGENCY_NAMES, TimeLimit
 
 LIMIT_STAGES = ("dispatch", "accept", "reply", "callback", "return_window", "extension")
-STAGE_NAMES = {"dispatch": "派单", "accept": "签收", "reply": "办结", "callback": "回访", "return_window": "退单时限",
-               "extension": "延期"}
+STAGE_NAMES = {
+    "dispatch": "派单",
+    "accept": "签收",
+    "reply": "办结",
+    "callback": "回访",
+    "return_window": "退单时限",
+    "extension": "延期",
+}
 MAX_EXTENSIONS = 3
 
 
@@ -152,9 +158,13 @@ def check_stage_covered(session: Session, preset: str, stage: str) -> None:
     gaps = uncovered(session, preset, stage)
     if gaps:
         pairs = "、".join(f"{KIND_NAMES.get(k, k)}·{URGENCY_NAMES.get(u, u)}" for k, u in gaps[:6])
-        raise DomainError(409, "stage_without_limit",
-                          f"此修改会使“{STAGE_NAMES.get(stage, stage)}”阶段没有时限（{pairs}等），已拒绝；"
-                          "请保留一条不限分类、不限区域的通用规则", stage=stage)
+        raise DomainError(
+            409,
+            "stage_without_limit",
+            f"此修改会使“{STAGE_NAMES.get(stage, stage)}”阶段没有时限（{pairs}等），已拒绝；"
+            "请保留一条不限分类、不限区域的通用规则",
+            stage=stage,
+        )
 
 
 def limit_for(
@@ -173,8 +183,12 @@ def limit_for(
         r for r in rows_for(session, preset, stage) if r.matches(kind, urgency, category, area_codes, enterprise)
     ]
     if not candidates:
-        raise DomainError(409, "no_time_limit",
-                          f"时限表中没有适用于此工单的“{STAGE_NAMES.get(stage, stage)}”时限，请系统管理员补充", stage=stage)
+        raise DomainError(
+            409,
+            "no_time_limit",
+            f"时限表中没有适用于此工单的“{STAGE_NAMES.get(stage, stage)}”时限，请系统管理员补充",
+            stage=stage,
+        )
     # Most specific first; among equals the later row (an edit over a built-in) wins.
     best = max(enumerate(candidates), key=lambda pair: (pair[1].specificity(), pair[0]))[1]
     return Duration(best.amount, best.unit)

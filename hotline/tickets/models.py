@@ -27,7 +27,14 @@ CHANNEL_NAMES = {
     "upper": "上级交办",
 }
 KINDS = ("consult", "help", "complaint", "report", "suggestion", "praise")
-KIND_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议", "praise": "表扬"}
+KIND_NAMES = {
+    "consult": "咨询",
+    "help": "求助",
+    "complaint": "投诉",
+    "report": "举报",
+    "suggestion": "建议",
+    "praise": "表扬",
+}
 URGENCIES = ("urgent", "normal")
 URGENCY_NAMES = {"urgent": "紧急", "normal": "一般"}
 SATISFACTION_LEVELS = ("very_satisfied", "satisfied", "basically_satisfied", "unsatisfied", "very_unsatisfied")

@@ -62,8 +62,17 @@ def notify_citizen(
         created_at=moment,
     )
     session.add(notification)
-    record_event(session, ticket, "notify", None, from_state=ticket.state, to_state=ticket.state, moment=moment,
-                 note=notification.body, data={"purpose": purpose, "channel": route})
+    record_event(
+        session,
+        ticket,
+        "notify",
+        None,
+        from_state=ticket.state,
+        to_state=ticket.state,
+        moment=moment,
+        note=notification.body,
+        data={"purpose": purpose, "channel": route},
+    )
     session.flush()
     defer(session, "hotline.tickets.tasks:send_notification", notification.id)
     return notification
@@ -79,8 +88,13 @@ class LogSender:
     """The demo sender: writes the message to the log (never the phone number: logs are not for personal data)."""
 
     def send(self, notification: Notification) -> None:
-        log.info("告知 %s（%s，工单 %s）: %s", notification.id, notification.channel, notification.ticket_id,
-                 notification.body)
+        log.info(
+            "告知 %s（%s，工单 %s）: %s",
+            notification.id,
+            notification.channel,
+            notification.ticket_id,
+            notification.body,
+        )
 
 
 SENDERS: dict[str, Callable[[], Sender]] = {"sms": LogSender, "portal": LogSender, "message_board": LogSender}

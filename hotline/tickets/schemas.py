@@ -21,7 +21,10 @@ def caller_view(ticket: Ticket, viewer: User | None) -> dict:
     if viewer is not None and viewer.role_enum in SEES_CALLER:
         return {"caller_name": ticket.caller_name, "caller_phone": ticket.caller_phone}
     if ticket.kind == "report":  # 举报人 protection: the reported unit never learns who reported
-        return {"caller_name": "保密" if ticket.caller_name else None, "caller_phone": "保密" if ticket.caller_phone else None}
+        return {
+            "caller_name": "保密" if ticket.caller_name else None,
+            "caller_phone": "保密" if ticket.caller_phone else None,
+        }
     return {"caller_name": mask_name(ticket.caller_name), "caller_phone": mask_phone(ticket.caller_phone)}
 
 
@@ -36,7 +39,8 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "channel_name": CHANNEL_NAMES.get(ticket.channel, ticket.channel),
         "external_id": ticket.external_id,
         "upper": {"platform": ticket.upper_platform, "due": _iso(ticket.upper_due), "label": "上级交办"}
-        if ticket.upper_platform else None,
+        if ticket.upper_platform
+        else None,
         **caller_view(ticket, viewer),
         "title": ticket.title,
         "content": ticket.content,
@@ -48,7 +52,11 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "kind_name": KIND_NAMES.get(ticket.kind),
         "urgency": ticket.urgency,
         "urgency_name": URGENCY_NAMES.get(ticket.urgency),
-        "flags": {"enterprise": ticket.is_enterprise, "business_env": ticket.is_business_env, "direct": ticket.is_direct},
+        "flags": {
+            "enterprise": ticket.is_enterprise,
+            "business_env": ticket.is_business_env,
+            "direct": ticket.is_direct,
+        },
         "lead_unit": ticket.lead_unit.brief() if ticket.lead_unit else None,
         "handling_unit": ticket.handling_unit.brief() if ticket.handling_unit else None,
         "co_units": [u.brief() for u in ticket.co_units],
@@ -78,10 +86,13 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "final_reply": ticket.is_final_reply,
         "result": ticket.result,
         "public_answer": ticket.public_answer,
-        "suggestion": ticket.suggestion if viewer is not None and viewer.role in ("agent", "dispatcher", "supervisor", "admin") else None,
+        "suggestion": ticket.suggestion
+        if viewer is not None and viewer.role in ("agent", "dispatcher", "supervisor", "admin")
+        else None,
         "version": ticket.version,
         "actions": [
-            {"action": a.value, "name": ACTION_NAMES[a]} for a in (allowed_actions(state, viewer.role_enum) if viewer else [])
+            {"action": a.value, "name": ACTION_NAMES[a]}
+            for a in (allowed_actions(state, viewer.role_enum) if viewer else [])
             if a != Action.ESCALATE or escalation_target(ticket) is not None  # no 上报 button with nowhere to go
         ],
     }
@@ -92,8 +103,13 @@ def event_to_dict(event: TicketEvent) -> dict:
     try:
         action_name = ACTION_NAMES[Action(event.action)]
     except ValueError:
-        action_name = {"register": "受理", "notify": "告知", "warning": "预警", "attach": "上传附件",
-                       "download": "查看附件"}.get(event.action, event.action)
+        action_name = {
+            "register": "受理",
+            "notify": "告知",
+            "warning": "预警",
+            "attach": "上传附件",
+            "download": "查看附件",
+        }.get(event.action, event.action)
     return {
         "action": event.action,
         "action_name": action_name,

@@ -98,8 +98,15 @@ def register_ticket(
         suggestion=suggestion,
         deadline_clocks={},
     )
-    duration = limits.limit_for(session, preset, "dispatch", kind=data.kind, urgency=data.urgency, category=data.category,
-                                enterprise=data.is_enterprise)
+    duration = limits.limit_for(
+        session,
+        preset,
+        "dispatch",
+        kind=data.kind,
+        urgency=data.urgency,
+        category=data.category,
+        enterprise=data.is_enterprise,
+    )
     ticket.dispatch_due = duration.after(moment)
     ticket.deadline_clocks = {"dispatch": duration.on_working_clock}
     if data.external_id:
@@ -116,8 +123,17 @@ def register_ticket(
     else:
         session.add(ticket)
         session.flush()
-    record_event(session, ticket, "register", actor, from_state=None, to_state=ticket.state, moment=moment,
-                 note=None, data={"channel": data.channel})
+    record_event(
+        session,
+        ticket,
+        "register",
+        actor,
+        from_state=None,
+        to_state=ticket.state,
+        moment=moment,
+        note=None,
+        data={"channel": data.channel},
+    )
     notify_citizen(session, ticket, "registered", moment)
     defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.created")
     return ticket, True
@@ -174,8 +190,14 @@ def ticket_query(
     if warning:
         query = query.where(Ticket.warning == warning)
     if q:
-        query = query.where(or_(Ticket.number == q, Ticket.title.contains(q, autoescape=True),
-                                Ticket.content.contains(q, autoescape=True), Ticket.address.contains(q, autoescape=True)))
+        query = query.where(
+            or_(
+                Ticket.number == q,
+                Ticket.title.contains(q, autoescape=True),
+                Ticket.content.contains(q, autoescape=True),
+                Ticket.address.contains(q, autoescape=True),
+            )
+        )
     return query.order_by(Ticket.upper_platform.is_(None), Ticket.created_at.desc(), Ticket.id.desc())
 
 
@@ -210,10 +232,15 @@ def caller_history(session: Session, phone: str, limit: int = 20) -> list[Ticket
     """Return a caller's tickets, open ones first, newest first."""
     from sqlalchemy import case
 
-    open_first = case((Ticket.state.in_([s.value for s in State if s.value not in ("closed", "merged", "transferred")]), 0), else_=1)
+    open_first = case(
+        (Ticket.state.in_([s.value for s in State if s.value not in ("closed", "merged", "transferred")]), 0), else_=1
+    )
     return list(
         session.scalars(
-            select(Ticket).where(Ticket.caller_phone == phone).order_by(open_first, Ticket.created_at.desc()).limit(limit)
+            select(Ticket)
+            .where(Ticket.caller_phone == phone)
+            .order_by(open_first, Ticket.created_at.desc())
+            .limit(limit)
         )
     )
 

@@ -40,8 +40,9 @@ def _remind(session: Session, ticket: Ticket, stage: str, level: str, due: dt.da
     )
     if already:
         return False
-    session.add(TicketReminder(ticket_id=ticket.id, unit_id=unit_id, stage=stage, level=level, due_at=due,
-                               created_at=moment))
+    session.add(
+        TicketReminder(ticket_id=ticket.id, unit_id=unit_id, stage=stage, level=level, due_at=due, created_at=moment)
+    )
     return True
 
 
@@ -73,7 +74,10 @@ def sweep_warnings(session: Session, moment: dt.datetime) -> SweepResult:
     while True:
         batch = list(
             session.scalars(
-                select(Ticket).where(Ticket.state.in_(open_states), Ticket.id > last_id).order_by(Ticket.id).limit(BATCH)
+                select(Ticket)
+                .where(Ticket.state.in_(open_states), Ticket.id > last_id)
+                .order_by(Ticket.id)
+                .limit(BATCH)
             )
         )
         if not batch:
@@ -92,8 +96,17 @@ def sweep_warnings(session: Session, moment: dt.datetime) -> SweepResult:
                 data |= {"stage": cause.stage, "due": cause.due_at.isoformat()}
                 if level != "none" and _remind(session, ticket, cause.stage, level, cause.due_at, moment):
                     result.reminders += 1
-            record_event(session, ticket, "warning", None, from_state=ticket.state, to_state=ticket.state,
-                         moment=moment, note=f"预警：{WARNING_NAMES[previous]} → {WARNING_NAMES[level]}", data=data)
+            record_event(
+                session,
+                ticket,
+                "warning",
+                None,
+                from_state=ticket.state,
+                to_state=ticket.state,
+                moment=moment,
+                note=f"预警：{WARNING_NAMES[previous]} → {WARNING_NAMES[level]}",
+                data=data,
+            )
             defer(session, "push:hotline.console.push:ticket_changed", ticket.id, "ticket.warning")
         last_id = batch[-1].id
         session.flush()

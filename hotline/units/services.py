@@ -47,8 +47,13 @@ def load_units_csv(session: Session, path: Path) -> int:
             parent_code = (row.get("parent_code") or "").strip()
             if parent_code and parent_code not in known:
                 continue
-            unit = create_unit(session, row["code"].strip(), row["name"].strip(), row["kind"].strip(),
-                               known.get(parent_code) if parent_code else None)
+            unit = create_unit(
+                session,
+                row["code"].strip(),
+                row["name"].strip(),
+                row["kind"].strip(),
+                known.get(parent_code) if parent_code else None,
+            )
             known[unit.code] = unit
             progressed.append(row)
             created += 1

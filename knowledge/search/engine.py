@@ -481,6 +481,7 @@ def _telling_words(session: Session, words: list[str]) -> set[str]:
 
 def _groups(session: Session, words: list[str], synonyms: dict[str, frozenset[str]]) -> list[tuple[Node, _Group]]:
     """Return each word's search tree (the word or its synonyms) and its ``_Group``."""
+
     def alternatives(node: Node) -> list[Node]:
         return node[1] if isinstance(node, tuple) and node[0] == "or" else [node]
 

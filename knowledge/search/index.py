@@ -75,9 +75,7 @@ def _lexeme(token: str) -> str:
 
 
 # Position labels per weight, made once: formatting them per token was most of writing the literals.
-_POSITION_LABELS = {
-    weight: [f"{i}{weight}" for i in range(_PG_MAX_POSITION + 1)] for weight in ("A", "B", "C", "")
-}
+_POSITION_LABELS = {weight: [f"{i}{weight}" for i in range(_PG_MAX_POSITION + 1)] for weight in ("A", "B", "C", "")}
 
 
 def tsvector_literal(*parts: tuple[Sequence[str], str]) -> str:

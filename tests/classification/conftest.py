@@ -46,8 +46,11 @@ def small_model_dir(app, small_csv) -> Path:
     test_x, test_y = data.subset("test")
     model = train(train_x, train_y)
     result = evaluate(model.pipeline, test_x, test_y, model.threshold)
-    return save_model(model, Path(app.config["HOTLINE_MODELS_DIR"]) / "small",
-                      scores={"accuracy": result["accuracy"], "macro_f1": result["macro_f1"], "n": result["n"]})
+    return save_model(
+        model,
+        Path(app.config["HOTLINE_MODELS_DIR"]) / "small",
+        scores={"accuracy": result["accuracy"], "macro_f1": result["macro_f1"], "n": result["n"]},
+    )
 
 
 @pytest.fixture

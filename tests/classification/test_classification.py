@@ -12,7 +12,9 @@ COMPLAINT = "A市A1区东风路工地夜间施工噪音太大，严重扰民，�
 
 
 def test_classify_uses_the_active_model(api, active_model):
-    response = api.post("/api/v1/classify", as_="agent1", json={"text": "A市公交车经常晚点，司机态度差，公交线路需要调整"})
+    response = api.post(
+        "/api/v1/classify", as_="agent1", json={"text": "A市公交车经常晚点，司机态度差，公交线路需要调整"}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["model_version"] == active_model
@@ -58,8 +60,9 @@ def test_intake_classifies_once_and_dispatch_proposes_from_that_classification(a
         return original(self, texts)
 
     monkeypatch.setattr(Predictor, "predict_many", counting)
-    response = api.post("/api/v1/tickets", as_="agent1",
-                        json={"channel": "phone", "content": COMPLAINT, "address": "A1区东风路8号"})
+    response = api.post(
+        "/api/v1/tickets", as_="agent1", json={"channel": "phone", "content": COMPLAINT, "address": "A1区东风路8号"}
+    )
     assert response.status_code == 201
     assert len(calls) == 1, calls  # the suggestion and the dispatch proposal share one prediction
     suggestions = response.get_json()["suggestions"]
@@ -128,8 +131,9 @@ def test_retraining_adds_corrections_and_promotes_only_if_not_worse(app, world, 
     root = Path(app.config["HOTLINE_MODELS_DIR"])
     with app.app_context():
         ticket, _ = register_ticket(db.session, NewTicket(channel="phone", content=COMPLAINT), None)
-        db.session.add(CategoryCorrection(ticket_id=ticket.id, suggested="HB", chosen="CX", text=COMPLAINT,
-                                          created_at=clock.now()))
+        db.session.add(
+            CategoryCorrection(ticket_id=ticket.id, suggested="HB", chosen="CX", text=COMPLAINT, created_at=clock.now())
+        )
         current = db.session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True)))
         current.metrics = {**current.metrics, "macro_f1": 0.999}  # an unbeatable incumbent
         db.session.commit()
@@ -174,4 +178,6 @@ def test_old_model_files_are_pruned_but_the_versions_stay_on_record(api, app, ac
         assert db.session.scalar(select(ModelVersion).where(ModelVersion.version == "old-0")) is not None
     refused = api.post("/api/v1/classifier/versions/old-0/promote", as_="admin1", json={"force": True})
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "model_file_pruned"
-    assert api.post("/api/v1/classify", as_="agent1", json={"text": COMPLAINT}).get_json()["model_version"] == active_model
+    assert (
+        api.post("/api/v1/classify", as_="agent1", json={"text": COMPLAINT}).get_json()["model_version"] == active_model
+    )

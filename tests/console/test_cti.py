@@ -32,8 +32,14 @@ def test_refuses_other_roles(api, role_user):
 
 @pytest.mark.parametrize(
     ("change", "status"),
-    [({"event": "ring"}, 422), ({"from": ""}, 422), ({"from": "abc"}, 422), ({"callId": None}, 422),
-     ({"agent": "nobody"}, 422), ({"agent": "handler1"}, 422)],
+    [
+        ({"event": "ring"}, 422),
+        ({"from": ""}, 422),
+        ({"from": "abc"}, 422),
+        ({"callId": None}, 422),
+        ({"agent": "nobody"}, 422),
+        ({"agent": "handler1"}, 422),
+    ],
 )
 def test_bad_input_is_4xx(api, change, status):
     assert api.post("/api/v1/cti", as_="agent1", json=CALL | change).status_code == status
@@ -78,7 +84,6 @@ def test_answer_and_hangup_are_accepted(api, login, sockets):
         assert response.status_code == 200
     received = wait_for(mine, lambda r: len([x for x in r if x["name"] == "call.updated"]) == 2)
     assert [x["args"][0]["event"] for x in received if x["name"] == "call.updated"] == ["answer", "hangup"]
-
 
 
 def test_a_call_naming_no_agent_pops_no_console(api, login, sockets, cti_token):

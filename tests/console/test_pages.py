@@ -6,8 +6,12 @@ import pytest
 
 from tests.conftest import login_form
 
-PAGES = {"/console": {"agent1"}, "/inbox": {"handler1", "handler2"}, "/grid": {"grid1"},
-         "/dashboard": {"dispatcher1", "supervisor1", "admin1"}}
+PAGES = {
+    "/console": {"agent1"},
+    "/inbox": {"handler1", "handler2"},
+    "/grid": {"grid1"},
+    "/dashboard": {"dispatcher1", "supervisor1", "admin1"},
+}
 USERS = ("agent1", "dispatcher1", "handler1", "handler2", "grid1", "supervisor1", "admin1")
 
 
@@ -31,8 +35,10 @@ def test_each_role_opens_only_its_page(login, username):
             assert "无权访问" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("username", "page"), [("agent1", "/console"), ("handler1", "/inbox"), ("grid1", "/grid"),
-                                                ("supervisor1", "/dashboard")])
+@pytest.mark.parametrize(
+    ("username", "page"),
+    [("agent1", "/console"), ("handler1", "/inbox"), ("grid1", "/grid"), ("supervisor1", "/dashboard")],
+)
 def test_login_lands_on_the_workspace(app, world, username, page):
     response = app.test_client().post("/login", data=login_form(username))
     assert response.headers["Location"] == page

@@ -7,8 +7,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-FORM = {"content": "我家门口的下水道堵塞三天了，污水外溢", "caller_phone": "13911112222", "caller_name": "王五",
-        "address": "东风路 8 号"}
+FORM = {
+    "content": "我家门口的下水道堵塞三天了，污水外溢",
+    "caller_phone": "13911112222",
+    "caller_name": "王五",
+    "address": "东风路 8 号",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -97,9 +101,16 @@ def test_the_limit_is_shared_by_every_web_process_through_redis():
     here.reset()
     assert here.allow("10.0.0.9")
     other_process = subprocess.run(
-        [sys.executable, "-c", "import sys; from hotline.core.ratelimit import RateLimiter; "
-         f"print(RateLimiter(2, 600, {REDIS_URL!r}).allow('10.0.0.9'))"],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from hotline.core.ratelimit import RateLimiter; "
+            f"print(RateLimiter(2, 600, {REDIS_URL!r}).allow('10.0.0.9'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert other_process.stdout.strip() == "True"
     assert not here.allow("10.0.0.9")
     here.reset()
@@ -142,14 +153,26 @@ def test_rate_performs_the_callback_as_the_portal_system_user(app, world, api):
     client = app.test_client()
     number = _submit(client)
     _to_callback_due(api, number)
-    response = client.post("/portal/rate", data={"number": number, "phone": FORM["caller_phone"],
-                                                 "satisfaction": "very_unsatisfied", "resolved": "no", "comment": "没修好"})
+    response = client.post(
+        "/portal/rate",
+        data={
+            "number": number,
+            "phone": FORM["caller_phone"],
+            "satisfaction": "very_unsatisfied",
+            "resolved": "no",
+            "comment": "没修好",
+        },
+    )
     assert response.status_code == 200 and 'id="rated"' in response.get_data(as_text=True)
     ticket = api.get(f"/api/v1/tickets/{number}", as_="supervisor1").get_json()["ticket"]
-    assert ticket["state"] == "disputed" and ticket["satisfaction"] == "very_unsatisfied" and ticket["contacted"] is True
+    assert (
+        ticket["state"] == "disputed" and ticket["satisfaction"] == "very_unsatisfied" and ticket["contacted"] is True
+    )
     events = api.get(f"/api/v1/tickets/{number}/events", as_="supervisor1").get_json()["events"]
     assert events[-1]["action"] == "callback" and events[-1]["actor"] == "portal"
-    again = client.post("/portal/rate", data={"number": number, "phone": FORM["caller_phone"], "satisfaction": "satisfied"})
+    again = client.post(
+        "/portal/rate", data={"number": number, "phone": FORM["caller_phone"], "satisfaction": "satisfied"}
+    )
     assert again.status_code == 409
 
     from hotline.auth.models import User
@@ -164,7 +187,9 @@ def test_rate_performs_the_callback_as_the_portal_system_user(app, world, api):
 def test_rate_refused_before_the_answer_is_approved(app, world):
     client = app.test_client()
     number = _submit(client)
-    response = client.post("/portal/rate", data={"number": number, "phone": FORM["caller_phone"], "satisfaction": "satisfied"})
+    response = client.post(
+        "/portal/rate", data={"number": number, "phone": FORM["caller_phone"], "satisfaction": "satisfied"}
+    )
     assert response.status_code == 409
 
 
@@ -174,10 +199,11 @@ def test_rating_has_no_default_answers(app, api, world):
     _to_callback_due(api, number)
     tracked = client.post("/portal/track", data={"number": number, "phone": FORM["caller_phone"]})
     page = tracked.get_data(as_text=True)
-    form = page[page.index('id="rate-form"'):page.index("</form>", page.index('id="rate-form"'))]
+    form = page[page.index('id="rate-form"') : page.index("</form>", page.index('id="rate-form"'))]
     assert "checked" not in form and "selected" not in form and '<option value="">请选择</option>' in form
-    unanswered = client.post("/portal/rate", data={"number": number, "phone": FORM["caller_phone"],
-                                                   "satisfaction": "satisfied"})
+    unanswered = client.post(
+        "/portal/rate", data={"number": number, "phone": FORM["caller_phone"], "satisfaction": "satisfied"}
+    )
     assert unanswered.status_code == 422 and "是否解决" in unanswered.get_data(as_text=True)
     ticket = api.get(f"/api/v1/tickets/{number}", as_="supervisor1").get_json()["ticket"]
     assert ticket["state"] == "callback_due"

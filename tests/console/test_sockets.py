@@ -38,8 +38,11 @@ def test_handler_of_another_unit_hears_nothing_about_a_ticket_at_a1(api, login, 
 
 
 def _ticket_of(received: list, number: str, state: str) -> dict:
-    found = [r["args"][0]["ticket"] for r in received if r["name"] == "ticket.updated" and r["args"][0]["state"] == state
-             and r["args"][0]["number"] == number]
+    found = [
+        r["args"][0]["ticket"]
+        for r in received
+        if r["name"] == "ticket.updated" and r["args"][0]["state"] == state and r["args"][0]["number"] == number
+    ]
     assert found, received
     return found[-1]
 

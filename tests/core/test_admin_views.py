@@ -9,17 +9,28 @@ def test_admin_edits_a_limit_and_new_tickets_follow_it(api):
     listing = api.get("/api/v1/time-limits?preset=default", as_="admin1").get_json()
     assert {"amount": 2, "unit": "working_hours"}.items() <= listing["stages"]["dispatch"][0].items()
     assert api.post("/api/v1/time-limits", as_="handler1", json={}).status_code == 403
-    bad = api.post("/api/v1/time-limits", as_="admin1", json={"preset": "default", "stage": "dispatch", "unit": "weeks", "amount": 1})
+    bad = api.post(
+        "/api/v1/time-limits",
+        as_="admin1",
+        json={"preset": "default", "stage": "dispatch", "unit": "weeks", "amount": 1},
+    )
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_choice"
-    added = api.post("/api/v1/time-limits", as_="admin1",
-                     json={"preset": "default", "stage": "dispatch", "unit": "hours", "amount": 48})
+    added = api.post(
+        "/api/v1/time-limits",
+        as_="admin1",
+        json={"preset": "default", "stage": "dispatch", "unit": "hours", "amount": 48},
+    )
     assert added.status_code == 201
     ticket = api.new_ticket()
     created = dt.datetime.fromisoformat(ticket["created_at"])
     due = dt.datetime.fromisoformat(ticket["deadlines"]["dispatch"])
     assert due - created == dt.timedelta(hours=48)
-    assert api.client.delete(f"/api/v1/time-limits/{added.get_json()['id']}",
-                             headers={"Authorization": f"Bearer {api.token('admin1')}"}).status_code == 200
+    assert (
+        api.client.delete(
+            f"/api/v1/time-limits/{added.get_json()['id']}", headers={"Authorization": f"Bearer {api.token('admin1')}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_reminders_are_scoped_to_the_unit(api, app):

@@ -41,8 +41,9 @@ SCRIPT = textwrap.dedent("""
 
 
 def _ticks_during(mode: str) -> tuple[str, int]:
-    out = subprocess.run([sys.executable, "-c", SCRIPT, mode], cwd=ROOT, capture_output=True, text=True,
-                         check=True, timeout=60).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, mode], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
     return out[0], int(out[1])
 
 

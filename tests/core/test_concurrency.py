@@ -44,8 +44,9 @@ def test_two_handlers_accepting_at_once_exactly_one_wins(app, api):
         api.act(number, "dispatch", "dispatcher1", unit="A1")
         tokens = [api.token("handler1"), ApiClient(app.test_client()).token("handler1b")]
         path = f"/api/v1/tickets/{number}/accept"
-        responses = _race(app, 2, lambda c, i, p=path, t=tokens: c.post(
-            p, headers={"Authorization": f"Bearer {t[i]}"}, json={}))
+        responses = _race(
+            app, 2, lambda c, i, p=path, t=tokens: c.post(p, headers={"Authorization": f"Bearer {t[i]}"}, json={})
+        )
         codes = sorted(r.status_code for r in responses)
         assert codes == [200, 409], [r.get_json() for r in responses]
         loser = next(r for r in responses if r.status_code == 409).get_json()
@@ -57,12 +58,20 @@ def test_two_handlers_accepting_at_once_exactly_one_wins(app, api):
 def test_concurrent_intake_gets_unique_numbers_and_one_ticket_per_external_id(app, api):
     token = api.token("agent1")
     headers = {"Authorization": f"Bearer {token}"}
-    responses = _race(app, 8, lambda c, i: c.post("/api/v1/tickets", headers=headers,
-                                                   json={"channel": "phone", "content": "并发受理"}))
+    responses = _race(
+        app,
+        8,
+        lambda c, i: c.post("/api/v1/tickets", headers=headers, json={"channel": "phone", "content": "并发受理"}),
+    )
     numbers = [r.get_json()["ticket"]["number"] for r in responses]
     assert all(r.status_code == 201 for r in responses)
     assert len(set(numbers)) == 8
-    twins = _race(app, 6, lambda c, i: c.post("/api/v1/tickets", headers=headers,
-                                              json={"channel": "app", "content": "重复推送", "external_id": "app-1"}))
+    twins = _race(
+        app,
+        6,
+        lambda c, i: c.post(
+            "/api/v1/tickets", headers=headers, json={"channel": "app", "content": "重复推送", "external_id": "app-1"}
+        ),
+    )
     assert sorted(r.status_code for r in twins).count(201) == 1
     assert len({r.get_json()["ticket"]["number"] for r in twins}) == 1

@@ -60,8 +60,9 @@ def _do(session, world, ticket, action, who, now, **params):
 
 def test_stage_deadlines_across_national_day(session, world):
     start = local(2026, 9, 30, 15, 0)
-    ticket, _ = register_ticket(session, NewTicket(channel="phone", content="噪音扰民", kind="complaint"),
-                                world.user("agent1"), now=start)
+    ticket, _ = register_ticket(
+        session, NewTicket(channel="phone", content="噪音扰民", kind="complaint"), world.user("agent1"), now=start
+    )
     # dispatch within 2 working hours: 15:00 + 2 h = 17:00 the same day.
     assert clock.to_local(ticket.dispatch_due) == local(2026, 9, 30, 17, 0)
     _do(session, world, ticket, "dispatch", "dispatcher1", start, unit="A1")
@@ -73,8 +74,9 @@ def test_stage_deadlines_across_national_day(session, world):
 
 def test_extension_moves_the_deadline_only_on_approval_and_at_most_three_times(session, world):
     now = local(2026, 11, 23, 10, 0)
-    ticket, _ = register_ticket(session, NewTicket(channel="phone", content="道路破损", kind="complaint"),
-                                world.user("agent1"), now=now)
+    ticket, _ = register_ticket(
+        session, NewTicket(channel="phone", content="道路破损", kind="complaint"), world.user("agent1"), now=now
+    )
     _do(session, world, ticket, "dispatch", "dispatcher1", now, unit="A1")
     _do(session, world, ticket, "accept", "handler1", now)
     due = ticket.reply_due
@@ -105,7 +107,9 @@ def test_extension_longer_than_the_limit_is_refused(session, world):
 
 def test_suspension_stops_the_clock(session, world):
     now = local(2026, 11, 23, 10, 0)  # Monday
-    ticket, _ = register_ticket(session, NewTicket(channel="phone", content="x", kind="consult"), world.user("agent1"), now=now)
+    ticket, _ = register_ticket(
+        session, NewTicket(channel="phone", content="x", kind="consult"), world.user("agent1"), now=now
+    )
     _do(session, world, ticket, "dispatch", "dispatcher1", now, unit="A1")
     _do(session, world, ticket, "accept", "handler1", now)
     due = ticket.reply_due  # 5 wd → Monday 30 Nov 10:00
@@ -133,7 +137,9 @@ def test_return_only_within_its_window(session, world):
 
 def test_warnings_turn_yellow_at_80_percent_and_red_when_overdue(session, world):
     now = local(2026, 11, 23, 9, 0)  # Monday
-    ticket, _ = register_ticket(session, NewTicket(channel="phone", content="x", kind="consult"), world.user("agent1"), now=now)
+    ticket, _ = register_ticket(
+        session, NewTicket(channel="phone", content="x", kind="consult"), world.user("agent1"), now=now
+    )
     _do(session, world, ticket, "dispatch", "dispatcher1", now, unit="A1")
     _do(session, world, ticket, "accept", "handler1", now)
     assert sweep_warnings(session, local(2026, 11, 26, 9, 0)).changed == 0  # 60 %

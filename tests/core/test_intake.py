@@ -39,7 +39,10 @@ def test_phone_is_masked_for_handlers_and_hidden_for_reports(api):
     report = api.new_ticket(kind="report", caller_name="李四", caller_phone="13900001111", content="举报某餐馆无证经营")
     for number in (normal["number"], report["number"]):
         api.act(number, "dispatch", "dispatcher1", unit="A1")
-    assert api.get(f"/api/v1/tickets/{normal['number']}", as_="agent1").get_json()["ticket"]["caller_phone"] == "13812345678"
+    assert (
+        api.get(f"/api/v1/tickets/{normal['number']}", as_="agent1").get_json()["ticket"]["caller_phone"]
+        == "13812345678"
+    )
     seen = api.get(f"/api/v1/tickets/{normal['number']}", as_="handler1").get_json()["ticket"]
     assert (seen["caller_phone"], seen["caller_name"]) == ("138****5678", "张*")
     seen = api.get(f"/api/v1/tickets/{report['number']}", as_="handler1").get_json()["ticket"]
@@ -99,7 +102,12 @@ def test_auth_is_required_and_tokens_checked(api):
     bad = api.client.post("/api/v1/auth/token", json={"username": "agent1", "password": "wrong-password"})
     assert bad.status_code == 401 and bad.get_json()["error"]["code"] == "invalid_credentials"
     me = api.get("/api/v1/me", as_="handler1").get_json()
-    assert me == {"username": "handler1", "display_name": "handler1", "role": "handler", "unit": {"code": "A1", "name": "A1区"}}
+    assert me == {
+        "username": "handler1",
+        "display_name": "handler1",
+        "role": "handler",
+        "unit": {"code": "A1", "name": "A1区"},
+    }
     units = api.get("/api/v1/units", as_="handler1").get_json()
     assert {"code": "A1-01", "name": "东风街道", "parent": "A1", "kind": "street", "initials": "dfjd"} in units
     assert api.post("/api/v1/tickets", as_="handler1", json={"channel": "phone", "content": "x"}).status_code == 403

@@ -72,7 +72,9 @@ def test_the_whole_loop_with_return_extension_and_rework(api):
     assert final["state"] == "closed" and final["rework_count"] == 1 and final["satisfaction"] == "satisfied"
 
     events = api.get(f"/api/v1/tickets/{number}/events", as_="supervisor1").get_json()["events"]
-    transitions = [(e["action"], e["actor"], e["from"], e["to"]) for e in events if e["action"] not in ("notify", "warning")]
+    transitions = [
+        (e["action"], e["actor"], e["from"], e["to"]) for e in events if e["action"] not in ("notify", "warning")
+    ]
     expected = [(a, who if a != "request_return" else "handler2", f, t) for a, who, f, t in EXPECTED_ACTIONS]
     assert transitions == expected
     assert all(e["at"] for e in events)
@@ -83,7 +85,11 @@ def test_the_whole_loop_with_return_extension_and_rework(api):
     # Each 告知 follows the action that caused it.
     actions = [e["action"] for e in events]
     assert [actions[i - 1] for i, a in enumerate(actions) if a == "notify"] == [
-        "register", "approve_reply", "approve_reply", "callback"]
+        "register",
+        "approve_reply",
+        "approve_reply",
+        "callback",
+    ]
 
 
 def test_an_illegal_action_is_409_and_changes_nothing(api):
@@ -139,7 +145,12 @@ def test_a_grid_worker_escalates_up_the_chain_it_came_down(api):
     assert ticket["lead_unit"]["code"] == "A1"  # the unit the centre dispatched to still answers for it
     event = api.get(f"/api/v1/tickets/{number}/events", as_="handler1").get_json()["events"][-1]
     assert (event["action"], event["action_name"], event["actor"], event["from"], event["to"]) == (
-        "escalate", "上报", "grid1", "accepted", "dispatched")
+        "escalate",
+        "上报",
+        "grid1",
+        "accepted",
+        "dispatched",
+    )
     assert event["data"] == {"from": "A1-01-01-G01", "to": "A1-01-01", "reason": "违建拆除需街道执法队"}
     # The street (above the community) sees it in its subtree; the grid no longer holds it.
     assert api.get(f"/api/v1/tickets/{number}", as_="street1").status_code == 200

@@ -26,10 +26,21 @@ def key(app, world) -> str:
 def test_file_and_follow_a_request(api, key):
     client = api.client
     services = client.get("/open311/v2/services.json").get_json()
-    assert {"service_code": "JT", "service_name": "交通运输"}.items() <= next(s for s in services if s["service_code"] == "JT").items()
-    filed = client.post("/open311/v2/requests.json", data={
-        "api_key": key, "service_code": "CX.01", "description": "工地夜间施工噪音扰民", "address_string": "A1区东风路8号",
-        "phone": "13800001111", "first_name": "三", "last_name": "张"})
+    assert {"service_code": "JT", "service_name": "交通运输"}.items() <= next(
+        s for s in services if s["service_code"] == "JT"
+    ).items()
+    filed = client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "CX.01",
+            "description": "工地夜间施工噪音扰民",
+            "address_string": "A1区东风路8号",
+            "phone": "13800001111",
+            "first_name": "三",
+            "last_name": "张",
+        },
+    )
     assert filed.status_code == 201
     number = filed.get_json()[0]["service_request_id"]
     shown = client.get(f"/open311/v2/requests/{number}.json").get_json()[0]
@@ -55,15 +66,24 @@ def test_bad_requests_get_georeport_errors(api, key):
     empty = client.post("/open311/v2/requests.xml", data={"api_key": key, "service_code": "JT"})
     assert empty.status_code == 400 and ET.fromstring(empty.data).find("error/code").text == "400"
     assert client.get("/open311/v2/requests.json?start_date=yesterday").status_code == 400
-    assert client.get("/open311/v2/discovery.json").get_json()["endpoints"][0]["formats"] == ["application/json", "text/xml"]
+    assert client.get("/open311/v2/discovery.json").get_json()["endpoints"][0]["formats"] == [
+        "application/json",
+        "text/xml",
+    ]
 
 
 def test_the_public_view_keeps_private_what_was_not_written_for_the_public(api, key):
     """Ticket numbers are sequential: whatever GET shows, anyone can read for every ticket."""
     client = api.client
-    filed = client.post("/open311/v2/requests.json", data={
-        "api_key": key, "service_code": "CX.01", "address_string": "A1区东风路8号",
-        "description": "东风路8号工地夜间施工，联系我13800001111，身份证110101199003071234，邮箱zhang@example.com"})
+    filed = client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "CX.01",
+            "address_string": "A1区东风路8号",
+            "description": "东风路8号工地夜间施工，联系我13800001111，身份证110101199003071234，邮箱zhang@example.com",
+        },
+    )
     shown = client.get(f"/open311/v2/requests/{filed.get_json()[0]['service_request_id']}.json").get_json()[0]
     assert shown["description"].startswith("东风路8号工地夜间施工") and shown["address"] == "A1区东风路8号"
     for secret in ("13800001111", "110101199003071234", "zhang@example.com"):
@@ -72,8 +92,9 @@ def test_the_public_view_keeps_private_what_was_not_written_for_the_public(api, 
     by_phone = api.new_ticket(content="我家楼上每晚噪音，我是3栋502的李四", address="东风社区3栋502")
     shown = client.get(f"/open311/v2/requests/{by_phone['number']}.json").get_json()[0]
     assert shown["description"] is None and shown["address"] is None and shown["status"] == "open"
-    number = api.new_ticket(channel="message_board", kind="report", content="举报某餐馆后厨卫生很差",
-                            address="东风路9号")["number"]
+    number = api.new_ticket(
+        channel="message_board", kind="report", content="举报某餐馆后厨卫生很差", address="东风路9号"
+    )["number"]
     listed = {r["service_request_id"] for r in client.get("/open311/v2/requests.json").get_json()}
     assert number not in listed and filed.get_json()[0]["service_request_id"] in listed
     assert client.get(f"/open311/v2/requests/{number}.json").status_code == 404  # 举报 are never public

@@ -11,7 +11,7 @@ def test_every_api_route_and_method_is_documented(app, api):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1"):])
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1") :])
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if method.lower() not in doc["paths"].get(path, {}):
                 missing.append(f"{method} {path}")
@@ -20,8 +20,11 @@ def test_every_api_route_and_method_is_documented(app, api):
 
 def test_documented_paths_exist_and_declare_their_parameters(app, api):
     doc = api.client.get("/api/v1/openapi.json").get_json()
-    routes = {re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", r.rule[len("/api/v1"):])
-              for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
+    routes = {
+        re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", r.rule[len("/api/v1") :])
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/api/v1/")
+    }
     assert set(doc["paths"]) <= routes, sorted(set(doc["paths"]) - routes)
     for path, operations in doc["paths"].items():
         wanted = set(re.findall(r"{(\w+)}", path))

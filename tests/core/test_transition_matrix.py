@@ -33,13 +33,35 @@ SPEC_ROLES = {
     Action.REJECT_RETURN: {Role.DISPATCHER, Role.SUPERVISOR},
     Action.MERGE: {Role.DISPATCHER, Role.SUPERVISOR},
     Action.TRANSFER: {Role.DISPATCHER, Role.SUPERVISOR},
-    **{a: {Role.HANDLER, Role.GRID_WORKER} for a in (
-        Action.ACCEPT, Action.REQUEST_RETURN, Action.REPLY, Action.FORWARD, Action.REQUEST_EXTENSION,
-        Action.REQUEST_SUSPEND, Action.FINAL_REPLY, Action.RESUME,
-        Action.ESCALATE)},  # 上报: our extension of SPEC §3 (the grid worker's "escalates to the unit")
-    **{a: {Role.SUPERVISOR} for a in (
-        Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION, Action.APPROVE_SUSPEND, Action.REJECT_SUSPEND,
-        Action.APPROVE_REPLY, Action.REJECT_REPLY, Action.REWORK, Action.UPHOLD, Action.REOPEN, Action.SUPERVISE)},
+    **{
+        a: {Role.HANDLER, Role.GRID_WORKER}
+        for a in (
+            Action.ACCEPT,
+            Action.REQUEST_RETURN,
+            Action.REPLY,
+            Action.FORWARD,
+            Action.REQUEST_EXTENSION,
+            Action.REQUEST_SUSPEND,
+            Action.FINAL_REPLY,
+            Action.RESUME,
+            Action.ESCALATE,
+        )
+    },  # 上报: our extension of SPEC §3 (the grid worker's "escalates to the unit")
+    **{
+        a: {Role.SUPERVISOR}
+        for a in (
+            Action.APPROVE_EXTENSION,
+            Action.REJECT_EXTENSION,
+            Action.APPROVE_SUSPEND,
+            Action.REJECT_SUSPEND,
+            Action.APPROVE_REPLY,
+            Action.REJECT_REPLY,
+            Action.REWORK,
+            Action.UPHOLD,
+            Action.REOPEN,
+            Action.SUPERVISE,
+        )
+    },
     Action.URGE: {Role.DISPATCHER, Role.SUPERVISOR},
     Action.COMMENT: set(Role),
 }
@@ -76,8 +98,18 @@ SPEC_TARGETS = {
 
 # Inputs that make each allowed action succeed, so the matrix tests the table and not validation.
 FULL_PARAMS = ActionParams(
-    note="备注", unit="A1", grid=None, reason="理由", result="已处理", public_answer="答复市民", days=2,
-    contacted=True, resolved=True, satisfaction="satisfied", into=None, target="110",
+    note="备注",
+    unit="A1",
+    grid=None,
+    reason="理由",
+    result="已处理",
+    public_answer="答复市民",
+    days=2,
+    contacted=True,
+    resolved=True,
+    satisfaction="satisfied",
+    into=None,
+    target="110",
 )
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)  # Tuesday 10:00 in Shanghai
 
@@ -95,21 +127,35 @@ def test_table_matches_the_spec():
 def _ticket_in(session, world, state: State, *, to_grid: bool = False) -> Ticket:
     """Drive a fresh ticket into ``state`` through the real transitions (dispatched to A1, or to its grid)."""
     u = world.user
-    ticket, _ = register_ticket(session, NewTicket(channel="phone", content="测试诉求", caller_phone="13800000000"),
-                                u("agent1"), now=NOW)
+    ticket, _ = register_ticket(
+        session, NewTicket(channel="phone", content="测试诉求", caller_phone="13800000000"), u("agent1"), now=NOW
+    )
     master, _ = register_ticket(session, NewTicket(channel="phone", content="主工单"), u("agent1"), now=NOW)
     paths = {
         State.REGISTERED: [],
         State.DISPATCHED: [("dispatch", "dispatcher1")],
         State.RETURN_REQUESTED: [("dispatch", "dispatcher1"), ("request_return", "handler1")],
         State.ACCEPTED: [("dispatch", "dispatcher1"), ("accept", "handler1")],
-        State.SUSPENDED: [("dispatch", "dispatcher1"), ("accept", "handler1"), ("request_suspend", "handler1"),
-                          ("approve_suspend", "supervisor1")],
+        State.SUSPENDED: [
+            ("dispatch", "dispatcher1"),
+            ("accept", "handler1"),
+            ("request_suspend", "handler1"),
+            ("approve_suspend", "supervisor1"),
+        ],
         State.REPLIED: [("dispatch", "dispatcher1"), ("accept", "handler1"), ("reply", "handler1")],
-        State.CALLBACK_DUE: [("dispatch", "dispatcher1"), ("accept", "handler1"), ("reply", "handler1"),
-                             ("approve_reply", "supervisor1")],
-        State.DISPUTED: [("dispatch", "dispatcher1"), ("accept", "handler1"), ("reply", "handler1"),
-                         ("approve_reply", "supervisor1"), ("callback_bad", "agent1")],
+        State.CALLBACK_DUE: [
+            ("dispatch", "dispatcher1"),
+            ("accept", "handler1"),
+            ("reply", "handler1"),
+            ("approve_reply", "supervisor1"),
+        ],
+        State.DISPUTED: [
+            ("dispatch", "dispatcher1"),
+            ("accept", "handler1"),
+            ("reply", "handler1"),
+            ("approve_reply", "supervisor1"),
+            ("callback_bad", "agent1"),
+        ],
         State.CLOSED: [("close_on_call", "agent1")],
         State.MERGED: [("merge", "dispatcher1")],
         State.TRANSFERRED: [("transfer", "dispatcher1")],
@@ -145,7 +191,9 @@ def test_every_action_and_role_in_state(session, world, state):
         ticket = tickets[held_by_grid]
         savepoint = session.begin_nested()
         _prepare(ticket, action)
-        events_before = session.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
+        events_before = session.scalar(
+            select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+        )
         version_before = ticket.version
         row = find_transition(state, action)
         allowed = row is not None and role in SPEC_ROLES[action]
@@ -167,14 +215,18 @@ def test_every_action_and_role_in_state(session, world, state):
             expected_status = 409 if role in SPEC_ROLES[action] else 403
             assert exc.status == expected_status, (state, action, role, exc.code)
             assert ticket.state == state and ticket.version == version_before
-            count = session.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
+            count = session.scalar(
+                select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+            )
             assert count == events_before
         else:
             assert allowed, f"{state} {action} {role}: should be refused"
             assert ticket.state in {row.target, *row.also}
-            last = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
-                                                             TicketEvent.action != "notify")
-                                   .order_by(TicketEvent.id.desc())).first()
+            last = session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action != "notify")
+                .order_by(TicketEvent.id.desc())
+            ).first()
             assert (last.action, last.from_state, last.to_state) == (action.value, state.value, ticket.state)
         savepoint.rollback()
         session.expire_all()

@@ -27,8 +27,12 @@ def test_a_real_worker_recomputes_warnings_and_sends_notifications(app, world, d
     with app.app_context():
         queue = jobs.queue()
         queue.empty()
-        ticket, _ = register_ticket(db.session, NewTicket(channel="phone", content="路灯不亮", caller_phone="13811112222"),
-                                    world.user("agent1"), now=long_ago)
+        ticket, _ = register_ticket(
+            db.session,
+            NewTicket(channel="phone", content="路灯不亮", caller_phone="13811112222"),
+            world.user("agent1"),
+            now=long_ago,
+        )
         perform_action(db.session, ticket, "dispatch", world.user("dispatcher1"), ActionParams(unit="A1"), now=long_ago)
         commit(db.session)  # queues the 告知 job on Redis
         jobs.enqueue("hotline.tickets.tasks:recompute_warnings")
@@ -37,8 +41,9 @@ def test_a_real_worker_recomputes_warnings_and_sends_notifications(app, world, d
         db.session.remove()
 
     env = os.environ | {"DATABASE_URL": database_url, "REDIS_URL": app.config["REDIS_URL"], "SECRET_KEY": "x"}
-    done = subprocess.run([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
     with app.app_context():
@@ -46,7 +51,9 @@ def test_a_real_worker_recomputes_warnings_and_sends_notifications(app, world, d
         assert ticket.warning == "red"
         reminder = db.session.scalar(select(TicketReminder).where(TicketReminder.ticket_id == ticket.id))
         assert (reminder.level, reminder.unit_id) == ("red", ticket.handling_unit_id)
-        statuses = {n.status for n in db.session.scalars(select(Notification).where(Notification.ticket_id == ticket.id))}
+        statuses = {
+            n.status for n in db.session.scalars(select(Notification).where(Notification.ticket_id == ticket.id))
+        }
         assert statuses == {"sent"}
         assert jobs.queue().count == 0
         db.session.remove()

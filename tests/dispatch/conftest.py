@@ -78,8 +78,12 @@ def classifier(app, monkeypatch):
             self.name, self.confidence = name, confidence
 
         def __call__(self, text: str) -> dict:
-            return {"categories": [{"code": self.name, "name": self.name, "confidence": self.confidence}],
-                    "kind": "complaint", "urgency": "normal", "model_version": self.version}
+            return {
+                "categories": [{"code": self.name, "name": self.name, "confidence": self.confidence}],
+                "kind": "complaint",
+                "urgency": "normal",
+                "model_version": self.version,
+            }
 
     from dispatch.services import CLASSIFY
 

@@ -26,8 +26,11 @@ def _events(api, number: str, as_: str = "supervisor1") -> list[dict]:
 
 
 def test_intake_returns_proposal_and_records_area(api, app, demo_city, no_classifier):
-    response = api.post("/api/v1/tickets", as_="agent1", json={
-        "channel": "phone", "content": "小区里垃圾没人清扫，臭气熏天", "address": "麓谷林语"})
+    response = api.post(
+        "/api/v1/tickets",
+        as_="agent1",
+        json={"channel": "phone", "content": "小区里垃圾没人清扫，臭气熏天", "address": "麓谷林语"},
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     proposal = body["suggestions"]["proposal"]
@@ -61,8 +64,15 @@ def test_auto_dispatch_on_sends_to_the_least_loaded_grid_worker(api, app, demo_c
     second = api.new_ticket(content="春天小区东门的生活垃圾乱倒，卫生状况很差", address="春天小区")
     third = api.new_ticket(content="春天小区3栋旁垃圾清扫不及时", address="春天小区")
     with app.app_context():
-        rows = db.session.execute(select(User.username).join(DispatchAssignment, DispatchAssignment.user_id == User.id)
-                                  .order_by(DispatchAssignment.id)).scalars().all()
+        rows = (
+            db.session.execute(
+                select(User.username)
+                .join(DispatchAssignment, DispatchAssignment.user_id == User.id)
+                .order_by(DispatchAssignment.id)
+            )
+            .scalars()
+            .all()
+        )
         db.session.remove()
     assert rows == ["grid1", "grid1b", "grid1c"]  # each time the worker with the least open load
     # The grid worker sees it and may 上报 it up to the community (within the street the rule chose).
@@ -82,8 +92,11 @@ def test_auto_dispatch_off_or_unsure_leaves_ticket_for_dispatcher(api, app, demo
     unsure = api.new_ticket(content="春天小区门口垃圾堆积很久没人清运了", address="春天小区")
     assert unsure["state"] == "registered"
     classifier.set("城乡建设", 0.99)
-    rival = api.post("/api/v1/dispatch/rules", as_="admin1", json={
-        "id": "AMB-1", "priority": 50, "category": "城乡建设", "lead_unit": "CGJ", "legal_basis": "测试"})
+    rival = api.post(
+        "/api/v1/dispatch/rules",
+        as_="admin1",
+        json={"id": "AMB-1", "priority": 50, "category": "城乡建设", "lead_unit": "CGJ", "legal_basis": "测试"},
+    )
     assert rival.status_code == 201
     ambiguous = api.new_ticket(content="想了解一下城市规划的情况", address="春天小区")
     assert ambiguous["state"] == "registered"  # LB-01 and AMB-1 tie with different lead units
@@ -91,8 +104,9 @@ def test_auto_dispatch_off_or_unsure_leaves_ticket_for_dispatcher(api, app, demo
     assert fight["state"] == "registered"
     proposal = api.get(f"/api/v1/dispatch/tickets/{fight['number']}", as_="dispatcher1").get_json()["proposal"]
     assert proposal["transfer_110"]["target"] == "110"
-    transfer = api.act(fight["number"], "transfer", as_="dispatcher1", target="110",
-                       reason=proposal["transfer_110"]["reason"])
+    transfer = api.act(
+        fight["number"], "transfer", as_="dispatcher1", target="110", reason=proposal["transfer_110"]["reason"]
+    )
     assert transfer.status_code == 200 and transfer.get_json()["ticket"]["state"] == "transferred"
     applied = api.post(f"/api/v1/dispatch/tickets/{off['number']}/apply", as_="dispatcher1", json={})
     assert applied.status_code == 200, applied.get_json()
@@ -103,13 +117,22 @@ def test_near_identical_tickets_are_proposed_for_merge(api, app, demo_city, no_c
     text = "春天小区南门的路灯坏了两个多月，晚上一片漆黑，老人孩子出行很不安全，希望尽快修复。"
     first = api.new_ticket(content=text, address="春天小区")
     other = api.new_ticket(content="公积金提取需要哪些材料", address="春天小区")
-    response = api.post("/api/v1/tickets", as_="agent1", json={
-        "channel": "web", "content": "春天小区南门路灯坏了两个多月了，晚上一片漆黑，老人孩子出行很不安全", "address": "春天小区"})
+    response = api.post(
+        "/api/v1/tickets",
+        as_="agent1",
+        json={
+            "channel": "web",
+            "content": "春天小区南门路灯坏了两个多月了，晚上一片漆黑，老人孩子出行很不安全",
+            "address": "春天小区",
+        },
+    )
     similar = response.get_json()["suggestions"]["similar"]
     assert [s["number"] for s in similar] == [first["number"]] and similar[0]["score"] >= 0.4
     second = response.get_json()["ticket"]["number"]
     by_number = api.get(f"/api/v1/dispatch/similar/{second}", as_="dispatcher1").get_json()["similar"]
-    assert first["number"] in [s["number"] for s in by_number] and other["number"] not in [s["number"] for s in by_number]
+    assert first["number"] in [s["number"] for s in by_number] and other["number"] not in [
+        s["number"] for s in by_number
+    ]
     merged = api.act(second, "merge", as_="dispatcher1", into=first["number"])
     assert merged.status_code == 200, merged.get_json()
     assert merged.status_code == 200 and merged.get_json()["ticket"]["state"] == "merged"
@@ -117,7 +140,11 @@ def test_near_identical_tickets_are_proposed_for_merge(api, app, demo_city, no_c
 
 
 def test_from_110_is_idempotent_and_patrol_reports_come_from_the_grid(api, app, demo_city, no_classifier):
-    body = {"incident_number": "110-20261124-0007", "content": "春天小区楼下商户噪音扰民，110出警后转12345", "address": "春天小区"}
+    body = {
+        "incident_number": "110-20261124-0007",
+        "content": "春天小区楼下商户噪音扰民，110出警后转12345",
+        "address": "春天小区",
+    }
     first = api.post("/api/v1/dispatch/from-110", as_="dispatcher1", json=body)
     assert first.status_code == 201, first.get_json()
     ticket = first.get_json()["ticket"]
@@ -134,8 +161,12 @@ def test_from_110_is_idempotent_and_patrol_reports_come_from_the_grid(api, app, 
     assert events[0]["action"] == "register"
     # the find stays with the grid: dispatched to it at once, in the worker's list, not the centre's queue
     assert (report["state"], report["handling_unit"]["code"]) == ("dispatched", "A1-01-01-G01")
-    assert report["number"] in [t["number"] for t in api.get("/api/v1/search?state=dispatched", as_="grid1").get_json()["tickets"]]
-    assert report["number"] not in [t["number"] for t in api.get("/api/v1/search?state=registered", as_="dispatcher1").get_json()["tickets"]]
+    assert report["number"] in [
+        t["number"] for t in api.get("/api/v1/search?state=dispatched", as_="grid1").get_json()["tickets"]
+    ]
+    assert report["number"] not in [
+        t["number"] for t in api.get("/api/v1/search?state=registered", as_="dispatcher1").get_json()["tickets"]
+    ]
     assert api.post("/api/v1/dispatch/patrol", as_="agent1", json={"content": "x"}).status_code == 403
 
 
@@ -144,8 +175,13 @@ def test_returns_cite_rules_and_accuracy_per_rule_and_unit(api, app, demo_city, 
     right = api.new_ticket(content="公交车班次太少，等车要一个小时")
     wrong = api.new_ticket(content="地铁站出口的公交线路调整后很不方便")
     assert right["state"] == wrong["state"] == "dispatched" and right["lead_unit"]["code"] == "JTJ"
-    asked = api.act(wrong["number"], "request_return", as_="handler2", reason="不属于我局职责",
-                    basis="rule:LB-07 线路调整属公交集团")
+    asked = api.act(
+        wrong["number"],
+        "request_return",
+        as_="handler2",
+        reason="不属于我局职责",
+        basis="rule:LB-07 线路调整属公交集团",
+    )
     assert asked.status_code == 200, asked.get_json()
     assert api.act(wrong["number"], "approve_return", as_="dispatcher1", note="同意").status_code == 200
 

@@ -15,9 +15,14 @@ MESSAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "messages.c
 
 def _expected(book: RuleBook, matcher: AddressMatcher, text: str, label: str):
     area = matcher.match(text)
-    facts = Facts(category=label, text=text, district=area.district if area else "",
-                  street=area.street if area else "", community=area.community if area else "",
-                  grid=area.grid_code if area else "")
+    facts = Facts(
+        category=label,
+        text=text,
+        district=area.district if area else "",
+        street=area.street if area else "",
+        community=area.community if area else "",
+        grid=area.grid_code if area else "",
+    )
     return book.match(facts)
 
 
@@ -46,8 +51,14 @@ def test_labelled_examples_cite_their_rule(app, demo_city, no_classifier):
     from hotline.core.extensions import db
 
     msgs = load_messages(MESSAGES)
-    wage = next(m for m in msgs if m.label == "劳动和社会保障" and "拖欠工资" in m.text and "公积金" not in m.text
-                and not any(k in m.text for k in ("停水", "停电", "燃气", "暖气", "医保", "噪音")))
+    wage = next(
+        m
+        for m in msgs
+        if m.label == "劳动和社会保障"
+        and "拖欠工资" in m.text
+        and "公积金" not in m.text
+        and not any(k in m.text for k in ("停水", "停电", "燃气", "暖气", "医保", "噪音"))
+    )
     with app.app_context():
         p = propose_dispatch(db.session, text=wage.text, category="劳动和社会保障")
         assert p.unit["code"] == "RSJ" and p.rule["id"] == "LD-QX"
@@ -61,7 +72,9 @@ def test_short_name_address_resolves_to_its_grid(app, demo_city, no_classifier):
     from hotline.core.extensions import db
 
     with app.app_context():
-        p = propose_dispatch(db.session, text="楼下垃圾堆了一个星期没人清扫", category="城乡建设", address="麓谷林语3栋")
+        p = propose_dispatch(
+            db.session, text="楼下垃圾堆了一个星期没人清扫", category="城乡建设", address="麓谷林语3栋"
+        )
         assert p.area["grid"] == "A1-01-01-G02" and p.area["unit"] == "A1-01-01-G02"
         assert p.rule["id"] == "WG-02"
         assert p.unit["code"] == "A1-01" and p.grid == {"code": "A1-01-01-G02", "name": "东风社区第二网格"}
@@ -102,8 +115,11 @@ def test_classifier_prediction_is_used_when_no_category(app, demo_city, classifi
 
 
 def test_propose_api_shape_422_and_roles(api, demo_city, no_classifier):
-    ok = api.post("/api/v1/dispatch/propose", as_="agent1",
-                  json={"text": "小区物业乱收费", "category": "城乡建设", "address": "春天小区"})
+    ok = api.post(
+        "/api/v1/dispatch/propose",
+        as_="agent1",
+        json={"text": "小区物业乱收费", "category": "城乡建设", "address": "春天小区"},
+    )
     assert ok.status_code == 200, ok.get_json()
     body = ok.get_json()
     assert {"unit", "co_units", "grid", "rule", "confidence", "transfer_110"} <= set(body)
@@ -127,7 +143,8 @@ def test_a_category_code_carries_its_level_names(app, demo_city, no_classifier):
         assert category_names("城市建设和市政管理") == ("城乡建设", "城市建设和市政管理")
         if "categories" in db.metadata.tables:  # the core category tree (CX.01 codes) is installed
             table = db.metadata.tables["categories"]
-            db.session.execute(table.insert().values(code="ZZ", name="城乡建设", path_name="城乡建设", level=1,
-                                                     active=True))
+            db.session.execute(
+                table.insert().values(code="ZZ", name="城乡建设", path_name="城乡建设", level=1, active=True)
+            )
             assert category_names("ZZ", session=db.session) == ("城乡建设",)
             db.session.rollback()

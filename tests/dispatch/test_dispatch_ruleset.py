@@ -10,21 +10,40 @@ from tests.conftest import login_form
 
 
 def test_rule_edits_are_audited_and_reach_the_rulebook(api, demo_city, no_classifier):
-    before = api.post("/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"})
+    before = api.post(
+        "/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"}
+    )
     assert before.get_json()["unit"]["code"] == "JTJ"
-    created = api.post("/api/v1/dispatch/rules", as_="admin1", json={
-        "id": "JT-ZP", "priority": 35, "category": "交通运输", "keywords": ["站牌"], "lead_unit": "CGJ",
-        "legal_basis": "测试依据", "note": "站牌归城管"})
+    created = api.post(
+        "/api/v1/dispatch/rules",
+        as_="admin1",
+        json={
+            "id": "JT-ZP",
+            "priority": 35,
+            "category": "交通运输",
+            "keywords": ["站牌"],
+            "lead_unit": "CGJ",
+            "legal_basis": "测试依据",
+            "note": "站牌归城管",
+        },
+    )
     assert created.status_code == 201, created.get_json()
-    after = api.post("/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"})
+    after = api.post(
+        "/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"}
+    )
     assert after.get_json()["rule"]["id"] == "JT-ZP" and after.get_json()["unit"]["code"] == "CGJ"
 
-    patched = api.client.patch("/api/v1/dispatch/rules/JT-ZP", json={"lead_unit": "JTJ", "co_units": ["CGJ"]},
-                               headers={"Authorization": f"Bearer {api.token('admin1')}"})
+    patched = api.client.patch(
+        "/api/v1/dispatch/rules/JT-ZP",
+        json={"lead_unit": "JTJ", "co_units": ["CGJ"]},
+        headers={"Authorization": f"Bearer {api.token('admin1')}"},
+    )
     assert patched.status_code == 200 and patched.get_json()["version"] == 2
     disabled = api.post("/api/v1/dispatch/rules/JT-ZP/disable", as_="admin1", json={"note": "撤销"})
     assert disabled.get_json()["enabled"] is False
-    again = api.post("/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"})
+    again = api.post(
+        "/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"}
+    )
     assert again.get_json()["rule"]["id"] == "LB-07"
 
     changes = api.get("/api/v1/dispatch/rules/JT-ZP", as_="admin1").get_json()["changes"]
@@ -37,8 +56,11 @@ def test_rule_edits_are_audited_and_reach_the_rulebook(api, demo_city, no_classi
 
 
 def test_invalid_rules_are_refused_and_roles_enforced(api, demo_city):
-    bad = api.post("/api/v1/dispatch/rules", as_="admin1",
-                   json={"id": "X-1", "priority": "abc", "lead_unit": "NOPE", "direct": "maybe"})
+    bad = api.post(
+        "/api/v1/dispatch/rules",
+        as_="admin1",
+        json={"id": "X-1", "priority": "abc", "lead_unit": "NOPE", "direct": "maybe"},
+    )
     assert bad.status_code == 422
     message = bad.get_json()["error"]["message"]
     assert "主办单位编码不存在：NOPE" in message and "排序号" in message and "直通车" in message
@@ -56,9 +78,12 @@ def _export(api) -> bytes:
 
 
 def _upload(api, data: bytes):
-    return api.client.post("/api/v1/dispatch/rules/import", data={"file": (io.BytesIO(data), "list.xlsx")},
-                           headers={"Authorization": f"Bearer {api.token('admin1')}"},
-                           content_type="multipart/form-data")
+    return api.client.post(
+        "/api/v1/dispatch/rules/import",
+        data={"file": (io.BytesIO(data), "list.xlsx")},
+        headers={"Authorization": f"Bearer {api.token('admin1')}"},
+        content_type="multipart/form-data",
+    )
 
 
 def test_excel_round_trip(api, demo_city):
@@ -121,9 +146,18 @@ def test_admin_page_lists_edits_and_audits(app, demo_city):
     assert "确责清单" in html and "ZT-01" in html and "导出 Excel" in html and 'name="csrf_token"' in html
     form = client.get("/admin/dispatch-rules/LB-07")
     assert form.status_code == 200 and "市" in form.get_data(as_text=True)
-    saved = client.post("/admin/dispatch-rules/LB-07", data={
-        "priority": "50", "category": "交通运输", "lead_unit": "JTJ", "co_units": "GAJ", "legal_basis": "新依据",
-        "enabled": "on", "note": "加公安协办"})
+    saved = client.post(
+        "/admin/dispatch-rules/LB-07",
+        data={
+            "priority": "50",
+            "category": "交通运输",
+            "lead_unit": "JTJ",
+            "co_units": "GAJ",
+            "legal_basis": "新依据",
+            "enabled": "on",
+            "note": "加公安协办",
+        },
+    )
     assert saved.status_code in (302, 303)
     html = client.get("/admin/dispatch-rules").get_data(as_text=True)
     assert "加公安协办" in html and "已保存条目 LB-07" in html

@@ -18,8 +18,15 @@ from tests.conftest import DEMO_PASSWORD, REDIS_URL, second_factor
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CTI_TOKEN = "e2e-switch-secret"
 
 
@@ -49,8 +56,9 @@ def server(app, database_url, tmp_path_factory) -> Iterator[str]:
         env["REDIS_URL"] = REDIS_URL
     log = tmp_path_factory.mktemp("e2e-log") / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "hotline.serve"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hotline.serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -133,4 +141,3 @@ def open_as(browser, server, world):
     yield _open
     for context in contexts:
         context.close()
-

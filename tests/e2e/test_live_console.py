@@ -16,7 +16,9 @@ LIVE_MS = 1000  # the contract: a change reaches an open page within a second, w
 
 
 def test_call_pop_register_dispatch_handle_live(server, rest, open_as):
-    earlier = rest.post("/api/v1/tickets", "agent1", channel="phone", content="小区路灯坏了", caller_phone="13812345678")
+    earlier = rest.post(
+        "/api/v1/tickets", "agent1", channel="phone", content="小区路灯坏了", caller_phone="13812345678"
+    )
     agent = open_as("agent1", "/console")
     dispatcher = open_as("dispatcher1", "/dashboard")
     supervisor = open_as("supervisor1", "/dashboard")
@@ -24,8 +26,12 @@ def test_call_pop_register_dispatch_handle_live(server, rest, open_as):
     handler2 = open_as("handler2", "/inbox")
 
     # 1. the switchboard announces a call: the agent's console pops the caller's history
-    r = requests.post(server + "/api/v1/cti", headers={"X-CTI-Token": CTI_TOKEN}, timeout=10,
-                      json={"event": "newCall", "from": "13812345678", "to": "12345", "callId": "e2e-1", "agent": "agent1"})
+    r = requests.post(
+        server + "/api/v1/cti",
+        headers={"X-CTI-Token": CTI_TOKEN},
+        timeout=10,
+        json={"event": "newCall", "from": "13812345678", "to": "12345", "callId": "e2e-1", "agent": "agent1"},
+    )
     assert r.status_code == 200, r.text
     expect(agent.locator("#call-pop")).to_be_visible(timeout=LIVE_MS)
     expect(agent.locator("#call-history")).to_contain_text(earlier["ticket"]["number"], timeout=LIVE_MS)
@@ -67,7 +73,9 @@ def test_call_pop_register_dispatch_handle_live(server, rest, open_as):
     expect(dialog).to_have_count(0, timeout=5000)
     expect(supervisor.locator('[data-stat="replied"] .n')).to_have_text("1", timeout=LIVE_MS)
     expect(supervisor.locator('[data-approval="reply"]')).to_have_text("1", timeout=LIVE_MS)
-    expect(supervisor.locator(f'#approvals tr[data-ticket="{number}"] button[data-action="approve_reply"]')).to_be_visible()
+    expect(
+        supervisor.locator(f'#approvals tr[data-ticket="{number}"] button[data-action="approve_reply"]')
+    ).to_be_visible()
 
     assert number not in handler2.content()
     heard = handler2.evaluate("window.__hotlineEvents.map(e => e.number)")
@@ -90,8 +98,9 @@ def test_reconnect_refetches_what_was_missed(server, rest, open_as):
 
 
 def test_handler_signs_and_opens_the_reply_form_from_the_keyboard(server, rest, open_as):
-    number = rest.post("/api/v1/tickets", "agent1", channel="phone", content="路口信号灯不亮",
-                       caller_phone="13700002222")["ticket"]["number"]
+    number = rest.post(
+        "/api/v1/tickets", "agent1", channel="phone", content="路口信号灯不亮", caller_phone="13700002222"
+    )["ticket"]["number"]
     rest.post(f"/api/v1/tickets/{number}/dispatch", "dispatcher1", unit="A1")
     handler1 = open_as("handler1", "/inbox")
     row = handler1.locator(f'#inbox-body tr[data-ticket="{number}"]')
@@ -116,8 +125,14 @@ def test_handler_signs_and_opens_the_reply_form_from_the_keyboard(server, rest, 
 
 
 def test_grid_worker_and_portal_pages(server, rest, open_as, browser):
-    ticket = rest.post("/api/v1/tickets", "agent1", channel="phone", content="网格内绿化带垃圾堆积", caller_phone="13600001111",
-                       address="东风社区 3 栋")
+    ticket = rest.post(
+        "/api/v1/tickets",
+        "agent1",
+        channel="phone",
+        content="网格内绿化带垃圾堆积",
+        caller_phone="13600001111",
+        address="东风社区 3 栋",
+    )
     number = ticket["ticket"]["number"]
     rest.post(f"/api/v1/tickets/{number}/dispatch", "dispatcher1", unit="A1", grid="A1-01-01-G01")
     grid = open_as("grid1", "/grid", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
@@ -205,7 +220,9 @@ def test_a_change_patches_open_inboxes_without_a_request(server, rest, open_as):
         seen: list[str] = []
         page.on("request", lambda r, seen=seen: seen.append(r.url) if "/api/" in r.url else None)
         requests_seen.append(seen)
-    ticket = rest.post("/api/v1/tickets", "agent1", channel="phone", content="东风路 3 号路灯不亮", caller_phone="13900001111")
+    ticket = rest.post(
+        "/api/v1/tickets", "agent1", channel="phone", content="东风路 3 号路灯不亮", caller_phone="13900001111"
+    )
     number = ticket["ticket"]["number"]
     rest.post(f"/api/v1/tickets/{number}/dispatch", "dispatcher1", unit="A1")
     for page in inboxes:

@@ -39,10 +39,25 @@ class Maker:
         self.users = {name: world.user(name) for name in world.usernames}
         self.units = {code: world.unit(code) for code in world.unit_codes}
 
-    def new(self, when: dt.datetime, *, kind: str = "consult", category: str = "CX.01", address: str | None = None,
-            content: str = "小区门口路灯坏了，晚上很黑", area: str | None = None) -> Ticket:
-        data = NewTicket(channel="phone", content=content, kind=kind, category=category, address=address,
-                         caller_phone="13800000000", area_unit=self.units[area] if area else None)
+    def new(
+        self,
+        when: dt.datetime,
+        *,
+        kind: str = "consult",
+        category: str = "CX.01",
+        address: str | None = None,
+        content: str = "小区门口路灯坏了，晚上很黑",
+        area: str | None = None,
+    ) -> Ticket:
+        data = NewTicket(
+            channel="phone",
+            content=content,
+            kind=kind,
+            category=category,
+            address=address,
+            caller_phone="13800000000",
+            area_unit=self.units[area] if area else None,
+        )
         ticket, _ = register_ticket(self.session, data, self.users["agent1"], now=when)
         return ticket
 
@@ -52,8 +67,16 @@ class Maker:
     def handler_for(self, unit: str) -> str:
         return {"A1": "handler1", "A1-01": "street1", "JTJ": "handler2"}[unit]
 
-    def to_callback(self, ticket: Ticket, unit: str, start: dt.datetime, *, accept_after: dt.timedelta = dt.timedelta(hours=2),
-                    reply_after: dt.timedelta = dt.timedelta(days=1), final: bool = False) -> dt.datetime:
+    def to_callback(
+        self,
+        ticket: Ticket,
+        unit: str,
+        start: dt.datetime,
+        *,
+        accept_after: dt.timedelta = dt.timedelta(hours=2),
+        reply_after: dt.timedelta = dt.timedelta(days=1),
+        final: bool = False,
+    ) -> dt.datetime:
         who = self.handler_for(unit)
         self.act(ticket, "dispatch", "dispatcher1", start, unit=unit)
         self.act(ticket, "accept", who, start + accept_after)
@@ -62,10 +85,12 @@ class Maker:
         self.act(ticket, "approve_reply", "supervisor1", replied + dt.timedelta(hours=1))
         return replied + dt.timedelta(hours=2)
 
-    def callback(self, ticket: Ticket, when: dt.datetime, satisfaction: str, *, contacted: bool = True,
-                 resolved: bool = True) -> Ticket:
-        return self.act(ticket, "callback", "agent1", when, contacted=contacted, resolved=resolved,
-                        satisfaction=satisfaction)
+    def callback(
+        self, ticket: Ticket, when: dt.datetime, satisfaction: str, *, contacted: bool = True, resolved: bool = True
+    ) -> Ticket:
+        return self.act(
+            ticket, "callback", "agent1", when, contacted=contacted, resolved=resolved, satisfaction=satisfaction
+        )
 
 
 def build_month(session, world) -> Built:
@@ -168,8 +193,13 @@ def build_month(session, world) -> Built:
     for i, when in enumerate((at(7, 20), at(9, 10), at(10, 15))):
         t = m.new(when, kind="complaint", category="HB.02", address=REPEAT_ADDRESS, area="A1")
         n[f"repeat{i}"] = t.number
-    for name, when in (("age_over_90", dt.datetime(2024, 7, 1, 10, tzinfo=TZ)), ("age_30_90", at(8, 15)),
-                       ("age_15_30", at(10, 1)), ("age_7_15", at(10, 10)), ("age_le_7", at(10, 18))):
+    for name, when in (
+        ("age_over_90", dt.datetime(2024, 7, 1, 10, tzinfo=TZ)),
+        ("age_30_90", at(8, 15)),
+        ("age_15_30", at(10, 1)),
+        ("age_7_15", at(10, 10)),
+        ("age_le_7", at(10, 18)),
+    ):
         t = m.new(when, kind="suggestion", category="JT.01")
         m.act(t, "dispatch", "dispatcher1", when + dt.timedelta(hours=1), unit="JTJ")
         n[name] = t.number

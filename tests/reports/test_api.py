@@ -30,9 +30,24 @@ def test_reports_for_managers_and_refused_for_agents(month, api, kind):
 def test_rates_row_shape(month, api):
     body = api.get(f"/api/v1/reports/rates?{RANGE}&min_sample=3", as_="supervisor1").get_json()
     row = next(r for r in body["rows"] if r["unit"]["code"] == "JTJ")
-    for key in ("dispatched", "accepted_on_time", "returns_approved", "due", "replied_on_time", "valid_callbacks",
-                "contacted", "resolved", "satisfied", "reworked", "closed", "overdue", "response_rate",
-                "resolution_rate", "satisfaction_rate", "rank"):
+    for key in (
+        "dispatched",
+        "accepted_on_time",
+        "returns_approved",
+        "due",
+        "replied_on_time",
+        "valid_callbacks",
+        "contacted",
+        "resolved",
+        "satisfied",
+        "reworked",
+        "closed",
+        "overdue",
+        "response_rate",
+        "resolution_rate",
+        "satisfaction_rate",
+        "rank",
+    ):
         assert key in row
     assert row["unit"] == {"code": "JTJ", "name": "市交通运输局"} and row["rank"] == 1
     assert body["totals"]["registered"] > 0
@@ -49,10 +64,19 @@ def test_handler_sees_only_their_subtree(month, api):
     assert own and all(r["unit"]["code"] == "JTJ" for r in own)
 
 
-@pytest.mark.parametrize("query", [
-    "from=2024-13-01", "to=yesterday", "from=2024-10-20&to=2024-10-01", "format=pdf", "by=year",
-    "min_sample=-1", "rank_by=rework_rate", "unit=NOPE",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=2024-13-01",
+        "to=yesterday",
+        "from=2024-10-20&to=2024-10-01",
+        "format=pdf",
+        "by=year",
+        "min_sample=-1",
+        "rank_by=rework_rate",
+        "unit=NOPE",
+    ],
+)
 def test_bad_parameters_are_422(month, api, query):
     response = api.get(f"/api/v1/reports/rates?{query}", as_="supervisor1")
     assert response.status_code == 422 and response.get_json()["error"]["code"]
@@ -70,20 +94,29 @@ def test_backlog_filters_and_drill_down(month, api):
 
 
 def test_campaign_endpoints(month, api):
-    created = api.post("/api/v1/reports/campaigns", as_="supervisor1",
-                       json={"name": "万件清理", "start_date": "2024-10-21", "scope_unit": "A1"})
+    created = api.post(
+        "/api/v1/reports/campaigns",
+        as_="supervisor1",
+        json={"name": "万件清理", "start_date": "2024-10-21", "scope_unit": "A1"},
+    )
     assert created.status_code == 201, created.get_json()
     campaign = created.get_json()["campaign"]
     assert campaign["scope_unit"]["code"] == "A1" and campaign["backlog_at_start"] > 0
     assert api.post("/api/v1/reports/campaigns", as_="handler1", json={"name": "x"}).status_code == 403
-    assert api.post("/api/v1/reports/campaigns", as_="supervisor1",
-                    json={"name": "x", "start_date": "2024-02-30"}).status_code == 422
+    assert (
+        api.post(
+            "/api/v1/reports/campaigns", as_="supervisor1", json={"name": "x", "start_date": "2024-02-30"}
+        ).status_code
+        == 422
+    )
     cid = campaign["id"]
     rows = api.get(f"/api/v1/reports/campaigns/{cid}/ledger", as_="dispatcher1").get_json()["rows"]
     assert len(rows) == campaign["backlog_at_start"]
     assert all(r["unit"]["code"].startswith("A1") for r in rows if r["unit"])
     open_number = next(r["number"] for r in rows if not r["closed"])
-    refused = api.post(f"/api/v1/reports/campaigns/{cid}/strike-off", as_="supervisor1", json={"numbers": [open_number]})
+    refused = api.post(
+        f"/api/v1/reports/campaigns/{cid}/strike-off", as_="supervisor1", json={"numbers": [open_number]}
+    )
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "ticket_open"
     assert api.post(f"/api/v1/reports/campaigns/{cid}/strike-off", as_="supervisor1", json={}).status_code == 422
     supervised = api.post(f"/api/v1/reports/campaigns/{cid}/supervise", as_="supervisor1", json={"note": "限期"})

@@ -11,7 +11,12 @@ from reports.hotspots import cluster_texts, hotspots, hotspots_from_csv, poisson
 from reports.queries import Period
 from tests.reports.conftest import Maker
 
-STREETLIGHT = ["东风路路灯不亮晚上很黑", "东风路路灯坏了很多天不亮", "东风路路灯晚上不亮存在安全隐患", "东风路多处路灯不亮"]
+STREETLIGHT = [
+    "东风路路灯不亮晚上很黑",
+    "东风路路灯坏了很多天不亮",
+    "东风路路灯晚上不亮存在安全隐患",
+    "东风路多处路灯不亮",
+]
 NOISE = ["幸福小区工地夜间施工噪音扰民", "幸福小区旁工地夜间施工噪音太大", "幸福小区工地深夜施工噪音扰民严重"]
 OTHER = ["社保卡补办需要什么材料", "孩子入学需要哪些证明", "公积金提取流程咨询"]
 
@@ -39,8 +44,13 @@ def test_surges_and_hotspots_from_tickets(session, world):
         for i in range(5):
             m.new(day + dt.timedelta(minutes=i), category="JT.01", content=OTHER[i % 3])
     for i in range(9):
-        m.new(dt.datetime.combine(last - dt.timedelta(days=i % 7), dt.time(9), TZ), category="HB.02",
-              content=NOISE[i % 3], address="幸福小区", area="A1")
+        m.new(
+            dt.datetime.combine(last - dt.timedelta(days=i % 7), dt.time(9), TZ),
+            category="HB.02",
+            content=NOISE[i % 3],
+            address="幸福小区",
+            area="A1",
+        )
     for i in range(5):
         m.new(dt.datetime.combine(last, dt.time(11, i), TZ), category="JT.01", content=STREETLIGHT[i % 4])
     session.commit()

@@ -52,8 +52,9 @@ def test_backlog_rows_buckets_and_reasons(month, session):
 
 
 def make_campaign(session, world, when: dt.datetime, scope=None):
-    campaign = ledger.create_campaign(session, "2024年四季度万件清理", when.astimezone(TZ).date(), scope,
-                                      world.user("supervisor1"), now=when)
+    campaign = ledger.create_campaign(
+        session, "2024年四季度万件清理", when.astimezone(TZ).date(), scope, world.user("supervisor1"), now=when
+    )
     session.commit()
     return campaign
 
@@ -79,8 +80,14 @@ def test_campaign_snapshot_strike_off_and_burndown(month, session, world):
     day2 = dt.datetime(2024, 10, 22, 10, tzinfo=TZ)
     perform_action(session, t, "reply", users["handler1"], ActionParams(result="好", public_answer="已处理"), now=day2)
     perform_action(session, t, "approve_reply", users["supervisor1"], ActionParams(), now=day2 + dt.timedelta(hours=1))
-    perform_action(session, t, "callback", users["agent1"],
-                   ActionParams(contacted=True, resolved=True, satisfaction="satisfied"), now=day2 + dt.timedelta(hours=2))
+    perform_action(
+        session,
+        t,
+        "callback",
+        users["agent1"],
+        ActionParams(contacted=True, resolved=True, satisfaction="satisfied"),
+        now=day2 + dt.timedelta(hours=2),
+    )
     day3 = dt.datetime(2024, 10, 23, 10, tzinfo=TZ)
     result = ledger.strike_off(session, campaign, [number], users["supervisor1"], note="已办结", now=day3)
     session.commit()
@@ -111,8 +118,14 @@ def test_bulk_supervise_and_redispatch(month, session, world):
     assert len(supervised) == len(results)
     # 改派: registered tickets are dispatched; signed ones are refused one by one, the rest still go through.
     n = month.numbers
-    results = ledger.bulk_redispatch(session, campaign, [n["boundary_in"], n["reworked_twice"], n["age_le_7"]],
-                                     "A2", world.user("dispatcher1"), now=NOW)
+    results = ledger.bulk_redispatch(
+        session,
+        campaign,
+        [n["boundary_in"], n["reworked_twice"], n["age_le_7"]],
+        "A2",
+        world.user("dispatcher1"),
+        now=NOW,
+    )
     session.commit()
     by_number = {r["number"]: r for r in results}
     assert by_number[n["boundary_in"]]["ok"] and by_number[n["boundary_in"]]["state"] == "dispatched"
@@ -128,8 +141,9 @@ def test_ledger_workbook_has_a_sheet_per_unit_and_totals(month, session, world):
     campaign = make_campaign(session, world, dt.datetime(2024, 10, 21, 9, tzinfo=TZ))
     rows = ledger.ledger_rows(session, campaign)
     clearance = ledger.unit_clearance(session, campaign)
-    data = exports.ledger_workbook(ledger.campaign_to_dict(campaign), rows, clearance,
-                                   generated_at=dt.datetime(2024, 10, 21, 9, tzinfo=TZ))
+    data = exports.ledger_workbook(
+        ledger.campaign_to_dict(campaign), rows, clearance, generated_at=dt.datetime(2024, 10, 21, 9, tzinfo=TZ)
+    )
     wb = load_workbook(io.BytesIO(data))
     names = {r["unit"]["name"] if r["unit"] else "未派单" for r in rows}
     assert wb.sheetnames[0] == "汇总" and set(wb.sheetnames[1:]) == names
@@ -141,7 +155,8 @@ def test_ledger_workbook_has_a_sheet_per_unit_and_totals(month, session, world):
     for name in names:
         sheet = wb[name]
         numbers = [r[0] for r in sheet.iter_rows(min_row=3, values_only=True)]
-        assert sorted(numbers) == sorted(r["number"] for r in rows
-                                         if (r["unit"]["name"] if r["unit"] else "未派单") == name)
+        assert sorted(numbers) == sorted(
+            r["number"] for r in rows if (r["unit"]["name"] if r["unit"] else "未派单") == name
+        )
         assert sheet.column_dimensions["B"].width == 36 and sheet.freeze_panes == "A3"
     assert set(BUCKETS) >= {r["age_bucket"] for r in rows}

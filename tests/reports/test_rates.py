@@ -44,8 +44,12 @@ def independent_counts(session, start: dt.datetime, end: dt.datetime, now: dt.da
     for t in tickets.values():
         if t.lead_unit_id is not None and not t.is_final_reply:
             replied = within(t.replied_at)
-            missed = (t.replied_at is None and t.state in ("dispatched", "return_requested", "accepted")
-                      and t.reply_due is not None and start <= as_utc(t.reply_due) < min(end, now))
+            missed = (
+                t.replied_at is None
+                and t.state in ("dispatched", "return_requested", "accepted")
+                and t.reply_due is not None
+                and start <= as_utc(t.reply_due) < min(end, now)
+            )
             if replied or missed:
                 counts[t.lead_unit_id]["due"] += 1
                 counts[t.lead_unit_id]["replied_on_time"] += replied and bool(t.replied_on_time)
@@ -75,8 +79,20 @@ def test_every_unit_number_matches_an_independent_count(month, session):
     units = {u.id: u.code for u in session.scalars(select(Unit))}
     expected_codes = {units[uid] for uid, c in expected.items() if any(c.values())}
     assert {r["unit"]["code"] for r in result["rows"]} == expected_codes
-    names = ("dispatched", "accepted_on_time", "returns_approved", "due", "replied_on_time", "valid_callbacks",
-             "contacted", "resolved", "satisfied", "closed", "reworked", "overdue")
+    names = (
+        "dispatched",
+        "accepted_on_time",
+        "returns_approved",
+        "due",
+        "replied_on_time",
+        "valid_callbacks",
+        "contacted",
+        "resolved",
+        "satisfied",
+        "closed",
+        "reworked",
+        "overdue",
+    )
     for row in result["rows"]:
         uid = next(i for i, code in units.items() if code == row["unit"]["code"])
         for name in names:
@@ -105,8 +121,9 @@ def test_known_outcomes_of_the_month(month, session):
     # The extension made a reply after the original (holiday-spanning) deadline on time.
     extended = session.scalar(select(Ticket).where(Ticket.number == month.numbers["extended"]))
     assert extended.replied_on_time is True and extended.accepted_on_time is False
-    assert month.numbers["extended"] in drill_down(session, "replied_on_time", PERIOD, now=NOW,
-                                                   unit=session.scalar(select(Unit).where(Unit.code == "A1")))
+    assert month.numbers["extended"] in drill_down(
+        session, "replied_on_time", PERIOD, now=NOW, unit=session.scalar(select(Unit).where(Unit.code == "A1"))
+    )
     final = drill_down(session, "due", PERIOD, now=NOW)
     assert month.numbers["final_upheld"] not in final and month.numbers["resumed"] in final
 
@@ -121,7 +138,8 @@ def test_city_totals_and_direct_answer_rate(month, session):
     assert totals["direct_answer_rate"] == round(1 / len(registered), 4)
     # Totals include the registered-but-undispatched overdue tickets (no unit), rows do not.
     assert totals["overdue_by_stage"]["dispatch"] == sum(
-        1 for t in tickets if t.state == "registered" and as_utc(t.dispatch_due) < NOW)
+        1 for t in tickets if t.state == "registered" and as_utc(t.dispatch_due) < NOW
+    )
     for name in ("dispatched", "returns_approved", "valid_callbacks", "satisfied", "closed", "due"):
         assert totals[name] == sum(r[name] for r in result["rows"])
     # A unit-scoped report has no 直接答复率 (a registered ticket has no unit).
@@ -141,9 +159,11 @@ def test_grouping_by_day_week_month_and_category(month, session):
     assert sum(r["valid_callbacks"] for r in by_week["rows"]) == by_week["totals"]["valid_callbacks"]
     by_month = compute_rates(session, PERIOD, by="month", now=NOW)
     assert [r["period"] for r in by_month["rows"]] == ["2024-09-01", "2024-10-01"]
-    expected_sept = sum(1 for t in session.scalars(select(Ticket))
-                        if PERIOD.start <= as_utc(t.created_at) < PERIOD.end
-                        and as_utc(t.created_at).astimezone(NOW.tzinfo).month == 9)
+    expected_sept = sum(
+        1
+        for t in session.scalars(select(Ticket))
+        if PERIOD.start <= as_utc(t.created_at) < PERIOD.end and as_utc(t.created_at).astimezone(NOW.tzinfo).month == 9
+    )
     assert by_month["rows"][0]["registered"] == expected_sept
     by_category = compute_rates(session, PERIOD, by="category", now=NOW)
     cats = {r["category"]: r for r in by_category["rows"]}
@@ -156,13 +176,19 @@ def test_ranking_needs_a_minimum_sample(month, session):
     ranked = {r["unit"]["code"]: r for r in compute_rates(session, PERIOD, now=NOW, min_sample=3)["rows"]}
     assert ranked["JTJ"]["rank"] == 1 and ranked["A1"]["rank"] == 2  # 2/3 satisfied beats 3/6
     assert ranked["A1-01"]["rank"] is None
-    by_resolution = {r["unit"]["code"]: r["rank"]
-                     for r in compute_rates(session, PERIOD, now=NOW, min_sample=4, rank_by="resolution_rate")["rows"]}
+    by_resolution = {
+        r["unit"]["code"]: r["rank"]
+        for r in compute_rates(session, PERIOD, now=NOW, min_sample=4, rank_by="resolution_rate")["rows"]
+    }
     assert by_resolution == {"A1": 1, "JTJ": None, "A1-01": None}
 
 
 def test_ties_share_a_rank():
-    rows = [{"valid_callbacks": 20, "satisfaction_rate": 0.9}, {"valid_callbacks": 15, "satisfaction_rate": 0.9},
-            {"valid_callbacks": 12, "satisfaction_rate": 0.5}, {"valid_callbacks": 3, "satisfaction_rate": 1.0}]
+    rows = [
+        {"valid_callbacks": 20, "satisfaction_rate": 0.9},
+        {"valid_callbacks": 15, "satisfaction_rate": 0.9},
+        {"valid_callbacks": 12, "satisfaction_rate": 0.5},
+        {"valid_callbacks": 3, "satisfaction_rate": 1.0},
+    ]
     rank_rows(rows, min_sample=10, rank_by="satisfaction_rate")
     assert [r["rank"] for r in rows] == [1, 1, 3, None]
