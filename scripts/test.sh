@@ -33,7 +33,7 @@ if ! redis_up && command -v redis-server >/dev/null; then
 fi
 
 echo "== ruff"
-.venv/bin/ruff check . || exit 1
+.venv/bin/ruff check . && .venv/bin/ruff format --check . || exit 1
 
 status=0
 if pg_up && redis_up; then
