@@ -67,6 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         manage_session=False,
     )
     register_error_handlers(app)
+    # Every page's header names the user's role in Chinese, whichever view rendered it.
+    from hotline.auth.roles import ROLE_NAMES
+
+    app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES
     app.jinja_env.globals["nav_entries"] = nav_entries
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     register_security_headers(app)
