@@ -26,7 +26,9 @@ from classifier.dataset import load_dataset
 from classifier.pipeline import build_baseline_pipeline
 from classifier.train import train
 
-DATA = Path(os.environ.get("HOTLINE_MESSAGES_CSV", "/work/shared/data/messages.csv"))
+DATA = Path(
+    os.environ.get("HOTLINE_MESSAGES_CSV", Path(__file__).resolve().parents[2] / "shared" / "data" / "messages.csv")
+)
 N_LATENCY = 500
 
 

@@ -8,7 +8,7 @@ the requirement is that classification does not halve intake throughput. No asse
 
 Usage: python bench/intake_bench.py [N per mode, default 300]
 Env: DATABASE_URL (default: temp SQLite), HOTLINE_BENCH_MODEL_DIR (reuse a trained model dir instead of training),
-HOTLINE_MESSAGES_CSV (default /work/shared/data/messages.csv).
+HOTLINE_MESSAGES_CSV (default ../shared/data/messages.csv beside the checkout).
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DATA = Path(os.environ.get("HOTLINE_MESSAGES_CSV", "/work/shared/data/messages.csv"))
+DATA = Path(
+    os.environ.get("HOTLINE_MESSAGES_CSV", Path(__file__).resolve().parents[2] / "shared" / "data" / "messages.csv")
+)
 PASSWORD = "bench-password-1"
 
 

@@ -43,7 +43,7 @@ from kb_search_bench import PG_URL, create_schema  # noqa: E402
 from hotline.core.scratch_db import scratch_database  # noqa: E402
 from knowledge.seed import reply_source, seed_demo_articles  # noqa: E402
 
-DATA = Path("/work/shared/data")
+DATA = ROOT.parent / "shared" / "data"
 PAIRS = ROOT / "knowledge" / "data" / "eval_pairs.csv"
 GUIDE_QUERIES = [
     ("租房能不能提公积金", "租房提取住房公积金需要什么材料"),

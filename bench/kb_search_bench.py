@@ -38,7 +38,7 @@ from hotline.units.models import Unit  # noqa: E402
 from knowledge.search import rebuild_index, search_articles, suggest_articles  # noqa: E402
 from knowledge.search.tokenize import get_tokenizer  # noqa: E402
 
-DATA = Path("/work/shared/data")
+DATA = ROOT.parent / "shared" / "data"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 QUERIES = [
     "公积金提取",

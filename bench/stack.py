@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 DEMO_PASSWORD = "demo-12345"
 MESSAGES = ROOT.parent / "shared" / "data" / "messages.csv"
-if not MESSAGES.exists():
-    MESSAGES = Path(os.environ.get("HOTLINE_DATA_DIR", "/work/shared/data")) / "messages.csv"
+if not MESSAGES.exists() and os.environ.get("HOTLINE_DATA_DIR"):
+    MESSAGES = Path(os.environ["HOTLINE_DATA_DIR"]) / "messages.csv"
 
 
 def _free(port: int) -> bool:

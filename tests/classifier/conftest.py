@@ -11,7 +11,7 @@ import pytest
 from classifier.artefacts import save_model
 from classifier.train import TrainedModel, train
 
-MESSAGES_CSV = Path("/work/shared/data/messages.csv")
+MESSAGES_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "messages.csv"
 
 # Each class has its own vocabulary so a correct model must separate them; filler words are shared.
 _TOPICS = {
