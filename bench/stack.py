@@ -284,14 +284,12 @@ def token(base_url: str, username: str = "agent1") -> str:
     import requests
 
     for _ in range(30):
-        try:
+        with contextlib.suppress(requests.RequestException):  # not listening yet: try again in a second
             r = requests.post(
                 base_url + "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}, timeout=10
             )
             if r.status_code == 200:
                 return r.json()["token"]
-        except requests.RequestException:
-            pass
         time.sleep(1)
     raise RuntimeError(f"no token from {base_url}")
 
