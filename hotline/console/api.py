@@ -78,6 +78,10 @@ def cti_event():
     return jsonify(payload | {"popped": True})
 
 
+# The guard above, as the document and the permission sweep read it (the switchboard's X-CTI-Token aside).
+cti_event.allowed_roles = frozenset({str(Role.AGENT), str(Role.ADMIN)})  # type: ignore[attr-defined]
+
+
 @bp.get("/console/agents/<username>/skills")
 @api_auth(Role.ADMIN, Role.SUPERVISOR)
 def agent_skills(username: str):
