@@ -8,7 +8,10 @@ later-numbered one is not skipped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from hotline.search.models import TicketSearchDoc
@@ -38,18 +41,22 @@ def _pending(session: Session, limit: int) -> list[tuple[int, str, str, str | No
     return [tuple(r) for r in session.execute(query)]
 
 
-def catch_up(session: Session, limit: int = CATCH_UP_BATCH) -> int:
-    """Index up to ``limit`` tickets not yet in the index; return how many (flushes, does not commit)."""
-    rows = _pending(session, limit)
-    if not rows:
-        return 0
-    pg = session.get_bind().dialect.name == "postgresql"
+def index_tickets(conn: Connection | Session, rows: Iterable[tuple[int, str | None, str | None, str | None]]) -> int:
+    """Write the index rows of ``rows`` (id, title, content, address); a ticket already indexed is left as it is.
+
+    Every writer of tickets goes through here (the search-time catch-up, the history generator's bulk writer),
+    so the index holds the same tokens whichever way a ticket was written.
+    """
+    bind = conn if isinstance(conn, Connection) else conn.get_bind()
+    pg = bind.dialect.name == "postgresql"
     values = []
     for ticket_id, title, content, address in rows:
         tokens = ticket_tokens(title, content, address)
         values.append(
             {"id": ticket_id, "tokens": " ".join(tokens), "tsv": tsvector_literal((tokens, "")) if pg else None}
         )
+    if not values:
+        return 0
     if pg:
         statement = text(
             "INSERT INTO ticket_search_docs (ticket_id, tokens, tsv) VALUES (:id, :tokens, CAST(:tsv AS tsvector)) "
@@ -57,5 +64,10 @@ def catch_up(session: Session, limit: int = CATCH_UP_BATCH) -> int:
         )
     else:
         statement = text("INSERT OR IGNORE INTO ticket_search_docs (ticket_id, tokens) VALUES (:id, :tokens)")
-    session.execute(statement, values)
-    return len(rows)
+    conn.execute(statement, values)
+    return len(values)
+
+
+def catch_up(session: Session, limit: int = CATCH_UP_BATCH) -> int:
+    """Index up to ``limit`` tickets not yet in the index; return how many (flushes, does not commit)."""
+    return index_tickets(session, _pending(session, limit))
