@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from hotline.core.api_schemas import ApiModel, required_text, text
+from hotline.core.api_schemas import ApiModel, optional_text, required_text
 
 
 class Credentials(ApiModel):
@@ -14,4 +14,4 @@ class Credentials(ApiModel):
 
     username: required_text(80) = Field(description="用户名")
     password: Annotated[str, Field(min_length=1, max_length=200, description="密码（原样比对，不去空格）")]
-    otp: text(40) = Field(default=None, description="动态验证码或一次性恢复码")
+    otp: optional_text(40) = Field(default=None, description="动态验证码或一次性恢复码")

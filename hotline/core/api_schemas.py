@@ -22,6 +22,7 @@ strict mode (``"5"`` is not an integer, ``1`` is not ``true``); query strings, w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, Literal, TypeVar
@@ -62,7 +63,7 @@ def _required_text(value: Any) -> Any:
     return value
 
 
-def text(max_length: int, *, pattern: str | None = None) -> Any:
+def optional_text(max_length: int, *, pattern: str | None = None) -> Any:
     """An optional trimmed string of at most ``max_length`` characters; blank counts as absent."""
     return Annotated[
         Annotated[str, StringConstraints(max_length=max_length, pattern=pattern)] | None,
@@ -91,6 +92,33 @@ def text_list(max_items: int, max_length: int = 200) -> Any:
     return Annotated[list[item], Field(max_length=max_items)]  # type: ignore[valid-type]
 
 
+def raw_required_text(max_length: int) -> Any:
+    """A required string kept exactly as sent (not trimmed: offsets into it matter); blank counts as missing."""
+
+    def _present(value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise PydanticCustomError("missing", "Field required")
+        return value
+
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length), BeforeValidator(_present)]
+
+
+def _iso_date(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("date_type", "Input should be a date")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_parsing", "Input should be a valid date") from None
+
+
+# An optional calendar date written YYYY-MM-DD (blank counts as absent).
+IsoDate = Annotated[dt.date | None, BeforeValidator(_iso_date)]
+
+
 def whole(minimum: int, maximum: int) -> Any:
     """An optional integer within ``minimum..maximum``."""
     return Annotated[int, Field(ge=minimum, le=maximum)] | None
@@ -109,9 +137,6 @@ _TYPE_WORDS = {
     "dict_type": "JSON 对象",
     "model_type": "JSON 对象",
     "model_attributes_type": "JSON 对象",
-    "date_type": "YYYY-MM-DD 格式的日期",
-    "date_parsing": "YYYY-MM-DD 格式的日期",
-    "date_from_datetime_parsing": "YYYY-MM-DD 格式的日期",
 }
 
 
@@ -133,6 +158,10 @@ def api_error(exc: ValidationError) -> ApiError:
     kind, field, ctx = error["type"], _field_name(error["loc"]), error.get("ctx") or {}
     if kind == "missing":
         return ApiError(422, "missing_field", f"缺少必填字段：{field}", field=field)
+    if kind.startswith("date_"):
+        return ApiError(422, "invalid_date", f"字段 {field} 须为 YYYY-MM-DD 格式的日期", field=field)
+    if kind == "extra_forbidden":
+        return ApiError(422, "invalid_field", f"不可提交的字段：{field}", field=field)
     if kind in _TYPE_WORDS:
         return ApiError(422, "invalid_type", f"字段 {field} 必须是{_TYPE_WORDS[kind]}", field=field)
     if kind == "string_too_long":

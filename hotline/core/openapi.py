@@ -53,7 +53,6 @@ SUMMARIES: dict[tuple[str, str], str] = {
 SUCCESS: dict[tuple[str, str], tuple[str, ...]] = {("post", "/tickets"): ("201", "200")}
 # Query parameters of views that read ``request.args`` by hand (not yet through a model): listed, as text.
 HAND_QUERY: dict[tuple[str, str], tuple[str, ...]] = {
-    ("get", "/kb/search"): ("q", "limit", "category", "unit"),
     ("get", "/reports/backlog"): ("from", "to", "unit", "format"),
     ("get", "/reports/rates"): ("from", "to", "unit", "format"),
     ("get", "/reports/hotspots"): ("from", "to", "unit", "format"),

@@ -9,7 +9,7 @@ import re
 from pydantic import Field
 
 from hotline.auth.inputs import Credentials
-from hotline.core.api_schemas import Error, accepts, text
+from hotline.core.api_schemas import Error, accepts, optional_text
 from hotline.core.openapi import REF, build_document, openapi_path
 from hotline.intake.inputs import NewTicket
 from hotline.tickets.inputs import ActionBody, TicketListQuery
@@ -79,7 +79,7 @@ def test_a_field_added_to_a_model_is_in_the_document(app, monkeypatch):
     """The document is generated, not a copy: a new field (or a new model) appears without touching openapi.py."""
 
     class NewTicketWithPriority(NewTicket):
-        priority: text(10) = Field(default=None, description="新字段")
+        priority: optional_text(10) = Field(default=None, description="新字段")
 
     view = app.view_functions["intake_api.create_ticket"]
     decorated = accepts(NewTicketWithPriority)(lambda **kwargs: None)
