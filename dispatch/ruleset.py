@@ -11,10 +11,10 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dispatch.models import DispatchCounter, DispatchRule, DispatchRuleChange
@@ -235,6 +235,39 @@ def rules_version(session: Session) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, "")
 
 
+class ReferenceState(NamedTuple):
+    """What this process's dispatch caches were built from: units, the list's version, the category tree."""
+
+    units: tuple[int, int | None]  # count, highest id
+    rules: tuple[int, str]  # version counter, stamp
+    categories: tuple[int, int | None]  # count, highest id (0, None without the tree)
+
+
+def reference_state(session: Session) -> ReferenceState:
+    """Read every cache key a proposal needs in one statement (a proposal runs on every intake and keystroke)."""
+    from hotline.core.extensions import db
+
+    counter = select(DispatchCounter).where(DispatchCounter.name == RULES_COUNTER).subquery()
+    columns = [
+        select(func.count(Unit.id)).scalar_subquery(),
+        select(func.max(Unit.id)).scalar_subquery(),
+        select(counter.c.value).scalar_subquery(),
+        select(counter.c.stamp).scalar_subquery(),
+    ]
+    categories = db.metadata.tables.get("categories")
+    if categories is not None:
+        columns += [
+            select(func.count(categories.c.id)).scalar_subquery(),
+            select(func.max(categories.c.id)).scalar_subquery(),
+        ]
+    row = session.execute(select(*columns)).one()
+    return ReferenceState(
+        units=(row[0], row[1]),
+        rules=(row[2] or 0, row[3] or ""),
+        categories=(row[4], row[5]) if categories is not None else (0, None),
+    )
+
+
 def _audit(
     session: Session,
     rule_id: str,
@@ -388,9 +421,9 @@ def load_demo_rules(session: Session, actor: User | None = None) -> int:
     return count
 
 
-def current_rulebook(session: Session) -> RuleBook:
+def current_rulebook(session: Session, state: ReferenceState | None = None) -> RuleBook:
     """Return this process's compiled RuleBook, rebuilt when the list's version counter has moved."""
-    version = rules_version(session)
+    version = state.rules if state is not None else rules_version(session)
     cache = current_app.extensions.setdefault("dispatch.rulebook", {})
     if cache.get("version") == version and "book" in cache:
         return cache["book"]

@@ -25,7 +25,7 @@ from dispatch.gazetteer import user_dictionary_words as gazetteer_words
 from dispatch.linkage import detect_linkage
 from dispatch.models import DispatchDecision
 from dispatch.rules import Facts
-from dispatch.ruleset import current_rulebook
+from dispatch.ruleset import ReferenceState, current_rulebook, reference_state
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
@@ -61,19 +61,23 @@ def _units_fingerprint(session: Session) -> tuple:
     return (count, top)
 
 
-def address_matcher(session: Session) -> AddressMatcher:
-    """Return this process's matcher (gazetteer file + the units in the database), rebuilt when units change."""
-    key = (gazetteer_path(), _units_fingerprint(session))
+def _matcher_cache(session: Session, state: ReferenceState | None) -> dict:
+    key = (gazetteer_path(), state.units if state is not None else _units_fingerprint(session))
     cache = current_app.extensions.setdefault("dispatch.matcher", {})
     if cache.get("key") == key:
-        return cache["matcher"]
+        return cache
     with _lock:
         rows = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.id)).all()
         code_of = {r.id: r.code for r in rows}
         units = [UnitRow(r.code, r.name, code_of.get(r.parent_id, ""), r.kind) for r in rows]
         matcher = AddressMatcher(load_gazetteer(key[0]), units)
-        cache.update(key=key, matcher=matcher)
-    return matcher
+        cache.update(key=key, matcher=matcher, codes=frozenset(code_of.values()))
+    return cache
+
+
+def address_matcher(session: Session, state: ReferenceState | None = None) -> AddressMatcher:
+    """Return this process's matcher (gazetteer file + the units in the database), rebuilt when units change."""
+    return _matcher_cache(session, state)["matcher"]
 
 
 def invalidate_caches(app=None) -> None:
@@ -81,6 +85,7 @@ def invalidate_caches(app=None) -> None:
     app = app or current_app
     app.extensions.pop("dispatch.matcher", None)
     app.extensions.pop("dispatch.rulebook", None)
+    app.extensions.pop("dispatch.category_paths", None)
 
 
 def user_dictionary_words(session: Session | None = None) -> list[str]:
@@ -111,12 +116,8 @@ class Area:
         return asdict(self)
 
 
-def _most_specific(session: Session, codes: list[str]) -> str | None:
-    wanted = [c for c in codes if c]
-    if not wanted:
-        return None
-    existing = set(session.scalars(select(Unit.code).where(Unit.code.in_(wanted))))
-    return next((c for c in wanted if c in existing), None)
+def _most_specific(existing: frozenset[str], codes: list[str]) -> str | None:
+    return next((c for c in codes if c and c in existing), None)
 
 
 def area_of_unit(session: Session, code: str) -> Area | None:
@@ -133,9 +134,12 @@ def area_of_unit(session: Session, code: str) -> Area | None:
     return area
 
 
-def resolve_area(session: Session, *, address: str | None, text: str) -> Area | None:
+def resolve_area(
+    session: Session, *, address: str | None, text: str, state: ReferenceState | None = None
+) -> Area | None:
     """Resolve the address (else the message text) to an area."""
-    matcher = address_matcher(session)
+    cache = _matcher_cache(session, state)
+    matcher: AddressMatcher = cache["matcher"]
     found: AreaMatch | None = None
     source = ""
     if address and address.strip():
@@ -145,7 +149,8 @@ def resolve_area(session: Session, *, address: str | None, text: str) -> Area | 
     if found is None:
         return None
     area = Area(found.district, found.street, found.community, found.grid_code, found.place, found.score, source=source)
-    area.unit = _most_specific(session, [area.grid, area.community, area.street, area.district])
+    # The matcher was built from the units as they are now (its key is their fingerprint): no query needed.
+    area.unit = _most_specific(cache["codes"], [area.grid, area.community, area.street, area.district])
     return area
 
 
@@ -169,20 +174,30 @@ def _taxonomy() -> dict[str, tuple[str, ...]]:
     return chains
 
 
-def _names_of_code(session: Session | None, code: str) -> tuple[str, ...]:
+def _names_of_code(session: Session | None, code: str, state: ReferenceState | None) -> tuple[str, ...]:
     """Return the level names of a dotted code from the core category tree, when that tree is installed."""
     from hotline.core.extensions import db
 
     if session is None or "categories" not in db.metadata.tables:
         return ()
     table = db.metadata.tables["categories"]
-    path = session.scalar(select(table.c.path_name).where(table.c.code == code))
-    return tuple(p for p in (path or "").split("/") if p)
+    if state is None:
+        path = session.scalar(select(table.c.path_name).where(table.c.code == code))
+        return tuple(p for p in (path or "").split("/") if p)
+    # The whole tree (a few hundred rows) once per change of the tree, instead of a query per proposal.
+    # Categories are added or switched off, never renamed, so (count, highest id) says when paths change.
+    cache = current_app.extensions.setdefault("dispatch.category_paths", {})
+    if cache.get("key") != state.categories:
+        paths = dict(session.execute(select(table.c.code, table.c.path_name)).all())
+        cache.update(key=state.categories, paths=paths)
+    return tuple(p for p in (cache["paths"].get(code) or "").split("/") if p)
 
 
-def category_names(category: str, name: str = "", session: Session | None = None) -> tuple[str, ...]:
+def category_names(
+    category: str, name: str = "", session: Session | None = None, state: ReferenceState | None = None
+) -> tuple[str, ...]:
     """Return the level names a category (code or name) carries, level 1 first."""
-    names: list[str] = list(_names_of_code(session, category)) if category and category.isascii() else []
+    names: list[str] = list(_names_of_code(session, category, state)) if category and category.isascii() else []
     for label in (name, category):
         if label and not label.isascii():
             names.extend(_taxonomy().get(label, (label,)))
@@ -303,11 +318,12 @@ def propose_dispatch(
     # The text alone, as intake classifies it (the address places the request; it says nothing of the
     # category): the proposal then rests on the same classification the ticket records.
     cls = classify(text.strip(), category, prediction)
+    state = reference_state(session)  # one statement for the keys of every cache below
     where = area_of_unit(session, area) if area else None
-    where = where or resolve_area(session, address=address, text=text)
+    where = where or resolve_area(session, address=address, text=text, state=state)
     facts = Facts(
         category=cls.code,
-        category_names=category_names(cls.code, cls.name, session),
+        category_names=category_names(cls.code, cls.name, session, state),
         kind=kind or cls.kind or "",
         district=where.district if where else "",
         street=where.street if where else "",
@@ -315,7 +331,7 @@ def propose_dispatch(
         grid=where.grid if where else "",
         text=f"{text} {address or ''}",
     )
-    book = current_rulebook(session)
+    book = current_rulebook(session, state)
     decision = book.match(facts)
     names = dict(book.unit_names)
     proposal = Proposal(area=where.to_dict() if where else None, classification=asdict(cls))

@@ -11,10 +11,12 @@ from dispatch import io as rules_io
 from dispatch import ruleset, stats
 from dispatch.auto import carry_out, register_from_110
 from dispatch.grid import assign_grid_worker, assignment_to_dict, register_patrol_report
+from dispatch.inputs import Proposal
 from dispatch.services import find_similar_open, latest_decision, propose_dispatch, record_decision
 from dispatch.similar_index import ticket_text
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
+from hotline.core.api_schemas import accepts
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
@@ -38,12 +40,10 @@ def proposal_body(proposal) -> dict:
 
 @bp.post("/propose")
 @api_auth(*PROPOSERS)
-def propose():
-    body = json_body(request)
-    text = get_str(body, "text", max_length=20000)
-    category = get_str(body, "category", max_length=40)
-    address = get_str(body, "address", max_length=300)
-    kind = get_str(body, "kind", choices=KINDS)
+@accepts(Proposal)
+def propose(body: Proposal):
+    """Propose lead unit, co-units and grid for a 诉求 (nothing is dispatched)."""
+    text, category, address, kind = body.text, body.category, body.address, body.kind
     if not (text or category or address):
         raise ApiError(
             422, "missing_field", "请至少提供诉求内容（text）、类别（category）或地址（address）之一", field="text"

@@ -88,6 +88,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     offered = {dotted: importlib.import_module(dotted).init_app(app) for dotted in PACKAGES}
     _bind_seams(app, offered["hotline.classification.wiring"], offered["dispatch.wiring"])
 
+    if app.config.get("HOTLINE_COUNT_SQL"):
+        from hotline.core import sql_count
+
+        with app.app_context():
+            sql_count.enable(app, db.engine)
+
     @app.teardown_appcontext
     def _forget_deferred(_exc: BaseException | None) -> None:
         db.session.info.pop("hotline.deferred", None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 
@@ -10,13 +9,14 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
 from hotline.auth.api import api_auth
+from hotline.core.api_schemas import accepts, query_params
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
-from hotline.core.validation import get_bool, get_int, get_str, get_str_list, json_body
 from hotline.units.models import Unit
 from knowledge import services
 from knowledge.errors import KnowledgeError
+from knowledge.inputs import ArticleChanges, ArticleDraft, Feedback, KbSearchQuery
 from knowledge.models import Article
 from knowledge.search import search_articles, suggest_articles
 from knowledge.states import REVIEWER_ROLES
@@ -49,37 +49,11 @@ def _int(name: str, default: int | None = None) -> int | None:
         raise ApiError(400, "invalid_parameter", f"参数 {name} 须为整数") from exc
 
 
-def _date(payload: dict, name: str) -> dt.date | None:
-    value = payload.get(name)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise ApiError(422, "invalid_date", f"字段 {name} 须为 YYYY-MM-DD 格式的日期", field=name)
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ApiError(422, "invalid_date", f"日期格式错误：{value}", field=name) from exc
-
-
-def _fields(payload: dict, *, creating: bool) -> dict:
-    """Parse the editable fields present in ``payload`` (title and body required when creating)."""
-    unknown = set(payload) - set(services.EDITABLE_FIELDS) - {"id", "status", "version"}
-    if unknown:
-        raise ApiError(422, "invalid_field", f"不可修改的字段：{'、'.join(sorted(unknown))}")
-    out: dict = {}
-    for name, limit in (("title", 200), ("body", 200_000), ("category", 80), ("source", 2000)):
-        if name in payload or (creating and name in ("title", "body")):
-            value = get_str(payload, name, required=name in ("title", "body"), max_length=limit)
-            out[name] = value or ""
-    if "tags" in payload:
-        out["tags"] = get_str_list(payload, "tags", max_items=30)
-    if "unit_id" in payload:
-        out["unit_id"] = get_int(payload, "unit_id", minimum=1, maximum=2**31 - 1)
-        if out["unit_id"] is not None and db.session.get(Unit, out["unit_id"]) is None:
-            raise ApiError(422, "invalid_unit", "单位不存在", field="unit_id")
-    for key in ("valid_from", "valid_to"):
-        if key in payload:
-            out[key] = _date(payload, key)
+def _fields(body: ArticleChanges) -> dict:
+    """The editable fields sent, with the owning unit checked."""
+    out = body.changes()
+    if out.get("unit_id") is not None and db.session.get(Unit, out["unit_id"]) is None:
+        raise ApiError(422, "invalid_unit", "单位不存在", field="unit_id")
     return out
 
 
@@ -94,17 +68,10 @@ def _may_see_unpublished(actor, article: Article) -> bool:
 
 @bp.get("/search")
 @api_auth()
-def search():
-    q = request.args.get("q", "").strip()
-    if not q:
-        raise ApiError(400, "missing_query", "请输入检索词")
-    hits = search_articles(
-        db.session,
-        q,
-        limit=_int("limit", 10),
-        category=request.args.get("category") or None,
-        unit_id=_int("unit"),
-    )
+@query_params(KbSearchQuery)
+def search(args: KbSearchQuery):
+    """Ranked published articles with highlighted snippets."""
+    hits = search_articles(db.session, args.q, limit=args.limit or 10, category=args.category, unit_id=args.unit)
     return jsonify({"results": [h.to_dict() for h in hits]})
 
 
@@ -135,9 +102,10 @@ def list_articles():
 @bp.post("/articles")
 @api_auth("agent", "handler", "supervisor", "admin")
 @_refusals
-def create():
-    payload = json_body(request)
-    article = services.create_article(db.session, actor=g.actor, **_fields(payload, creating=True))
+@accepts(ArticleDraft)
+def create(body: ArticleDraft):
+    """Write a new article (a draft until a reviewer publishes it)."""
+    article = services.create_article(db.session, actor=g.actor, **_fields(body))
     commit(db.session)
     return jsonify(article.to_dict()), 201
 
@@ -168,12 +136,13 @@ def versions(article_id: int):
 @bp.put("/articles/<int:article_id>")
 @api_auth("agent", "handler", "supervisor", "admin")
 @_refusals
-def update(article_id: int):
-    payload = json_body(request)
+@accepts(ArticleChanges)
+def update(article_id: int, body: ArticleChanges):
+    """Change an article: only the fields sent change."""
     article = services.get_article(db.session, article_id)
     if article.status != "published" and not _may_see_unpublished(g.actor, article):
         raise not_found("知识条目")
-    article = services.update_article(db.session, article_id, actor=g.actor, **_fields(payload, creating=False))
+    article = services.update_article(db.session, article_id, actor=g.actor, **_fields(body))
     commit(db.session)
     return jsonify(article.to_dict())
 
@@ -189,11 +158,10 @@ _ACTIONS = {
 @bp.post("/articles/<int:article_id>/feedback")
 @api_auth()
 @_refusals
-def feedback(article_id: int):
-    payload = json_body(request)
-    helpful = get_bool(payload, "helpful", required=True)
-    query = get_str(payload, "query", max_length=500) or ""
-    services.record_feedback(db.session, article_id, actor=g.actor, helpful=bool(helpful), query=query)
+@accepts(Feedback)
+def feedback(article_id: int, body: Feedback):
+    """Say whether an article helped."""
+    services.record_feedback(db.session, article_id, actor=g.actor, helpful=body.helpful, query=body.query or "")
     commit(db.session)
     return jsonify({"ok": True}), 201
 

@@ -21,6 +21,7 @@ from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 
 F = TypeVar("F", bound=Callable)
+ALL_ROLES = frozenset(str(r) for r in Role)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "sid"
 # What a session still owes before it may do anything but settle it.
@@ -128,6 +129,8 @@ def api_auth(*roles: Role | str, allow_restricted: bool = False) -> Callable[[F]
             authenticate_request(*roles, allow_restricted=allow_restricted)
             return view(*args, **kwargs)
 
+        # Who may call, on the view itself: the OpenAPI document and the permission sweep read it from here.
+        wrapper.allowed_roles = frozenset(str(r) for r in roles) or ALL_ROLES  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator

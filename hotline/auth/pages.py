@@ -36,6 +36,7 @@ def page_for(*roles: Role | str) -> Callable:
             g.me = user
             return view(*args, **kwargs)
 
+        wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]  # read by the permission sweep
         return wrapper
 
     return decorator

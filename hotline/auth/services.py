@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.auth.models import ApiToken, AuthEvent, User, UserSession
@@ -185,7 +185,12 @@ def create_personal_token(
 
 def token_row(session: Session, token: str) -> ApiToken | None:
     """Return the live token row (unexpired, unrevoked, its user active) for a bearer secret."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(token)))
+    # One statement for the caller of every API request: the token, its user and the user's unit together.
+    row = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_sha256 == _digest(token))
+        .options(joinedload(ApiToken.user).joinedload(User.unit))
+    )
     now = clock.now()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
@@ -248,7 +253,11 @@ def open_session(
 
 def find_session(session: Session, sid: str) -> UserSession | None:
     """Return the live page session for a cookie's id (unexpired, unrevoked, its user active)."""
-    row = session.scalar(select(UserSession).where(UserSession.sid_sha256 == _digest(sid)))
+    row = session.scalar(
+        select(UserSession)
+        .where(UserSession.sid_sha256 == _digest(sid))
+        .options(joinedload(UserSession.user).joinedload(User.unit))
+    )
     if row is None or row.revoked_at is not None or row.expires_at <= clock.now() or not row.user.active:
         return None
     return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request, session
 
 from hotline.auth.api import SESSION_KEY, api_auth, resolve_caller
+from hotline.auth.inputs import Credentials
 from hotline.auth.models import AuthEvent, User
 from hotline.auth.passwords import password_expired
 from hotline.auth.policy import auth_policy
@@ -33,6 +34,7 @@ from hotline.auth.services import (
 )
 from hotline.auth.throttle import BLOCKED_MESSAGE, login_throttle
 from hotline.core import clock
+from hotline.core.api_schemas import accepts
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, DomainError
 from hotline.core.extensions import db
@@ -53,12 +55,10 @@ def _password(body: dict, name: str) -> str:
 
 
 @api.post("/auth/token")
-def create_token():
+@accepts(Credentials)
+def create_token(body: Credentials):
     """Sign in with user name, password and (for users who have one) the second factor; return a token."""
-    body = json_body(request)
-    username = get_str(body, "username", required=True, max_length=80) or ""
-    password = _password(body, "password")
-    code = get_str(body, "otp", max_length=40)
+    username, password, code = body.username, body.password, body.otp
     address = _address()
     if login_throttle().blocked(username, address):
         raise ApiError(429, "too_many_attempts", BLOCKED_MESSAGE)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
+from hotline.classification.inputs import Promotion, TextToClassify
 from hotline.classification.models import ModelVersion
 from hotline.classification.services import PREDICTOR_CACHE, prediction_to_dict, promote
 from hotline.core import jobs
+from hotline.core.api_schemas import accepts
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
-from hotline.core.validation import get_bool, get_str, json_body
 
 bp = Blueprint("classification_api", __name__, url_prefix="/api/v1")
 
@@ -29,9 +30,10 @@ def _predictor():
 
 @bp.post("/classify")
 @api_auth(Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
-def classify():
-    text = get_str(json_body(request), "text", required=True, max_length=20000) or ""
-    return jsonify(prediction_to_dict(_predictor().predict(text)))
+@accepts(TextToClassify)
+def classify(body: TextToClassify):
+    """Classify a 诉求: categories with confidence, kind, urgency and the model version."""
+    return jsonify(prediction_to_dict(_predictor().predict(body.text)))
 
 
 def _version_dict(row: ModelVersion) -> dict:
@@ -54,8 +56,10 @@ def list_versions():
 
 @bp.post("/classifier/versions/<version>/promote")
 @api_auth(Role.ADMIN)
-def promote_version(version: str):
-    force = bool(get_bool(json_body(request, required=False), "force"))
+@accepts(Promotion, required=False)
+def promote_version(version: str, body: Promotion):
+    """Make a model version the active one (refused when it scores worse, unless forced)."""
+    force = bool(body.force)
     row = db.session.scalar(select(ModelVersion).where(ModelVersion.version == version))
     if row is None:
         raise not_found("模型版本")

@@ -10,9 +10,9 @@ from hotline.auth.api import api_auth, authenticate_request
 from hotline.auth.roles import Role
 from hotline.console import push
 from hotline.console.fill import fill_form
+from hotline.console.inputs import AgentSkills, CtiEvent, Draft, Transcript
 from hotline.console.seats import set_skills, skills_of
 from hotline.console.services import (
-    CTI_EVENTS,
     approval_queue,
     call_payload,
     dashboard_summary,
@@ -21,16 +21,15 @@ from hotline.console.services import (
     pending_request,
     route_call,
 )
+from hotline.core.api_schemas import accepts, parse
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
-from hotline.core.validation import get_str, json_body
 from hotline.intake.suggestions import build_suggestions
 from hotline.tickets.schemas import ticket_to_dict
 
 bp = Blueprint("console_api", __name__, url_prefix="/api/v1")
 MANAGERS = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
-FILL_MAX_CHARS = 20000
 
 
 def _switchboard_token_ok() -> bool:
@@ -43,28 +42,26 @@ def _switchboard_token_ok() -> bool:
 def cti_event():
     """Take a call event from the switchboard (Zammad's generic CTI shape) and pop the agent's console."""
     caller = None if _switchboard_token_ok() else authenticate_request(Role.AGENT, Role.ADMIN)
-    body = json_body(request)
-    event = get_str(body, "event", required=True, choices=CTI_EVENTS) or ""
-    raw_from = get_str(body, "from", required=event == "newCall", max_length=40) or ""
-    phone = normalise_phone(raw_from)
+    body = parse(CtiEvent, request)
+    event = body.event
+    if event == "newCall" and body.from_ is None:
+        raise ApiError(422, "missing_field", "缺少必填字段：from", field="from")
+    phone = normalise_phone(body.from_ or "")
     if event == "newCall" and not phone:
         raise ApiError(422, "invalid_phone", "来电号码无效", field="from")
-    call_id = get_str(body, "callId", required=True, max_length=120) or ""
-    agent = get_str(body, "agent", max_length=80)
+    call_id = body.callId
+    agent = body.agent
     if agent is None and caller is not None and caller.role_enum == Role.AGENT:
         agent = caller.username  # an agent's own softphone reports the agent's own calls
     if agent and find_agent(db.session, agent) is None:
         raise ApiError(422, "unknown_agent", f"话务员不存在：{agent}", field="agent")
     # 涉企 calls (the IVR's 1号键, or the switch's 营商环境 queue) pop only on 营商环境专席 seats.
-    digit = get_str(body, "digit", max_length=4)
-    queue = get_str(body, "queue", max_length=40)
+    digit, queue = body.digit, body.queue
     enterprise = (digit is not None and digit in current_app.config["HOTLINE_CTI_ENTERPRISE_DIGITS"]) or (
         queue is not None and queue in current_app.config["HOTLINE_CTI_ENTERPRISE_QUEUES"]
     )
     pop_on, skill = route_call(db.session, agent, enterprise=enterprise)
-    payload = call_payload(
-        db.session, event=event, phone=phone, to=get_str(body, "to", max_length=40), call_id=call_id, agent=agent
-    )
+    payload = call_payload(db.session, event=event, phone=phone, to=body.to, call_id=call_id, agent=agent)
     payload |= {"enterprise": enterprise, "skill": skill, "popped_on": pop_on or (f"skill:{skill}" if skill else None)}
     db.session.rollback()  # nothing to keep: the call is not stored, only shown
     # A call is one agent's: a switch event naming nobody pops no console (popping it on every console put
@@ -76,6 +73,11 @@ def cti_event():
     else:
         push.call_changed(pop_on, {k: v for k, v in payload.items() if k != "history"}, skill)
     return jsonify(payload | {"popped": True})
+
+
+# The guard and the body above, as the document and the permission sweep read them (X-CTI-Token aside).
+cti_event.allowed_roles = frozenset({str(Role.AGENT), str(Role.ADMIN)})  # type: ignore[attr-defined]
+cti_event.request_model = CtiEvent  # type: ignore[attr-defined]
 
 
 @bp.get("/console/agents/<username>/skills")
@@ -90,15 +92,13 @@ def agent_skills(username: str):
 
 @bp.put("/console/agents/<username>/skills")
 @api_auth(Role.ADMIN)
-def put_agent_skills(username: str):
+@accepts(AgentSkills)
+def put_agent_skills(username: str, body: AgentSkills):
     """Set an agent's seat skills (e.g. ``["business_env"]`` for the 营商环境专席); recorded."""
     agent = find_agent(db.session, username)
     if agent is None:
         raise ApiError(404, "not_found", f"话务员不存在：{username}")
-    skills = json_body(request).get("skills")
-    if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
-        raise ApiError(422, "invalid_type", "skills 须为技能名称的列表", field="skills")
-    result = set_skills(db.session, agent, skills, g.actor)
+    result = set_skills(db.session, agent, list(body.skills), g.actor)
     current_app.logger.info("seat skills of %s set to %s by %s", username, result, g.actor.username)
     commit(db.session)
     return jsonify({"username": username, "skills": result})
@@ -106,24 +106,20 @@ def put_agent_skills(username: str):
 
 @bp.post("/console/suggest")
 @api_auth(Role.AGENT, *MANAGERS)
-def suggest():
+@accepts(Draft)
+def suggest(body: Draft):
     """Return the intake suggestions for a draft (classification, proposal, similar tickets, articles)."""
-    body = json_body(request)
-    text = get_str(body, "text", max_length=20000) or ""
-    address = get_str(body, "address", max_length=300)
-    if not text.strip():
+    if not body.text:
         return jsonify({})
-    return jsonify(build_suggestions(db.session, text, address))
+    return jsonify(build_suggestions(db.session, body.text, body.address))
 
 
 @bp.post("/console/fill")
 @api_auth(Role.AGENT, *MANAGERS)
-def fill():
+@accepts(Transcript)
+def fill(body: Transcript):
     """Return the 智能填单 proposal for a transcript or the agent's notes, each field with its source span."""
-    body = json_body(request)
-    get_str(body, "text", required=True, max_length=FILL_MAX_CHARS)
-    text = body["text"]  # untrimmed: the spans are offsets into exactly what was sent
-    return jsonify(fill_form(db.session, text).to_dict())
+    return jsonify(fill_form(db.session, body.text).to_dict())  # untrimmed: spans are offsets into what was sent
 
 
 @bp.get("/console/summary")

@@ -19,6 +19,7 @@ ENTITY_NAMES = {
     "category": "分类",
     "model_version": "模型版本",
     "ledger": "万件清理台账",
+    "reminder": "临期提醒",
 }
 ACTION_NAMES = {
     "create": "新增",
@@ -29,6 +30,7 @@ ACTION_NAMES = {
     "promote": "启用模型",
     "strike_off": "销号",
     "reset_password": "重置密码",
+    "read": "标记已读",
 }
 
 
@@ -54,6 +56,8 @@ FIELD_NAMES = {
     "start_date": "开始日期",
     "backlog": "纳入件数",
     "struck_off": "销号工单",
+    "number": "工单编号",
+    "read_at": "已读时间",
 }
 
 

@@ -86,6 +86,7 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "HOTLINE_DATA_DIR": str(data_dir),
         "HOTLINE_MODELS_DIR": os.environ.get("HOTLINE_MODELS_DIR") or str(Path(instance_path) / "models"),
+        "HOTLINE_COUNT_SQL": os.environ.get("HOTLINE_COUNT_SQL") == "1",  # X-SQL-Statements (benchmarks)
         "HOTLINE_TIME_LIMIT_PRESET": os.environ.get("HOTLINE_TIME_LIMIT_PRESET") or "default",
         "HOTLINE_WARNING_INTERVAL_SECONDS": int(os.environ.get("HOTLINE_WARNING_INTERVAL_SECONDS") or 60),
         # The job outbox (hotline.core.outbox): how long the fast path owns a new row before the sweep takes

@@ -46,15 +46,19 @@ def commit(session: Session) -> None:
     outbox.mark_done_in(session)  # a job running for an outbox row: done in the same transaction
     if has_request_context():
         # The response is built from what was just written; it must not need a pool connection again (an
-        # exhausted pool would turn a committed ticket into an error while the attributes reload).
+        # exhausted pool would turn a committed ticket into an error while the attributes reload). The relay
+        # keeps them too: a job it runs here changes the same objects in this session's identity map.
         real = session() if callable(session) else session
         real.expire_on_commit = False
         try:
             session.commit()
+            session.info.pop(_KEY, None)
+            if ids:
+                _relay_after_commit(session, ids)
         finally:
             real.expire_on_commit = True
-    else:
-        session.commit()
+        return
+    session.commit()
     session.info.pop(_KEY, None)
     if ids:
         _relay_after_commit(session, ids)

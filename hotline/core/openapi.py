@@ -1,181 +1,179 @@
-"""The OpenAPI 3.1 document of the public API (SPEC §5), served at ``/api/v1/openapi.json``."""
+"""The OpenAPI 3.1 document of the public API (SPEC §5), served at ``/api/v1/openapi.json``.
+
+Generated from the running app, not written beside it: every ``/api/v1`` route of the URL map is an operation;
+its request body and query parameters are the pydantic models its view parses with (``@accepts`` / ``@query_params``
+in ``hotline.core.api_schemas``), and ``components.schemas`` are those models' own JSON schemas; who may call
+(``x-roles``) is what the view's ``api_auth`` guard allows. Only summaries and a few path-parameter shapes are
+written here by hand.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from flask import Blueprint, current_app, jsonify
-from werkzeug.routing import Map
+from flask import Blueprint, Flask, current_app, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from werkzeug.routing import Rule
 
-from hotline.tickets.models import CHANNELS, KINDS, SATISFACTION_LEVELS, URGENCIES
-from hotline.tickets.states import Action, State
+from hotline.core.api_schemas import Error
+from hotline.core.validation import MAX_INT
+from hotline.tickets.states import Action
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
-_ERROR = {"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-def _op(
-    summary: str, *, body: str | None = None, ok: str = "200", params: list | None = None, auth: bool = True
-) -> dict:
-    op: dict = {"summary": summary, "responses": {ok: {"description": "成功"}, "4XX": _ERROR}}
-    if body:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
-        }
-    if params:
-        op["parameters"] = [{"name": p, "in": "query", "schema": {"type": "string"}} for p in params]
-    if not auth:
-        op["security"] = []
-    return op
-
-
-def _number_param() -> dict:
-    return {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9]{14}$"}}
-
-
-def build_document() -> dict:
-    """Return the OpenAPI document."""
-    string = {"type": "string"}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "hotline12345 API", "version": "1.0.0", "description": "12345 政务服务便民热线工单系统接口"},
-        "servers": [{"url": "/api/v1"}],
-        "security": [{"bearer": []}],
-        "paths": {
-            "/auth/token": {"post": _op("获取访问令牌", body="Credentials", auth=False)},
-            "/me": {"get": _op("当前用户")},
-            "/units": {"get": _op("单位树")},
-            "/health": {"get": _op("健康检查", auth=False)},
-            "/tickets": {
-                "get": _op("工单列表（仅本人可见范围）", params=["state", "unit", "warning", "q", "page"]),
-                "post": _op("受理工单（按 channel + external_id 幂等）", body="NewTicket", ok="201"),
-            },
-            "/tickets/{number}": {"get": {**_op("工单详情"), "parameters": [_number_param()]}},
-            "/tickets/{number}/events": {"get": {**_op("工单流转记录"), "parameters": [_number_param()]}},
-            "/tickets/{number}/{action}": {
-                "post": {
-                    **_op("工单操作", body="ActionBody"),
-                    "parameters": [
-                        _number_param(),
-                        {
-                            "name": "action",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "enum": [a.value for a in Action]},
-                        },
-                    ],
-                }
-            },
-            "/classify": {"post": _op("诉求分类", body="Text")},
-            "/dispatch/propose": {"post": _op("派单建议（不实际派单）", body="Proposal")},
-            "/kb/search": {"get": _op("知识库检索", params=["q", "limit", "category", "unit"])},
-            "/reports/backlog": {"get": _op("积压台账", params=["from", "to", "unit", "format"])},
-            "/reports/rates": {"get": _op("三率与考核指标", params=["from", "to", "unit", "format"])},
-            "/reports/hotspots": {"get": _op("热点与类案", params=["from", "to", "unit", "format"])},
-            "/cti": {"post": _op("话务平台来电事件", body="CtiEvent")},
-        },
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {"code": string, "message": string},
-                            "required": ["code", "message"],
-                        }
-                    },
-                },
-                "Credentials": {
-                    "type": "object",
-                    "required": ["username", "password"],
-                    "properties": {"username": string, "password": string, "otp": string},
-                },
-                "Text": {"type": "object", "required": ["text"], "properties": {"text": string}},
-                "Proposal": {"type": "object", "properties": {"text": string, "category": string, "address": string}},
-                "CtiEvent": {
-                    "type": "object",
-                    "required": ["event"],
-                    "properties": {
-                        "event": {"enum": ["newCall", "answer", "hangup"]},
-                        "from": string,
-                        "to": string,
-                        "callId": string,
-                        "agent": string,
-                    },
-                },
-                "NewTicket": {
-                    "type": "object",
-                    "required": ["channel", "content"],
-                    "properties": {
-                        "channel": {"enum": list(CHANNELS)},
-                        "content": string,
-                        "title": string,
-                        "caller_name": string,
-                        "caller_phone": string,
-                        "address": string,
-                        "kind": {"enum": list(KINDS)},
-                        "urgency": {"enum": list(URGENCIES)},
-                        "category": string,
-                        "external_id": string,
-                    },
-                },
-                "ActionBody": {
-                    "type": "object",
-                    "properties": {
-                        "note": string,
-                        "unit": string,
-                        "co_units": {"type": "array", "items": string},
-                        "grid": string,
-                        "reason": string,
-                        "basis": string,
-                        "result": string,
-                        "public_answer": string,
-                        "days": {"type": "integer", "minimum": 1, "maximum": 30},
-                        "contacted": {"type": "boolean"},
-                        "resolved": {"type": "boolean"},
-                        "satisfaction": {"enum": list(SATISFACTION_LEVELS)},
-                        "unreachable": {"type": "boolean"},
-                        "into": string,
-                        "target": string,
-                    },
-                },
-                "TicketState": {"enum": [s.value for s in State]},
-            },
-        },
-    }
-
-
+PREFIX = "/api/v1"
+REF = "#/components/schemas/{model}"
+_ERROR = {"description": "错误", "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
 _PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _METHODS = ("get", "post", "put", "patch", "delete")
 
+# Summaries (Chinese) of the operations SPEC §5 names; any other operation's summary is its view's docstring.
+SUMMARIES: dict[tuple[str, str], str] = {
+    ("post", "/auth/token"): "获取访问令牌",
+    ("get", "/me"): "当前用户",
+    ("get", "/units"): "单位树",
+    ("get", "/health"): "健康检查",
+    ("get", "/tickets"): "工单列表（仅本人可见范围）",
+    ("post", "/tickets"): "受理工单（按 channel + external_id 幂等）",
+    ("get", "/tickets/{number}"): "工单详情",
+    ("get", "/tickets/{number}/events"): "工单流转记录",
+    ("post", "/tickets/{number}/{action}"): "工单操作",
+    ("post", "/classify"): "诉求分类",
+    ("post", "/dispatch/propose"): "派单建议（不实际派单）",
+    ("get", "/kb/search"): "知识库检索",
+    ("get", "/reports/backlog"): "积压台账",
+    ("get", "/reports/rates"): "三率与考核指标",
+    ("get", "/reports/hotspots"): "热点与类案",
+    ("post", "/cti"): "话务平台来电事件",
+    ("get", "/search"): "工单检索",
+}
+# Success statuses where one operation answers more than one way (elsewhere any 2XX is success).
+SUCCESS: dict[tuple[str, str], tuple[str, ...]] = {("post", "/tickets"): ("201", "200")}
+# Query parameters of views that read ``request.args`` by hand (not yet through a model): listed, as text.
+HAND_QUERY: dict[tuple[str, str], tuple[str, ...]] = {
+    ("get", "/reports/backlog"): ("from", "to", "unit", "format"),
+    ("get", "/reports/rates"): ("from", "to", "unit", "format"),
+    ("get", "/reports/hotspots"): ("from", "to", "unit", "format"),
+}
+# Shapes of path parameters beyond "a string" / "an integer id".
+PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "number": {"type": "string", "pattern": "^[0-9]{14}$"},
+}
+ACTION_PATHS = {"/tickets/{number}/{action}": {"type": "string", "enum": [a.value for a in Action]}}
 
-def add_undocumented_routes(document: dict, url_map: Map, view_functions: dict, prefix: str = "/api/v1") -> dict:
-    """Add every API route the hand-written paths above leave out, so the document lists the whole API.
 
-    Each gets its methods, its path parameters and, as summary, the first line of its view's docstring.
-    """
-    paths = document["paths"]
-    for rule in url_map.iter_rules():
-        if not rule.rule.startswith(prefix + "/"):
+def openapi_path(rule: Rule) -> str:
+    """``/api/v1/tickets/<number>`` → ``/tickets/{number}``."""
+    return _PARAM.sub(r"{\2}", rule.rule[len(PREFIX) :])
+
+
+def _path_parameters(rule: Rule, path: str) -> list[dict]:
+    params = []
+    for kind, name in _PARAM.findall(rule.rule):
+        if kind == "int":
+            schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+        elif name == "action" and path in ACTION_PATHS:
+            schema = ACTION_PATHS[path]
+        else:
+            schema = PATH_SCHEMAS.get(name, {"type": "string", "minLength": 1, "pattern": "^[^/]+$"})
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return params
+
+
+def _without_null(schema: dict) -> dict:
+    """A query parameter is absent or text: drop the JSON ``null`` branch of an optional field's schema."""
+    branches = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+    if len(branches) == 1:
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        return branches[0] | {k: v for k, v in rest.items() if k in ("description", "title")}
+    return schema
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict]:
+    """The query parameters of ``model`` (a ``QueryModel``), each with its field's JSON schema."""
+    schema = model.model_json_schema(ref_template=REF, by_alias=True)
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": _without_null(prop)}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _operation(method: str, path: str, rule: Rule, view: Any) -> dict:
+    doc_line = ((getattr(view, "__doc__", None) or "").strip().splitlines() or [rule.endpoint])[0]
+    op: dict[str, Any] = {"summary": SUMMARIES.get((method, path), doc_line), "operationId": f"{method}:{path}"}
+    if doc_line != op["summary"]:
+        op["description"] = doc_line
+    roles = getattr(view, "allowed_roles", None)
+    if roles is None:
+        op["security"] = []  # public, or guarded by its own token (e.g. Open311's api_key)
+    else:
+        op["x-roles"] = sorted(roles)
+    params = _path_parameters(rule, path)
+    model = getattr(view, "query_model", None)
+    if model is not None:
+        params += query_parameters(model)
+    params += [{"name": p, "in": "query", "schema": {"type": "string"}} for p in HAND_QUERY.get((method, path), ())]
+    if params:
+        op["parameters"] = params
+    body = getattr(view, "request_model", None)
+    if body is not None and method != "get":
+        op["requestBody"] = {
+            "required": bool(getattr(view, "request_required", True)),
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=body.__name__)}}},
+        }
+    responses: dict[str, Any] = {code: {"description": "成功"} for code in SUCCESS.get((method, path), ("2XX",))}
+    op["responses"] = responses | {"4XX": _ERROR}
+    return op
+
+
+def _operations(app: Flask) -> list[tuple[str, str, Rule, Any]]:
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(PREFIX + "/"):
             continue
-        path = _PARAM.sub(r"{\2}", rule.rule[len(prefix) :])
-        view = view_functions.get(rule.endpoint)
-        summary = ((view.__doc__ or "").strip().splitlines() or [rule.endpoint])[0] if view else rule.endpoint
-        params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "integer" if kind == "int" else "string"}}
-            for kind, name in _PARAM.findall(rule.rule)
-        ]
+        view = app.view_functions.get(rule.endpoint)
         for method in sorted(m.lower() for m in rule.methods or ()):
-            if method in _METHODS and method not in paths.get(path, {}):
-                paths.setdefault(path, {})[method] = {**_op(summary), **({"parameters": params} if params else {})}
-    return document
+            if method in _METHODS:
+                found.append((method, openapi_path(rule), rule, view))
+    return found
+
+
+def schema_models(app: Flask) -> list[type[BaseModel]]:
+    """Every model a view of ``app`` parses with, and the error every operation may answer."""
+    models: dict[str, type[BaseModel]] = {"Error": Error}
+    for _, _, _, view in _operations(app):
+        for attr in ("request_model",):
+            model = getattr(view, attr, None)
+            if model is not None:
+                other = models.setdefault(model.__name__, model)
+                if other is not model:
+                    raise RuntimeError(f"two request models are named {model.__name__}")
+    return [models[name] for name in sorted(models)]
+
+
+def build_document(app: Flask) -> dict:
+    """Return the OpenAPI document of ``app``'s API."""
+    paths: dict[str, dict] = {}
+    for method, path, rule, view in _operations(app):
+        paths.setdefault(path, {})[method] = _operation(method, path, rule, view)
+    _, definitions = models_json_schema([(m, "validation") for m in schema_models(app)], ref_template=REF)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "hotline12345 API", "version": "1.0.0", "description": "12345 政务服务便民热线工单系统接口"},
+        "servers": [{"url": PREFIX}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": definitions.get("$defs", {}),
+        },
+    }
 
 
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 document of this API."""
-    return jsonify(add_undocumented_routes(build_document(), current_app.url_map, current_app.view_functions))
+    return jsonify(build_document(current_app))

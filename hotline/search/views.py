@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from hotline.auth.api import api_auth
+from hotline.core.api_schemas import accepts, query_params
 from hotline.core.effects import commit
 from hotline.core.extensions import db
-from hotline.core.validation import get_str, json_body
 from hotline.search.index import catch_up
+from hotline.search.inputs import SavedView, SearchQuery
 from hotline.search.services import (
     SearchParams,
     delete_view,
@@ -34,9 +35,10 @@ def run_search(args: dict):
 
 @bp.get("/search")
 @api_auth()
-def search():
+@query_params(SearchQuery)
+def search(args: SearchQuery):
     """Search the tickets the caller may see; ``next`` is the cursor of the following page (null at the end)."""
-    params, page = run_search(request.args.to_dict())
+    params, page = run_search(args.mapping())
     return jsonify(
         {
             "tickets": [ticket_to_dict(t, g.actor) for t in page.tickets],
@@ -55,10 +57,11 @@ def saved_views():
 
 @bp.post("/search/views")
 @api_auth()
-def create_saved_view():
-    body = json_body(request)
-    params = SearchParams.from_mapping(body.get("params") if isinstance(body.get("params"), dict) else {})
-    view = save_view(db.session, g.actor, get_str(body, "name", required=True, max_length=60) or "", params)
+@accepts(SavedView)
+def create_saved_view(body: SavedView):
+    """Save a search under a name (the caller's own)."""
+    params = SearchParams.from_mapping(body.params)
+    view = save_view(db.session, g.actor, body.name, params)
     result = {"id": view.id, "name": view.name, "params": view.params}
     commit(db.session)
     return jsonify(result), 201

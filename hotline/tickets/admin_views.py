@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import select
 
 from hotline.auth.api import api_auth
-from hotline.auth.roles import SCOPED_ROLES, Role
+from hotline.auth.roles import Role
+from hotline.core import clock
 from hotline.core.audit import record_admin_change
 from hotline.core.clock import UNITS
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
 from hotline.core.validation import get_bool, get_str, json_body
+from hotline.tickets import reminders
 from hotline.tickets.limits import LIMIT_STAGES, PRESETS, check_stage_covered, rows_for
-from hotline.tickets.models import KINDS, URGENCIES, Ticket, TicketReminder, TimeLimit
-from hotline.units.models import Unit
+from hotline.tickets.models import KINDS, URGENCIES, TimeLimit
 
 bp = Blueprint("tickets_admin_api", __name__, url_prefix="/api/v1")
 
@@ -93,27 +93,20 @@ def delete_time_limit(row_id: int):
 @bp.get("/reminders")
 @api_auth()
 def list_reminders():
-    """临期提醒 and overdue notices for the caller's unit subtree (all units for city roles)."""
-    query = (
-        select(TicketReminder, Ticket.number, Ticket.title)
-        .join(Ticket, Ticket.id == TicketReminder.ticket_id)
-        .order_by(TicketReminder.created_at.desc())
-        .limit(100)
-    )
-    if g.actor.role_enum in SCOPED_ROLES:
-        in_scope = select(Unit.id).where(Unit.in_subtree_of(g.actor.unit))
-        query = query.where(TicketReminder.unit_id.in_(in_scope))
-    rows = db.session.execute(query).all()
-    return jsonify(
-        [
-            {
-                "number": number,
-                "title": title,
-                "stage": r.stage,
-                "level": r.level,
-                "due_at": r.due_at.isoformat(),
-                "created_at": r.created_at.isoformat(),
-            }
-            for r, number, title in rows
-        ]
-    )
+    """临期提醒 and overdue notices for the caller's unit subtree (all units for city roles).
+
+    ``?unread=1`` leaves out those already read, ``?open=1`` those of tickets no longer open.
+    """
+    unread = request.args.get("unread") in ("1", "true")
+    open_only = request.args.get("open") in ("1", "true")
+    rows = reminders.list_reminders(db.session, g.actor, unread_only=unread, open_only=open_only)
+    return jsonify([r.to_dict() for r in rows])
+
+
+@bp.post("/reminders/<int:reminder_id>/read")
+@api_auth()
+def read_reminder(reminder_id: int):
+    """Mark one reminder read (recorded in the audit); 404 for a reminder outside the caller's subtree."""
+    view = reminders.mark_read(db.session, g.actor, reminder_id, clock.now())
+    commit(db.session)
+    return jsonify(view.to_dict())

@@ -77,6 +77,41 @@
       if (button) { ev.preventDefault(); button.click(); } else H.toast("该工单当前不能执行此操作", "error");
     }
   });
-  H.live(refresh, {}, null, (t) => { tickets = H.upsert(tickets, t, (x) => OPEN.has(x.state)); render(); });
+  /* 临期提醒: the unit's unread reminders of open tickets, newest first; 标记已读 records who read it. */
+  const reminderList = document.getElementById("reminder-list");
+  const reminderCount = document.getElementById("reminder-count");
+  let reminders = [];
+  function renderReminders() {
+    reminderCount.textContent = reminders.length;
+    reminderCount.className = "badge " + (reminders.some((r) => r.level === "red") ? "red" : reminders.length ? "yellow" : "");
+    reminderList.innerHTML = reminders.length ? reminders.map((r) => `
+      <li class="reminder ${r.level === "red" ? "red" : "yellow"}" data-reminder="${r.id}">
+        <span class="badge ${r.level === "red" ? "red" : "yellow"}">${H.esc(r.level_name)}</span>
+        ${H.numberLink(r.number)}
+        <span class="what"><strong>${H.esc(r.title)}</strong> <span class="muted">· ${H.esc(r.state_name)}</span><br>
+          <span class="due">${H.esc(r.stage_name)}期限：${H.esc(r.due_text)}${r.level === "red" ? "（已超期）" : ""}</span></span>
+        <button type="button" class="small secondary" data-read="${r.id}">标记已读</button>
+      </li>`).join("") : '<li class="empty">暂无未读提醒</li>';
+  }
+  async function loadReminders() {
+    try {
+      reminders = await H.api("GET", "/api/v1/reminders?unread=1&open=1");
+      renderReminders();
+    } catch (err) { H.toast(err.message, "error"); }
+  }
+  reminderList.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button[data-read]");
+    if (!b) return;
+    b.disabled = true;
+    try {
+      const r = await H.api("POST", `/api/v1/reminders/${b.dataset.read}/read`);
+      reminders = reminders.filter((x) => x.id !== r.id);
+      renderReminders();
+      H.toast(`${r.number}：提醒已标记为已读`);
+    } catch (err) { H.toast(err.message, "error"); b.disabled = false; }
+  });
+  const remindersLater = H.debounce(loadReminders, 300);
+
+  H.live(() => { refresh(); loadReminders(); }, {"ticket.warning": remindersLater}, null, (t) => { tickets = H.upsert(tickets, t, (x) => OPEN.has(x.state)); render(); });
   setInterval(render, 30000);  // keep the countdowns moving
 })();

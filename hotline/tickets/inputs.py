@@ -1,0 +1,46 @@
+"""What the ticket API accepts (SPEC §5): the action body and the list's query; each model parses and documents."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from hotline.core.api_schemas import ApiModel, QueryModel, choice, optional_text, text_list, whole
+from hotline.core.validation import MAX_PAGE
+from hotline.tickets.lifecycle import ActionParams
+from hotline.tickets.models import WARNINGS
+
+
+class ActionBody(ApiModel):
+    """What any action may carry (SPEC §5); each action reads what it needs and refuses what it lacks."""
+
+    note: optional_text(5000) = Field(default=None, description="说明")
+    unit: optional_text(40) = Field(default=None, description="承办单位编码（dispatch、forward）")
+    co_units: text_list(20, 40) = Field(default_factory=list, description="协办单位编码")
+    grid: optional_text(40) = Field(default=None, description="网格编码")
+    reason: optional_text(2000) = None
+    basis: optional_text(2000) = Field(default=None, description="退单依据")
+    result: optional_text(10000) = Field(default=None, description="办理结果（reply）")
+    public_answer: optional_text(10000) = Field(default=None, description="公开答复（reply）")
+    days: whole(1, 30) = Field(default=None, description="延期天数（request_extension）")
+    contacted: bool | None = Field(default=None, description="回访：是否联系上")
+    resolved: bool | None = Field(default=None, description="回访：是否解决")
+    satisfaction: optional_text(30) = Field(default=None, description="回访满意度（五级）")
+    unreachable: bool | None = Field(default=None, description="回访：第三次仍联系不上")
+    into: optional_text(14) = Field(default=None, description="合并到的主工单编号（merge）")
+    target: optional_text(40) = Field(default=None, description="转办去向（transfer）")
+    category: optional_text(80) = None
+
+    def params(self) -> ActionParams:
+        """The lifecycle's parameters."""
+        return ActionParams(**self.model_dump())
+
+
+class TicketListQuery(QueryModel):
+    """``GET /api/v1/tickets``: what to list; ``after`` pages by key, ``page`` by offset."""
+
+    state: optional_text(400) = Field(default=None, description="状态，可用逗号分隔多个")
+    unit: optional_text(40) = Field(default=None, description="单位编码（含下级）")
+    warning: choice(WARNINGS) = Field(default=None, description="预警")
+    q: optional_text(100) = Field(default=None, description="编号或内容关键词")
+    page: whole(1, MAX_PAGE) = None
+    after: optional_text(80) = Field(default=None, description="上一页返回的 next")
