@@ -26,6 +26,7 @@ from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 from hotline.tickets.limits import LIMIT_STAGES, PRESETS, STAGE_NAMES, rows_for
 from hotline.tickets.models import KIND_NAMES, URGENCY_NAMES, TimeLimit
+from hotline.tickets.whistleblower import mask_row_titles
 from hotline.units.models import UNIT_KIND_NAMES, UNIT_KINDS, Unit
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -334,7 +335,7 @@ def ledger_page():
     campaigns = ledger.list_campaigns(db.session)
     chosen = request.args.get("campaign", "")
     campaign = next((c for c in campaigns if str(c.id) == chosen), campaigns[0] if campaigns else None)
-    rows = ledger.ledger_rows(db.session, campaign) if campaign else []
+    rows = mask_row_titles(db.session, ledger.ledger_rows(db.session, campaign), g.me) if campaign else []
     return render_template(
         "admin_ledger.html",
         **_common(

@@ -31,6 +31,7 @@ _FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 _NUMBER = re.compile(r"^\d{14}$")
 _PHONE = re.compile(r"^\+?[\d\s-]{7,16}$")
 MAX_SAVED_VIEWS = 30
+QUEUES = ("callback",)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class SearchParams:
     date_from: str = ""
     date_to: str = ""
     sort: str = "deadline"
+    # ``callback``: the agents' 回访 queue — 待回访 tickets not waiting for their citizen's link answer.
+    queue: str = ""
 
     @classmethod
     def from_mapping(cls, data: dict) -> SearchParams:
@@ -76,6 +79,7 @@ class SearchParams:
             ("channel", tuple(CHANNEL_NAMES)),
             ("kind", KINDS),
             ("sort", tuple(SORTS)),
+            ("queue", QUEUES),
         ):
             value = getattr(self, name)
             if value and value not in allowed:
@@ -172,6 +176,10 @@ def build_query(session: Session, user: User, params: SearchParams) -> tuple[Sel
         query = query.where(Ticket.state.in_(params.state.split(",")))
     if params.open:
         query = query.where(Ticket.state.in_([s.value for s in OPEN]))
+    if params.queue == "callback":
+        from hotline.callbacks.services import awaiting_citizen
+
+        query = query.where(Ticket.state == State.CALLBACK_DUE.value, ~awaiting_citizen(clock.now()))
     if params.unit:
         unit = session.scalar(select(Unit).where(Unit.code == params.unit))
         if unit is None:

@@ -67,7 +67,12 @@ def show_ticket(number: str):
 @api_auth()
 def ticket_events(number: str):
     ticket = get_visible_ticket(db.session, number, g.actor)
-    return jsonify({"number": ticket.number, "events": [event_to_dict(e) for e in list_events(db.session, ticket)]})
+    return jsonify(
+        {
+            "number": ticket.number,
+            "events": [event_to_dict(e, ticket, g.actor) for e in list_events(db.session, ticket)],
+        }
+    )
 
 
 @bp.post("/<number>/<action>")
