@@ -18,10 +18,12 @@ from hotline.auth.roles import SEES_CALLER
 from hotline.core import clock
 from hotline.core.db_types import UTCDateTime
 from hotline.core.errors import DomainError
+from hotline.search.index import ticket_tokens
 from hotline.search.models import SavedView
 from hotline.tickets.models import CHANNEL_NAMES, KINDS, WARNINGS, Ticket
 from hotline.tickets.services import visibility_filter
 from hotline.tickets.states import OPEN, State
+from hotline.tickets.whistleblower import TicketText, hides_reporter, ticket_text
 from hotline.units.models import Unit
 from knowledge.search.tokenize import query_words
 
@@ -225,7 +227,16 @@ def search_tickets(
     rows = list(session.execute(query.add_columns(key.label("sort_key")).order_by(*order).limit(limit + 1)))
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].sort_key, page[-1][0].id) if len(rows) > limit else None
-    return SearchPage([r[0] for r in page], next_cursor, words)
+    tickets = [r[0] for r in page]
+    if words:  # no 举报 is found through the words its reader may not see (the page may come out shorter)
+        tickets = [t for t in tickets if not hides_reporter(t, user) or _found_in(ticket_text(t, user), words)]
+    return SearchPage(tickets, next_cursor, words)
+
+
+def _found_in(text: TicketText, words: list[str]) -> bool:
+    """Return whether every searched word is among the index tokens of ``text`` (as the index matches)."""
+    tokens = set(ticket_tokens(text.title, text.content, text.address))
+    return all(w in tokens for w in words)
 
 
 def list_saved_views(session: Session, user: User) -> list[SavedView]:

@@ -323,3 +323,15 @@ def mask_row_titles(session: Session, rows: list[dict], viewer: Viewer | None) -
         if ticket is not None:
             row["title"] = redact_for(ticket, viewer, row["title"])
     return rows
+
+
+def found_by_text(ticket: Ticket, viewer: Viewer | None, q: str) -> bool:
+    """Return whether ``q`` is in what ``viewer`` may read of ``ticket`` (number, title, content, address).
+
+    A text search must not find a 举报 through its masked words: a unit searching a name would learn that
+    this person reported, even though the result shows 保密 and the masks.
+    """
+    if not hides_reporter(ticket, viewer):
+        return True
+    text = ticket_text(ticket, viewer)
+    return q == ticket.number or any(q in (part or "") for part in (text.title, text.content, text.address))

@@ -212,3 +212,28 @@ def test_the_live_event_to_a_unit_room_is_masked(app, api, world):
         _assert_masked(str(ticket_payload(ticket, Role.HANDLER)))
         _assert_masked(str(ticket_payload(ticket, Role.DISPATCHER)))
         assert ticket_payload(ticket, Role.AGENT)["ticket"]["content"] == REPORT
+
+
+def test_no_search_finds_a_report_through_its_masked_words(app, api):
+    number = _report(api)
+
+    def found(path: str, who: str) -> bool:
+        response = api.get(path, as_=who)
+        assert response.status_code == 200, response.get_json()
+        return number in [t["number"] for t in response.get_json()["tickets"]]
+
+    for path in ("/api/v1/search?q=", "/api/v1/tickets?q="):
+        assert not found(path + "张伟", "handler1")  # the unit cannot test a suspect's name against the 举报
+        assert not found(path + "110101199003071234", "handler1")
+        assert found(path + "餐馆", "handler1")  # what the unit may read still finds it
+        assert found(path + "张伟", "supervisor1")
+    assert number not in _text(_page(app, "handler1").get("/search?q=张伟"))
+
+
+def test_similar_tickets_show_a_dispatcher_a_reports_title_masked(api):
+    first = _report(api)
+    second = api.new_ticket(kind="report", content=REPORT.replace("张伟", "李强"), caller_phone="13900002222")
+    similar = api.get(f"/api/v1/dispatch/similar/{second['number']}", as_="dispatcher1").get_json()["similar"]
+    assert [s["title"] for s in similar if s["number"] == first] == [f"{NAME}举报楼下餐馆占道经营"]
+    similar = api.get(f"/api/v1/dispatch/similar/{second['number']}", as_="supervisor1").get_json()["similar"]
+    assert [s["title"] for s in similar if s["number"] == first] == ["张伟举报楼下餐馆占道经营"]
