@@ -247,3 +247,21 @@ def test_similar_tickets_show_a_dispatcher_a_reports_title_masked(api):
     assert [s["title"] for s in similar if s["number"] == first] == [f"{NAME}举报楼下餐馆占道经营"]
     similar = api.get(f"/api/v1/dispatch/similar/{second['number']}", as_="supervisor1").get_json()["similar"]
     assert [s["title"] for s in similar if s["number"] == first] == ["张伟举报楼下餐馆占道经营"]
+
+
+def test_a_units_deadline_reminder_masks_a_reports_title(app, api):
+    import datetime as dt
+
+    from hotline.core import clock
+    from hotline.core.extensions import db
+    from hotline.tickets.warnings import sweep_warnings
+
+    number = _report(api)
+    with app.app_context():
+        sweep_warnings(db.session, clock.now() + dt.timedelta(days=60))
+        db.session.commit()
+    [reminder] = api.get("/api/v1/reminders", as_="handler1").get_json()
+    assert (reminder["number"], reminder["title"]) == (number, f"{NAME}举报楼下餐馆占道经营")
+    read = api.post(f"/api/v1/reminders/{reminder['id']}/read", as_="handler1").get_json()
+    assert read["title"] == f"{NAME}举报楼下餐馆占道经营"
+    assert api.get("/api/v1/reminders", as_="supervisor1").get_json()[0]["title"] == "张伟举报楼下餐馆占道经营"
