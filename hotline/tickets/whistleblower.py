@@ -336,15 +336,18 @@ def hides_reporter(ticket: Ticket, viewer: Viewer | None) -> bool:
 
 
 def _app_places() -> Filler | None:
-    """Return the app's 智能填单 Filler (its gazetteer), or None outside an app."""
-    from flask import has_app_context
+    """Return the app's 智能填单 Filler (its gazetteer), once per app context; None outside an app."""
+    from flask import g, has_app_context
 
     if not has_app_context():
         return None
-    from hotline.console.fill import filler_for
-    from hotline.core.extensions import db
+    places = g.get("reporter_places")
+    if places is None:
+        from hotline.console.fill import filler_for
+        from hotline.core.extensions import db
 
-    return filler_for(db.session)
+        places = g.reporter_places = filler_for(db.session)  # a list of 50 举报 asks the gazetteer once
+    return places
 
 
 def redact_for(ticket: Ticket, viewer: Viewer | None, text: str | None, *, residence: bool = True) -> str | None:
