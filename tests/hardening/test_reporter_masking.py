@@ -247,6 +247,9 @@ def test_similar_tickets_show_a_dispatcher_a_reports_title_masked(api):
     assert [s["title"] for s in similar if s["number"] == first] == [f"{NAME}举报楼下餐馆占道经营"]
     similar = api.get(f"/api/v1/dispatch/similar/{second['number']}", as_="supervisor1").get_json()["similar"]
     assert [s["title"] for s in similar if s["number"] == first] == ["张伟举报楼下餐馆占道经营"]
+    for who, title in (("dispatcher1", f"{NAME}举报楼下餐馆占道经营"), ("agent1", "张伟举报楼下餐馆占道经营")):
+        drafted = api.post("/api/v1/console/suggest", as_=who, json={"text": REPORT}).get_json()["similar"]
+        assert [s["title"] for s in drafted if s["number"] == first] == [title]
 
 
 def test_a_units_deadline_reminder_masks_a_reports_title(app, api):
