@@ -45,8 +45,10 @@ def test_worker_waits_for_redis_instead_of_exiting(tmp_path):
         capture_output=True,
         timeout=300,
     )
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (tmp_path / "worker.log").open("w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     redis = None
     try:
         time.sleep(8)  # several loop rounds against the closed port

@@ -17,6 +17,8 @@ PUBLIC = {
     "portal.submit",
     "portal.track",
     "portal.rate",
+    "callback_link.show",  # 智能回访: the unguessable link is the citizen's credential (unknown link: 404)
+    "callback_link.answer",
     "attachment_files.public_file",  # a citizen's EXIF-free copy behind a signed, expiring link (bad link: 404)
     "open311.discovery",
     "open311.services_list",
