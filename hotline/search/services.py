@@ -21,7 +21,7 @@ from hotline.core.errors import DomainError
 from hotline.search.index import ticket_tokens
 from hotline.search.models import SavedView
 from hotline.tickets.models import CHANNEL_NAMES, KINDS, WARNINGS, Ticket
-from hotline.tickets.services import visibility_filter
+from hotline.tickets.services import LIST_LOADING, visibility_filter
 from hotline.tickets.states import OPEN, State
 from hotline.tickets.whistleblower import TicketText, hides_reporter, ticket_text
 from hotline.units.models import Unit
@@ -186,7 +186,7 @@ def build_query(session: Session, user: User, params: SearchParams) -> tuple[Sel
         unit = session.scalar(select(Unit).where(Unit.code == params.unit))
         if unit is None:
             raise DomainError(422, "unknown_unit", f"单位编码不存在：{params.unit}", field="unit")
-        in_unit = select(Unit.id).where(Unit.path.like(unit.path + "%"))
+        in_unit = select(Unit.id).where(Unit.in_subtree_of(unit))  # escaped: unit codes may hold _ and %
         query = query.where(or_(Ticket.handling_unit_id.in_(in_unit), Ticket.lead_unit_id.in_(in_unit)))
     if params.category:
         query = query.where(or_(Ticket.category == params.category, Ticket.category.like(params.category + ".%")))
@@ -224,7 +224,9 @@ def search_tickets(
         )
         query = query.where(after)
     order = (key.asc(), Ticket.id.asc()) if ascending else (key.desc(), Ticket.id.desc())
-    rows = list(session.execute(query.add_columns(key.label("sort_key")).order_by(*order).limit(limit + 1)))
+    # The units and co-units every row shows, loaded for the page at once (not a query per row and relation).
+    query = query.options(*LIST_LOADING).add_columns(key.label("sort_key")).order_by(*order).limit(limit + 1)
+    rows = list(session.execute(query))
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].sort_key, page[-1][0].id) if len(rows) > limit else None
     tickets = [r[0] for r in page]

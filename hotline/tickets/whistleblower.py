@@ -47,25 +47,49 @@ _ID_CARD = re.compile(
     r"(?![0-9A-Za-z])"
 )
 _OLD_ID_CARD = re.compile(r"(?<=身份证)(?:号码?)?[:：是为]?\s*(?P<n>\d{15})(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.]+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+*-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.]+")
 _IM = re.compile(r"(?:QQ|qq|微信)(?:号码?)?[:：是为]?\s*(?P<n>[A-Za-z0-9][A-Za-z0-9_-]{4,19})(?![A-Za-z0-9_-])")
 # Who lives there: the reporter (我/本人/我家/笔者/举报人…) or a self-name already masked.
 _SELF = r"(?:我们家|我家|我们|本人|笔者|我|举报人|反映人|投诉人|来电人|" + _SHADOW + r")"
+_LIVES = r"(?:家住在|家住(?![房宅])|居住在|居住于|住在|住于|家在|住(?![址所户房宿]))"
 _RESIDENCE = re.compile(
-    rf"(?:{_SELF}[，,\s]?(?:现在|现|目前|一直|就|也|是)?(?:家住在|家住|居住在|居住于|住在|住于|家在|住)"
-    r"|(?:(?<=^)|(?<=[，,。；;！!\s：:]))(?:家住在|家住|现住在|现住)"
-    r"|(?<!被举报人)(?<!被投诉人)(?<!被反映人)(?:家庭住址|现住址|居住地址|户籍地址|家庭地址|住址)(?:是|为|在)?[:：]?)"
+    rf"(?:{_SELF}[，,\s]?(?:现在|现|目前|一直|就|也|是)?{_LIVES}"
+    r"|(?:(?<=^)|(?<=[，,。；;！!\s：:]))(?:家住在|家住(?![房宅])|现住在|现住)"
+    r"|(?:我们家|我家)(?:就|也)?在"
+    r"|(?:家庭住址|现住址|居住地址|户籍地址|家庭地址|住址|住所)(?:是|为|在)?[:：]?)"
     r"\s*"
 )
+# After the reporter introduced themself (a masked name shortly before), a clause that starts with 住在…,
+# or is only a place ending in a house number or village group (本人马娟，L6县连山乡火神坡村十一组人).
+_AFTER_NAME = 60
+_BARE_LIVES = re.compile(r"(?:(?<=^)|(?<=[，,。；;\s]))(?:现在|现|目前|一直)?(?:住在|居住在|住于)\s*")
+_ORIGIN = re.compile(
+    r"(?:(?<=^)|(?<=[，,。；;\s）)]))(?:本人是|我是|是)?(?P<place>[^，,。；;！!？?\n□]{2,30}?"
+    r"(?:[0-9一二三四五六七八九十百零〇两]+(?:组|号|栋|幢|室|单元)|村|社区))(?:的)?(?:人|村民|居民)?(?=[，,。；;\n]|$)"
+)
+_NOT_SELF = re.compile(r"被举报|被投诉|被反映")
 # Where a residence clause ends: punctuation, a masked span, or the start of what the reporter reports.
+# 地址： inside the reporter's own contact block (a name, phone or ID masked just before it) is theirs too.
+_CONTACT_ADDRESS = re.compile(r"(?:通讯地址|联系地址|地址)[:：]\s*")
+_CONTACT_BLOCK = 30
 _CLAUSE_END = re.compile(
     r"[，,。；;！!？?\n（(）)" + _SHADOW + r"]|举报|反映|投诉|发现|楼下|楼上|隔壁|对面|附近|旁边|门口|电话|手机|联系"
     r"|身份证|今年|的时候|这边|那边|有人|有个|有家|有一|经常|每天|天天|最近|因为|由于|想|要求|希望"
+    r"|的(?=[\u4e00-\u9fa5]{0,2}(?:先生|女士|小姐|师傅|阿姨|大爷|老人|业主|住户|居民|市民|某|人))"
 )
 _RESIDENCE_MAX = 40
+_WORD_WINDOW = 6
 COMMON_WORD = 100  # jieba frequency from which a caller name is more likely a word in the text
 _GENERIC_CALLERS = frozenset({"匿名", "市民", "群众", "先生", "女士", "来电人", "举报人", "网友", "未知", "保密"})
 
+
+# A self-introduction whatever the surname: the 2-3 characters after it are a name unless they are a word.
+_ANY_NAME = re.compile(
+    r"(?:我叫|本人|我的名字叫做|我的名字叫|我名叫|我名|名字叫做|(?:举报人|联系人|投诉人|反映人|求助人|信访人|姓名)[:：]?)\s*"
+    r"(?P<name>[\u4e00-\u9fa5]{2,3})(?=[，,。、\s：:（(；;]|男|女|家住|住在|电话|手机|身份证|联系|今年|$)"
+)
+
+_FUNCTION_CHARS = frozenset("的了是在和与也都就被把")  # 本人签的名 is no name
 
 _PLAIN = Filler(None)
 
@@ -87,14 +111,8 @@ class _Masker:
     def view(self) -> str:
         return "".join(self.shadow)
 
-    def result(self) -> str:
-        out, last = [], 0
-        for start, end, marker in sorted(self.spans):
-            out.append(self.text[last:start])
-            out.append(marker)
-            last = end
-        out.append(self.text[last:])
-        return "".join(out)
+
+Span = tuple[int, int, str]  # start, end, the marker that replaces text[start:end]
 
 
 def redact_reporter(
@@ -112,11 +130,30 @@ def redact_reporter(
     """
     if not text:
         return text
-    return _redact(text, (caller_name or "").strip(), re.sub(r"\D", "", caller_phone or ""), places, residence)
+    out, last = [], 0
+    for start, end, marker in reporter_spans(
+        text, caller_name=caller_name, caller_phone=caller_phone, places=places, residence=residence
+    ):
+        out += [text[last:start], marker]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def reporter_spans(
+    text: str,
+    *,
+    caller_name: str | None = None,
+    caller_phone: str | None = None,
+    places: Filler | None = None,
+    residence: bool = True,
+) -> tuple[Span, ...]:
+    """Return the spans ``redact_reporter`` masks, in order (for measuring and for highlighting)."""
+    return _spans(text, (caller_name or "").strip(), re.sub(r"\D", "", caller_phone or ""), places, residence)
 
 
 @lru_cache(maxsize=4096)
-def _redact(text: str, caller_name: str, caller_phone: str, places: Filler | None, residence: bool) -> str:
+def _spans(text: str, caller_name: str, caller_phone: str, places: Filler | None, residence: bool) -> tuple[Span, ...]:
     filler = places or _PLAIN
     m = _Masker(text, list(text), [])
     for found in _ID_CARD.finditer(text):
@@ -131,7 +168,7 @@ def _redact(text: str, caller_name: str, caller_phone: str, places: Filler | Non
     _mask_names(m, caller_name, filler)
     if residence:
         _mask_residence(m, filler)
-    return m.result()
+    return tuple(sorted(m.spans))
 
 
 def _mask_phones(m: _Masker, caller_phone: str) -> None:
@@ -173,6 +210,17 @@ def _mask_names(m: _Masker, caller_name: str, filler: Filler) -> None:
             surnames.add(found.group("surname"))
             if groups.get("given"):
                 names.add(found.group("surname") + groups["given"])
+    view = m.view()
+    frequency = filler.tokenizer().FREQ
+    for found in _ANY_NAME.finditer(view):  # 本人奉丹，: a surname the rules do not list, a word jieba does not know
+        name = found.group("name")
+        if (
+            frequency.get(name, 0) < COMMON_WORD
+            and not _FUNCTION_CHARS.intersection(name)
+            and not any(name.startswith(w) for w in rules.not_names)
+        ):
+            m.mask(*found.span("name"), NAME)
+            names.add(name)
     if len(caller_name) >= 2 and caller_name not in _GENERIC_CALLERS:
         names.add(caller_name)
     for name in names:
@@ -193,30 +241,58 @@ def _mask_everywhere(m: _Masker, name: str, filler: Filler) -> None:
     if tokenizer.FREQ.get(name, 0) >= COMMON_WORD:
         return
     view = m.view()
-    starts = [found.start() for found in re.finditer(re.escape(name), view)]
-    if not starts:
-        return
-    words = [(a, b) for _, a, b in tokenizer.tokenize(view) if b - a > len(name)]
-    for start in starts:
-        end = start + len(name)
-        if not any(a <= start and end <= b for a, b in words):
+    for found in re.finditer(re.escape(name), view):
+        start, end = found.span()
+        # jieba on a window around the occurrence is enough to see the word it sits in, and cheap.
+        left = max(0, start - _WORD_WINDOW)
+        window = view[left : end + _WORD_WINDOW]
+        inside = any(
+            a <= start - left and end - left <= b and b - a > len(name) for _, a, b in tokenizer.tokenize(window)
+        )
+        if not inside:
             m.mask(start, end, NAME)
 
 
 def _mask_residence(m: _Masker, filler: Filler) -> None:
     view = m.view()
-    for lead in _RESIDENCE.finditer(view):
-        start = lead.end()
-        if view[start : start + 1] in ("的", ""):  # 我住的小区 names no address
+    names = [a for a, _, marker in m.spans if marker == NAME]
+
+    def after_name(at: int) -> bool:
+        return any(0 <= at - a <= _AFTER_NAME for a in names)
+
+    leads = [lead.end() for lead in _RESIDENCE.finditer(view)]
+    leads += [lead.end() for lead in _BARE_LIVES.finditer(view) if after_name(lead.start())]
+    leads += [
+        lead.end()
+        for lead in _CONTACT_ADDRESS.finditer(view)
+        if _SHADOW in view[max(0, lead.start() - _CONTACT_BLOCK) : lead.start()]
+    ]
+    for start in sorted(leads):
+        if view[start : start + 1] in ("的", "") or _not_self(view, start):  # 我住的小区 names no address
             continue
         stop = _CLAUSE_END.search(view, start, start + _RESIDENCE_MAX)
         end = stop.start() if stop else min(len(view), start + _RESIDENCE_MAX)
-        clause = view[start:end]
-        if not clause.strip():
-            continue
-        keep = _area_prefix(clause, filler)
-        if keep < len(clause.rstrip()):
-            m.mask(start + keep, start + len(clause.rstrip()), ADDRESS)
+        _mask_place(m, start, len(view[start:end].rstrip()), view, filler)
+    for origin in _ORIGIN.finditer(m.view()):
+        start, end = origin.span("place")
+        if after_name(start) and not _not_self(view, start):
+            _mask_place(m, start, end - start, view, filler)
+
+
+def _not_self(view: str, at: int) -> bool:
+    """Return whether the sentence before ``at`` is about the reported (被举报人…), not the reporter."""
+    begin = max(view.rfind(c, 0, at) for c in "。！？!?\n") + 1
+    return bool(_NOT_SELF.search(view, begin, at))
+
+
+def _mask_place(m: _Masker, start: int, length: int, view: str, filler: Filler) -> None:
+    """Mask a residence clause but for the area the gazetteer knows at its front."""
+    clause = view[start : start + length]
+    if not clause.strip():
+        return
+    keep = _area_prefix(clause, filler)
+    if keep < len(clause):
+        m.mask(start + keep, start + len(clause), ADDRESS)
 
 
 def _area_prefix(clause: str, filler: Filler) -> int:
@@ -260,15 +336,18 @@ def hides_reporter(ticket: Ticket, viewer: Viewer | None) -> bool:
 
 
 def _app_places() -> Filler | None:
-    """Return the app's 智能填单 Filler (its gazetteer), or None outside an app."""
-    from flask import has_app_context
+    """Return the app's 智能填单 Filler (its gazetteer), once per app context; None outside an app."""
+    from flask import g, has_app_context
 
     if not has_app_context():
         return None
-    from hotline.console.fill import filler_for
-    from hotline.core.extensions import db
+    places = g.get("reporter_places")
+    if places is None:
+        from hotline.console.fill import filler_for
+        from hotline.core.extensions import db
 
-    return filler_for(db.session)
+        places = g.reporter_places = filler_for(db.session)  # a list of 50 举报 asks the gazetteer once
+    return places
 
 
 def redact_for(ticket: Ticket, viewer: Viewer | None, text: str | None, *, residence: bool = True) -> str | None:

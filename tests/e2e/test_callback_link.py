@@ -3,6 +3,7 @@ moves by exactly that one callback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -106,3 +107,39 @@ def test_a_citizen_rates_through_the_link_on_a_phone_and_the_rates_row_moves_by_
     finally:
         context.close()
     assert requests.get(f"{server}/r/not-a-real-token-000000", timeout=10).status_code == 404
+
+
+def _to_callback_due(rest, channel: str, content: str) -> str:
+    number = rest.post("/api/v1/tickets", "agent1", channel=channel, content=content, caller_phone="13677778888")[
+        "ticket"
+    ]["number"]
+    rest.post(f"/api/v1/tickets/{number}/dispatch", "dispatcher1", unit="A1")
+    rest.post(f"/api/v1/tickets/{number}/accept", "handler1")
+    rest.post(f"/api/v1/tickets/{number}/reply", "handler1", result="已处理", public_answer="已处理完毕。")
+    rest.post(f"/api/v1/tickets/{number}/approve_reply", "supervisor1")
+    return number
+
+
+def test_the_agents_console_leaves_out_a_ticket_awaiting_its_link_until_the_wait_is_over(app, rest, open_as):
+    agent = open_as("agent1", "/console")
+    texted = _to_callback_due(rest, "phone", "东风路井盖松动，车过有响声")
+    letter = _to_callback_due(rest, "mailbox", "来信反映东风路井盖松动")  # approved after: its event comes later
+    expect(agent.locator(f'#callbacks tr[data-ticket="{letter}"]')).to_be_visible(timeout=10000)
+    assert agent.locator(f'#callbacks tr[data-ticket="{texted}"]').count() == 0  # the live event did not add it
+    events = [e["number"] for e in agent.evaluate("H.events") if e["event"] == "ticket.updated"]
+    assert texted in events  # it was heard, and left out
+
+    from sqlalchemy import update
+
+    from hotline.callbacks.models import CallbackLink
+    from hotline.core.extensions import db
+    from hotline.tickets.models import Ticket
+
+    with app.app_context():  # the wait is over (as HOTLINE_CALLBACK_LINK_WAIT_HOURS later)
+        ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.number == texted))
+        past = clock.now() - dt.timedelta(minutes=1)
+        db.session.execute(update(CallbackLink).where(CallbackLink.ticket_id == ticket_id).values(wait_until=past))
+        db.session.commit()
+        db.session.remove()
+    agent.reload()
+    expect(agent.locator(f'#callbacks tr[data-ticket="{texted}"]')).to_be_visible(timeout=10000)
