@@ -84,7 +84,7 @@ def prepare(url: str) -> None:
     from hotline.units.services import create_unit
 
     hotline.auth.services.PASSWORD_METHOD = "pbkdf2:sha256:1000"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade(revision="heads")
         city = create_unit(db.session, "A", "A市", "city", None)

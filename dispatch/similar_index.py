@@ -11,13 +11,14 @@ indexes open tickets that have no rows (a reopened ticket, one created outside i
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import Select, bindparam, delete, exists, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from dispatch.models import SimilarBand
@@ -73,6 +74,37 @@ def forget_idf(app: Flask | None = None) -> None:
     _idf.pop(app or current_app._get_current_object(), None)  # type: ignore[attr-defined]
 
 
+@functools.cache
+def _candidates() -> Select:
+    """The candidates' statement, built once per process: building it (an aliased join) cost more CPU than
+    running it (5 ms a call, twice per suggestion)."""
+    area = aliased(Unit)
+    hits = func.count(SimilarBand.band)
+    return (
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.title,
+            func.substr(Ticket.content, 1, TEXT_CHARS),
+            Ticket.state,
+            Ticket.created_at,
+            area.code,
+            area.name,
+            area.path,
+        )
+        .join(SimilarBand, SimilarBand.ticket_id == Ticket.id)
+        .outerjoin(area, Ticket.area_unit_id == area.id)
+        .where(
+            SimilarBand.band.in_(bindparam("bands", expanding=True)),
+            Ticket.state.in_(_OPEN),
+            Ticket.id != bindparam("exclude_id"),
+        )
+        .group_by(Ticket.id, area.id)
+        .order_by(hits.desc(), Ticket.id.desc())
+        .limit(CANDIDATES)
+    )
+
+
 def find_similar(
     session: Session,
     text: str,
@@ -88,30 +120,9 @@ def find_similar(
     bands = minhash_bands(text)
     if not bands:
         return []
-    area = aliased(Unit)
-    hits = func.count(SimilarBand.band)
-    query = (
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.title,
-            func.substr(Ticket.content, 1, TEXT_CHARS),
-            Ticket.state,
-            Ticket.created_at,
-            area.code,
-            area.name,
-            area.path,
-        )
-        .join(SimilarBand, SimilarBand.ticket_id == Ticket.id)
-        .outerjoin(area, Ticket.area_unit_id == area.id)
-        .where(SimilarBand.band.in_(bands), Ticket.state.in_(_OPEN))
-        .group_by(Ticket.id, area.id)
-        .order_by(hits.desc(), Ticket.id.desc())
-        .limit(CANDIDATES)
-    )
-    if exclude_id is not None:
-        query = query.where(Ticket.id != exclude_id)
-    rows = session.execute(query).all()
+    query = _candidates()
+    params = {"bands": bands, "exclude_id": exclude_id if exclude_id is not None else -1}
+    rows = session.execute(query, params).all()
     if not rows:
         return []
     idf = idf_table(session)

@@ -24,6 +24,7 @@ from hotline.core.validation import get_str, get_str_list, json_body
 from hotline.tickets.models import KINDS, URGENCIES
 from hotline.tickets.schemas import ticket_to_dict
 from hotline.tickets.services import get_visible_ticket
+from hotline.tickets.whistleblower import mask_row_titles
 
 bp = Blueprint("dispatch_api", __name__, url_prefix="/api/v1/dispatch")
 
@@ -62,7 +63,7 @@ def similar(number: str):
         ticket.area_unit.code if ticket.area_unit else None,
         exclude_id=ticket.id,
     )
-    return jsonify({"ticket": ticket.number, "similar": found})
+    return jsonify({"ticket": ticket.number, "similar": mask_row_titles(db.session, found, g.actor)})
 
 
 @bp.get("/tickets/<number>")

@@ -42,6 +42,7 @@ PACKAGES = (
     "hotline.exchange.wiring",
     "hotline.search.wiring",
     "hotline.admin.wiring",
+    "hotline.callbacks.wiring",
 )
 
 

@@ -20,7 +20,9 @@ precisely (a period is whole Asia/Shanghai days, ``[start, end)`` in UTC):
   (``ticket_callbacks``) made in the period that reached the citizen (``unreachable`` is false), leaving out
   callbacks of tickets answered by 最终答复 or whose 差评 was upheld (``dispute_upheld``) — those tickets are
   judged by the supervisor, not the citizen. Per unit = the lead unit recorded on the callback. ``satisfied``
-  = very_satisfied + satisfied + basically_satisfied.
+  = very_satisfied + satisfied + basically_satisfied. Whoever answered counts alike: an agent's callback, the
+  citizen's 评价 on the portal or through the SMS link (智能回访); ``callbacks_by_source`` (and the counts
+  ``callbacks_agent`` / ``callbacks_portal`` / ``callbacks_citizen_link``) split ``valid_callbacks`` by source.
 * 重办率 = ``reworked`` ÷ ``closed``: tickets with a lead unit closed in the period; of those, the ones
   reworked (差评重办) at least once.
 * 超期件 ``overdue`` = open tickets past the deadline running in their state *now* (a snapshot, not a period
@@ -39,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from hotline.core import clock
 from hotline.core.errors import ApiError
-from hotline.tickets.models import SATISFIED_LEVELS, Ticket, TicketCallback, TicketEvent
+from hotline.tickets.models import CALLBACK_SOURCES, SATISFIED_LEVELS, Ticket, TicketCallback, TicketEvent
 from hotline.tickets.states import State
 from hotline.units.models import Unit
 from reports.queries import (
@@ -66,10 +68,15 @@ COUNTS = (
     "contacted",
     "resolved",
     "satisfied",
+    "callbacks_agent",
+    "callbacks_portal",
+    "callbacks_citizen_link",
     "closed",
     "reworked",
     "overdue",
 )
+# Valid callbacks by who answered (``ticket_callbacks.source``): they add up to ``valid_callbacks``.
+SOURCE_COUNTS = {f"callbacks_{source}": source for source in CALLBACK_SOURCES}
 RATES = {
     "direct_answer_rate": ("closed_on_call", "registered"),
     "accept_on_time_rate": ("accepted_on_time", "dispatched"),
@@ -200,6 +207,7 @@ def callback_spec(period: Period, scope: Unit | None, now: dt.datetime) -> Spec:
             "contacted": TicketCallback.contacted == true(),
             "resolved": TicketCallback.resolved == true(),
             "satisfied": TicketCallback.satisfaction.in_(sorted(SATISFIED_LEVELS)),
+            **{name: TicketCallback.source == source for name, source in SOURCE_COUNTS.items()},
         },
     )
 
@@ -328,6 +336,7 @@ def _finish(counts: dict, *, city: bool) -> dict:
     if not city:
         row["registered"] = row["closed_on_call"] = None
     row["overdue_by_stage"] = {stage: counts.get(stage, 0) for stage in STAGE_STATES}
+    row["callbacks_by_source"] = {source: row[name] for name, source in SOURCE_COUNTS.items()}
     for name, (num, den) in RATES.items():
         row[name] = rate(row[num], row[den])
     return row

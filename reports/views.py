@@ -16,6 +16,7 @@ from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 from hotline.core.validation import get_str, get_str_list, json_body
+from hotline.tickets.whistleblower import mask_row_titles
 from hotline.units.models import Unit
 from hotline.units.services import get_unit_by_code
 from reports import exports, ledger
@@ -102,6 +103,7 @@ def backlog():
     limit = _int_arg("limit", 20_000, 1, MAX_ROWS)
     now = clock.now()
     rows = backlog_rows(db.session, now=now, period=period, scope=_scope(g.actor), reason=reason, bucket=bucket)
+    mask_row_titles(db.session, rows, g.actor)  # a 举报's title as the reader may see it
     summary = summarise(rows)
     if fmt == "xlsx":
         return _xlsx(
@@ -185,7 +187,8 @@ def campaign_ledger(campaign_id: int):
     code = request.args.get("unit")
     unit = get_unit_by_code(db.session, code) if code else None
     remaining = request.args.get("remaining") in ("1", "true")
-    return jsonify({"rows": ledger.ledger_rows(db.session, campaign, unit=unit, remaining_only=remaining)})
+    rows = ledger.ledger_rows(db.session, campaign, unit=unit, remaining_only=remaining)
+    return jsonify({"rows": mask_row_titles(db.session, rows, g.actor)})
 
 
 def _numbers(body: dict, *, required: bool) -> list[str] | None:
@@ -258,7 +261,7 @@ def campaign_export(campaign_id: int):
     data = run_blocking(
         exports.ledger_workbook,
         ledger.campaign_to_dict(campaign),
-        ledger.ledger_rows(db.session, campaign),
+        mask_row_titles(db.session, ledger.ledger_rows(db.session, campaign), g.actor),
         ledger.unit_clearance(db.session, campaign),
         generated_at=clock.to_local(clock.now()),
     )

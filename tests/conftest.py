@@ -83,6 +83,9 @@ def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "HOTLINE_MODELS_DIR": str(models_dir),
             "HOTLINE_BACKGROUND_SCHEDULER": False,
+            # Each test has its own tickets: the dashboard's once-a-minute totals would carry the last test's.
+            # tests/console/test_dashboard_counts.py checks that cache with its own setting.
+            "HOTLINE_DONE_COUNTS_SECONDS": 0,
         }
     )
     with app.app_context():

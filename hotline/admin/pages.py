@@ -12,9 +12,13 @@ from sqlalchemy import select
 from hotline.admin import services
 from hotline.auth.models import User
 from hotline.auth.pages import page_for
+from hotline.auth.policy import auth_policy
 from hotline.auth.roles import ROLE_NAMES, Role
+from hotline.auth.services import list_tokens, revoke_token
+from hotline.auth.throttle import login_throttle
 from hotline.categories.models import Category
 from hotline.classification.models import ModelVersion
+from hotline.console.seats import SKILLS, set_skills, skills_of
 from hotline.core.audit import ACTION_NAMES, ENTITY_NAMES, describe, list_admin_changes
 from hotline.core.clock import UNITS as CLOCK_UNITS
 from hotline.core.effects import commit, rollback
@@ -22,6 +26,7 @@ from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 from hotline.tickets.limits import LIMIT_STAGES, PRESETS, STAGE_NAMES, rows_for
 from hotline.tickets.models import KIND_NAMES, URGENCY_NAMES, TimeLimit
+from hotline.tickets.whistleblower import mask_row_titles
 from hotline.units.models import UNIT_KIND_NAMES, UNIT_KINDS, Unit
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -59,12 +64,32 @@ def _form(name: str) -> str:
 # --- users ---------------------------------------------------------------------------------------------------
 
 
+def _address() -> str:
+    return (request.remote_addr or "?")[:64]
+
+
 @bp.get("/staff")
 @page_for(Role.ADMIN)
 def users():
+    """One page for staff accounts: create, edit (name, role, unit), 停用/启用, seat skills, and the account
+    security actions (reset password, reset the second factor, sign out everywhere, unlock, revoke tokens)."""
     rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.path)).all()
-    return render_template("admin_staff.html", **_common(users=rows, roles=ROLE_NAMES, units=units))
+    throttle = login_throttle()
+    agents = [u for u in rows if u.role == Role.AGENT]
+    return render_template(
+        "admin_staff.html",
+        **_common(
+            users=rows,
+            roles=ROLE_NAMES,
+            units=units,
+            locked={u.id for u in rows if throttle.locked(u.username)},
+            skills={u.id: skills_of(db.session, u) for u in agents},
+            skill_names=SKILLS,
+            tokens=list_tokens(db.session, g.me, username=""),
+            min_length=auth_policy().password_min_length,
+        ),
+    )
 
 
 @bp.post("/staff")
@@ -79,15 +104,26 @@ def users_create():
         role=_form("role"),
         unit_code=_form("unit"),
         password=request.form.get("password") or "",
+        policy=auth_policy(),
     )
     return f"已新增用户 {user.username}"
+
+
+@bp.post("/staff/<int:user_id>")
+@page_for(Role.ADMIN)
+@admin_action("admin_pages.users")
+def users_edit(user_id: int):
+    user = services.update_user(
+        db.session, g.me, user_id, display_name=_form("display_name"), role=_form("role"), unit_code=_form("unit")
+    )
+    return f"已保存用户 {user.username}"
 
 
 @bp.post("/staff/<int:user_id>/active")
 @page_for(Role.ADMIN)
 @admin_action("admin_pages.users")
 def users_active(user_id: int):
-    user = services.set_user_active(db.session, g.me, user_id, _form("active") == "1")
+    user = services.set_user_active(db.session, g.me, user_id, _form("active") == "1", address=_address())
     return f"用户 {user.username} 已{'启用' if user.active else '停用'}"
 
 
@@ -95,8 +131,40 @@ def users_active(user_id: int):
 @page_for(Role.ADMIN)
 @admin_action("admin_pages.users")
 def users_password(user_id: int):
-    user = services.reset_password(db.session, g.me, user_id, request.form.get("password") or "")
+    user = services.reset_password(
+        db.session, g.me, user_id, request.form.get("password") or "", auth_policy(), address=_address()
+    )
     return f"已重置用户 {user.username} 的密码"
+
+
+@bp.post("/staff/<int:user_id>/security")
+@page_for(Role.ADMIN)
+@admin_action("admin_pages.users")
+def users_security(user_id: int):
+    user, done = services.account_security(
+        db.session, g.me, user_id, _form("change"), login_throttle(), address=_address()
+    )
+    return f"已为用户 {user.username} {done}"
+
+
+@bp.post("/staff/<int:user_id>/skills")
+@page_for(Role.ADMIN)
+@admin_action("admin_pages.users")
+def users_skills(user_id: int):
+    agent = db.session.get(User, user_id)
+    if agent is None:
+        raise ApiError(404, "not_found", "用户不存在")
+    result = set_skills(db.session, agent, request.form.getlist("skill"), g.me)
+    names = "、".join(SKILLS[s] for s in result) or "无"
+    return f"已设置 {agent.username} 的坐席技能：{names}"
+
+
+@bp.post("/staff/tokens/<int:token_id>/revoke")
+@page_for(Role.ADMIN)
+@admin_action("admin_pages.users")
+def users_revoke_token(token_id: int):
+    row = revoke_token(db.session, g.me, token_id, address=_address())
+    return f"已吊销接口令牌：{row.name}"
 
 
 # --- units and grids -----------------------------------------------------------------------------------------
@@ -267,7 +335,7 @@ def ledger_page():
     campaigns = ledger.list_campaigns(db.session)
     chosen = request.args.get("campaign", "")
     campaign = next((c for c in campaigns if str(c.id) == chosen), campaigns[0] if campaigns else None)
-    rows = ledger.ledger_rows(db.session, campaign) if campaign else []
+    rows = mask_row_titles(db.session, ledger.ledger_rows(db.session, campaign), g.me) if campaign else []
     return render_template(
         "admin_ledger.html",
         **_common(

@@ -8,11 +8,17 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.auth import services as auth
 from hotline.auth.models import User
+from hotline.auth.passwords import check_password
+from hotline.auth.policy import AuthPolicy
+from hotline.auth.roles import Role
 from hotline.auth.services import create_user, hash_password
+from hotline.auth.throttle import LoginThrottle
 from hotline.categories.models import Category
 from hotline.classification.models import ModelVersion
 from hotline.classification.services import promote
+from hotline.core import clock
 from hotline.core.audit import record_admin_change
 from hotline.core.errors import DomainError
 from hotline.tickets.limits import check_stage_covered
@@ -33,25 +39,60 @@ def user_record(user: User) -> dict:
 
 
 def add_user(
-    session: Session, actor: User, *, username: str, display_name: str, role: str, unit_code: str, password: str
+    session: Session,
+    actor: User,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    unit_code: str,
+    password: str,
+    policy: AuthPolicy,
 ) -> User:
-    """Create a user (audited)."""
+    """Create a user whose password passes the centre's rules (admin audit and account trail)."""
     if not username.strip():
         raise DomainError(422, "missing_field", "请填写用户名", field="username")
     user = create_user(
-        session, username.strip(), password, role, get_unit_by_code(session, unit_code), display_name.strip() or None
+        session,
+        username.strip(),
+        password,
+        role,
+        get_unit_by_code(session, unit_code),
+        display_name.strip() or None,
+        policy=policy,
+        actor=actor,
     )
     record_admin_change(session, actor, "user", user.username, "create", after=user_record(user))
     return user
 
 
-def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:
-    """Enable or disable a user (audited); an admin cannot disable themself."""
+def update_user(session: Session, actor: User, user_id: int, *, display_name: str, role: str, unit_code: str) -> User:
+    """Change a user's name, role and unit (audited, before and after); an admin cannot demote themself."""
+    user = _get(session, User, user_id, "用户")
+    if role not in {r.value for r in Role}:
+        raise DomainError(422, "invalid_choice", "角色无效", field="role")
+    if user.id == actor.id and role != user.role:
+        raise DomainError(409, "self_role", "不能修改自己的角色")
+    unit = get_unit_by_code(session, unit_code)
+    before = user_record(user)
+    user.display_name = display_name.strip() or user.username
+    user.role = role
+    user.unit = unit
+    session.flush()
+    after = user_record(user)
+    if after != before:
+        record_admin_change(session, actor, "user", user.username, "update", before=before, after=after)
+    return user
+
+
+def set_user_active(session: Session, actor: User, user_id: int, active: bool, *, address: str | None = None) -> User:
+    """Enable or disable a user (admin audit and account trail); disabling ends their sessions and tokens at
+    once. An admin cannot disable themself."""
     user = _get(session, User, user_id, "用户")
     if user.id == actor.id and not active:
         raise DomainError(409, "self_disable", "不能停用自己的账号")
     before = user_record(user)
-    user.active = active
+    auth.set_user_active(session, actor, user, active, address=address)
     session.flush()
     record_admin_change(
         session, actor, "user", user.username, "enable" if active else "disable", before=before, after=user_record(user)
@@ -59,15 +100,45 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     return user
 
 
-def reset_password(session: Session, actor: User, user_id: int, password: str) -> User:
-    """Set a new password for a user (audited without the password)."""
-    if len(password) < 8:
-        raise DomainError(422, "weak_password", "密码至少 8 位", field="password")
+def reset_password(
+    session: Session, actor: User, user_id: int, password: str, policy: AuthPolicy, *, address: str | None = None
+) -> User:
+    """Set a new password that passes the centre's rules; the user's sessions and tokens end (audited in the
+    admin audit and the account trail, never the password)."""
     user = _get(session, User, user_id, "用户")
+    check_password(password, user.username, policy)
     user.password_hash = hash_password(password)
+    user.password_changed_at = clock.now()
+    auth.record_auth_event(session, "password_reset", actor, user, address=address)
+    auth.revoke_everything(session, user, actor, "password_reset", address=address)
     session.flush()
     record_admin_change(session, actor, "user", user.username, "reset_password")
     return user
+
+
+SECURITY_CHANGES = {
+    "reset_second_factor": "重置动态验证码",
+    "revoke_sessions": "强制下线",
+    "unlock": "解除登录锁定",
+}
+
+
+def account_security(
+    session: Session, actor: User, user_id: int, change: str, throttle: LoginThrottle, *, address: str | None = None
+) -> tuple[User, str]:
+    """Run one account-security change on a user (each in the account trail); return the user and what was done."""
+    user = _get(session, User, user_id, "用户")
+    if change == "reset_second_factor":
+        auth.reset_second_factor(session, actor, user, address=address)
+    elif change == "revoke_sessions":
+        auth.revoke_everything(session, user, actor, "admin", address=address)
+    elif change == "unlock":
+        throttle.unlock(user.username)
+        auth.record_auth_event(session, "login_unlocked", actor, user, address=address)
+    else:
+        raise DomainError(400, "unknown_change", "未知的操作")
+    session.flush()
+    return user, SECURITY_CHANGES[change]
 
 
 def unit_record(unit: Unit) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from hotline.auth.api import SESSION_KEY, forget_caller, resolve_caller
@@ -20,14 +20,11 @@ from hotline.auth.services import (
     list_tokens,
     open_session,
     record_auth_event,
-    reset_second_factor,
-    revoke_everything,
     revoke_token,
-    set_user_active,
     sign_in,
 )
 from hotline.auth.throttle import BLOCKED_MESSAGE, login_throttle
-from hotline.auth.views import finish_enrolment, security_state, user_row
+from hotline.auth.views import finish_enrolment, security_state
 from hotline.core.effects import commit, rollback
 from hotline.core.errors import DomainError
 from hotline.core.extensions import db
@@ -207,48 +204,35 @@ def password():
 @account.get("/admin/users")
 @page_for(Role.ADMIN)
 def admin_users():
-    users = db.session.scalars(db.select(User).order_by(User.username))
-    return render_template(
-        "admin_users.html",
-        me=g.me,
-        rows=[user_row(u) for u in users],
-        message=None,
-        tokens=list_tokens(db.session, g.me, username=""),
-        role_names=ROLE_NAMES,
-    )
+    """Account security moved onto the one user page, /admin/staff (kept for bookmarks)."""
+    return redirect(url_for("admin_pages.users"), 301)
 
 
 @account.post("/admin/users")
 @page_for(Role.ADMIN)
 def admin_users_post():
-    """Disable, enable, reset the second factor, sign out everywhere, revoke one token — each audited."""
-    change, message = request.form.get("change", ""), "已完成"
+    """The old form posts (username + change) still work: each runs the user page's own action, then back there."""
+    from hotline.admin import services as admin
+
+    change = request.form.get("change", "")
     try:
         if change == "revoke_token":
             token_id = request.form.get("token_id", "")
             revoke_token(db.session, g.me, int(token_id) if token_id.isdigit() else 0, address=_address())
+            message = "已吊销接口令牌"
         else:
             user = find_user(db.session, request.form.get("username", "")[:80])
-            if change == "disable":
-                set_user_active(db.session, g.me, user, False, address=_address())
-            elif change == "enable":
-                set_user_active(db.session, g.me, user, True, address=_address())
-            elif change == "reset_second_factor":
-                reset_second_factor(db.session, g.me, user, address=_address())
-            elif change == "revoke_sessions":
-                revoke_everything(db.session, user, g.me, "admin", address=_address())
+            if change in ("disable", "enable"):
+                admin.set_user_active(db.session, g.me, user.id, change == "enable", address=_address())
+                message = f"用户 {user.username} 已{'启用' if change == 'enable' else '停用'}"
             else:
-                raise DomainError(400, "unknown_change", "未知的操作")
+                _, done = admin.account_security(
+                    db.session, g.me, user.id, change, login_throttle(), address=_address()
+                )
+                message = f"已为用户 {user.username} {done}"
         commit(db.session)
+        flash(message, "ok")
     except DomainError as exc:
         rollback(db.session)
-        message = exc.message
-    users = db.session.scalars(db.select(User).order_by(User.username))
-    return render_template(
-        "admin_users.html",
-        me=g.me,
-        rows=[user_row(u) for u in users],
-        message=message,
-        tokens=list_tokens(db.session, g.me, username=""),
-        role_names=ROLE_NAMES,
-    )
+        flash(exc.message, "error")
+    return redirect(url_for("admin_pages.users"))

@@ -34,6 +34,14 @@ class LoginThrottle:
         self.by_username.allow(f"login-user:{username}")
         self.by_address.allow(f"login-address:{address}")
 
+    def locked(self, username: str) -> bool:
+        """Tell whether ``username`` is locked out by its failed logins (from any address)."""
+        return not self.by_username.within(f"login-user:{username}")
+
+    def unlock(self, username: str) -> None:
+        """Forget the failed logins of ``username`` (an administrator, once the owner is known to be the one)."""
+        self.by_username.clear(f"login-user:{username}")
+
     def reset(self) -> None:
         """Forget every failure (tests, or an administrator after an incident)."""
         self.by_username.reset()

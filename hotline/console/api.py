@@ -27,6 +27,7 @@ from hotline.core.errors import ApiError
 from hotline.core.extensions import db
 from hotline.intake.suggestions import build_suggestions
 from hotline.tickets.schemas import ticket_to_dict
+from hotline.tickets.whistleblower import mask_row_titles
 
 bp = Blueprint("console_api", __name__, url_prefix="/api/v1")
 MANAGERS = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
@@ -111,7 +112,10 @@ def suggest(body: Draft):
     """Return the intake suggestions for a draft (classification, proposal, similar tickets, articles)."""
     if not body.text:
         return jsonify({})
-    return jsonify(build_suggestions(db.session, body.text, body.address))
+    result = build_suggestions(db.session, body.text, body.address)
+    if result.get("similar"):  # a dispatcher or admin reads a similar 举报's title masked
+        mask_row_titles(db.session, result["similar"], g.actor)
+    return jsonify(result)
 
 
 @bp.post("/console/fill")

@@ -3,7 +3,8 @@
 A citizen's rating is the ``callback`` action (SPEC §3) taken by the system user ``portal``: an
 inactive agent account (it cannot log in nor hold tokens) created on first use, so the audit trail,
 the callback record and the 三率 measures treat a self-service rating like an agent's callback in
-which the citizen was reached (``contacted`` = true).
+which the citizen was reached (``contacted`` = true). The callback row says ``source`` = ``portal`` (no
+``agent_id``); the link sent after the approved reply (hotline.callbacks) records ``citizen_link`` alike.
 """
 
 from __future__ import annotations
@@ -113,4 +114,6 @@ def rate_by_citizen(
         raise DomainError(422, "missing_field", "请选择问题是否解决")
     note = "市民自助评价" + (f"：{comment}" if comment else "")
     params = ActionParams(contacted=True, resolved=resolved, satisfaction=satisfaction, note=note[:2000])
-    return perform_action(session, ticket, Action.CALLBACK.value, portal_user(session), params, preset=preset)
+    return perform_action(
+        session, ticket, Action.CALLBACK.value, portal_user(session), params, preset=preset, callback_source="portal"
+    )

@@ -74,14 +74,20 @@ def rooms_for(ticket: Ticket) -> set[str]:
     return {"managers", "agents"} | unit_rooms_for(ticket)
 
 
-def ticket_payload(ticket: Ticket, role: Role) -> dict:
-    """Return the event payload for a room of ``role`` users: a few keys for routing, and the ticket itself."""
+def ticket_payload(ticket: Ticket, role: Role, awaiting_citizen: bool = False) -> dict:
+    """Return the event payload for a room of ``role`` users: a few keys for routing, and the ticket itself.
+
+    ``awaiting_citizen``: the ticket is 待回访 but its citizen was sent a callback link that still waits — the
+    agents' 回访 queue leaves it out until the link is answered or times out (hotline.callbacks)."""
+    ticket_dict = ticket_to_dict(ticket, RoleViewer(role))  # type: ignore[arg-type]  # a role is all it reads
+    ticket_dict["awaiting_citizen"] = awaiting_citizen
     return {
         "number": ticket.number,
         "state": ticket.state,
         "warning": ticket.warning,
         "version": ticket.version,
-        "ticket": ticket_to_dict(ticket, RoleViewer(role)),  # type: ignore[arg-type]  # a role is all it reads
+        "awaiting_citizen": awaiting_citizen,
+        "ticket": ticket_dict,
     }
 
 
@@ -99,13 +105,16 @@ def ticket_changed(ticket_id: int, event: str, changed: str | None = None) -> No
     if changed:  # what changed beside the ticket's own fields, e.g. "attachments": pages that show them re-read
         stamp["changed"] = changed
     # One emit per way of seeing the ticket (one Redis message each), to all rooms that see it that way.
+    from hotline.callbacks.services import is_awaiting_citizen
+
+    awaiting = is_awaiting_citizen(db.session, ticket)
     units = sorted(unit_rooms_for(ticket))
     if units:
-        socketio.emit(event, ticket_payload(ticket, Role.HANDLER) | stamp, to=units)
+        socketio.emit(event, ticket_payload(ticket, Role.HANDLER, awaiting) | stamp, to=units)
     for role, room in _ROLE_ROOMS:
-        payload = ticket_payload(ticket, role) | stamp
+        payload = ticket_payload(ticket, role, awaiting) | stamp
         socketio.emit(event, payload, to=room)
-        if role == Role.AGENT and ticket.state == "callback_due":
+        if role == Role.AGENT and ticket.state == "callback_due" and not awaiting:
             socketio.emit("callback.due", payload, to="agents")
 
 

@@ -36,7 +36,6 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("万件清理", "admin_pages.ledger_page", frozenset({Role.SUPERVISOR, Role.ADMIN})),
     NavEntry("确责清单", "dispatch_pages.index", frozenset({Role.ADMIN})),
     NavEntry("用户", "admin_pages.users", frozenset({Role.ADMIN})),
-    NavEntry("账号安全", "account_pages.admin_users", frozenset({Role.ADMIN})),
     NavEntry("上级交办", "exchange_pages.exchange_page", frozenset({Role.ADMIN})),
     NavEntry("单位与网格", "admin_pages.units", frozenset({Role.ADMIN})),
     NavEntry("时限", "admin_pages.time_limits", frozenset({Role.ADMIN, Role.SUPERVISOR})),

@@ -64,6 +64,15 @@ class RateLimiter:
         shared = self._shared_answer("test", key)
         return self.local.test(self.item, key) if shared is None else shared
 
+    def clear(self, key: str) -> None:
+        """Forget the hits of one ``key`` (here and in the shared store)."""
+        self.local.clear(self.item, key)
+        if self.shared is not None:
+            try:
+                self.shared.clear(self.item, key)
+            except Exception:
+                log.warning("could not clear the shared rate limit of one key", exc_info=True)
+
     def reset(self) -> None:
         """Forget every hit (tests)."""
         self.local.storage.reset()

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from dispatch.models import SimilarBand
@@ -23,7 +23,17 @@ from hotline.history import generator as gen
 from hotline.history.writer import copy_rows, next_id, reset_sequence
 from hotline.search.index import index_tickets
 from hotline.tickets import limits
-from hotline.tickets.models import KINDS, Ticket, TicketCallback, TicketEvent, TicketSequence, ticket_co_units
+from hotline.tickets.deadlines import worst_deadline
+from hotline.tickets.models import (
+    KINDS,
+    Ticket,
+    TicketCallback,
+    TicketEvent,
+    TicketReminder,
+    TicketSequence,
+    ticket_co_units,
+)
+from hotline.tickets.states import OPEN
 from hotline.units.models import Unit
 
 CHUNK = 20_000
@@ -79,6 +89,29 @@ def _limits(session: Session, preset: str) -> dict:
         for kind in KINDS
         for urgency in ("urgent", "normal")
     }
+
+
+def _remind_warned(session: Session, first_ticket: int, now: dt.datetime) -> int:
+    """Leave the 临期提醒 the warning sweep would have left for the generated tickets that are open and warned
+    (unread, addressed to the unit holding each one), so a demo's inbox shows them; return how many."""
+    warned = session.scalars(
+        select(Ticket).where(
+            Ticket.id >= first_ticket,
+            Ticket.state.in_([s.value for s in OPEN]),
+            Ticket.warning != "none",
+            Ticket.handling_unit_id.is_not(None),
+        )
+    )
+    rows = []
+    for ticket in warned:
+        level, cause = worst_deadline(ticket, now)
+        if cause is None or level == "none":
+            continue
+        told = min(now, cause.due_at) if level == "red" else now
+        rows.append((ticket.id, ticket.handling_unit_id, cause.stage, level, cause.due_at, told))
+    columns = ("ticket_id", "unit_id", "stage", "level", "due_at", "created_at")
+    copy_rows(session.connection(), TicketReminder.__table__, columns, rows)
+    return len(rows)
 
 
 def generate_history(
@@ -145,12 +178,19 @@ def generate_history(
             echo(f"{totals['tickets']:,} 件 / {time.perf_counter() - started:.0f} s")
     for table in tables:
         reset_sequence(conn, table)
+    totals["reminders"] = _remind_warned(session, first_ticket, now)
     seq = TicketSequence.__table__
     for day, count in used.items():
         if day in sequences:
             conn.execute(seq.update().where(seq.c.day == day).values(last=sequences[day] + count))
         else:
             conn.execute(seq.insert().values(day=day, last=count))
+    # Fresh statistics for the planner: without them a bulk-loaded table looks empty (or as it was), and the
+    # list and dashboard queries pick a scan of the whole table (seen at a million tickets).
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE tickets, ticket_events, ticket_callbacks, ticket_co_units, similar_bands"))
+    else:
+        conn.execute(text("ANALYZE"))
     return HistorySummary(
         totals["tickets"], sum(flags), totals["events"], totals["callbacks"], round(time.perf_counter() - started, 1)
     )

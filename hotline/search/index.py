@@ -8,6 +8,7 @@ later-numbered one is not skipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import func, select, text
@@ -17,16 +18,40 @@ from sqlalchemy.orm import Session
 from hotline.search.models import TicketSearchDoc
 from hotline.tickets.models import Ticket
 from knowledge.search.index import tsvector_literal
-from knowledge.search.tokenize import index_tokens
+from knowledge.search.tokenize import STOP_WORDS, get_tokenizer, index_tokens
 
 CATCH_UP_BATCH = 300
 RECHECK_WINDOW = 200
 MAX_TOKENS = 2000
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def spanning_words(text: str) -> list[str]:
+    """Return every dictionary word of 2–4 characters found anywhere in the text's Chinese runs.
+
+    jieba's route keeps only one reading of a run: 路灯不亮 becomes 路 / 灯不亮 (both dictionary words), so a
+    search for 路灯 would miss it. The index also holds the words a reader sees across those cuts, as jieba's
+    full mode would; a query word is one dictionary word, so it now finds them.
+    """
+    freq = get_tokenizer().FREQ
+    out: list[str] = []
+    for match in _CJK_RUN.finditer(text or ""):
+        run = match.group()
+        for i in range(len(run) - 1):
+            for size in (2, 3, 4):
+                word = run[i : i + size]
+                if len(word) < size:
+                    break
+                if freq.get(word) and word not in STOP_WORDS:
+                    out.append(word)
+    return out
 
 
 def ticket_tokens(title: str | None, content: str | None, address: str | None) -> list[str]:
-    """Return the index tokens of a ticket's text (the knowledge base's jieba search-mode segmentation)."""
-    return index_tokens(" ".join(p for p in (title, content, address) if p))[:MAX_TOKENS]
+    """Return the index tokens of a ticket's text: the knowledge base's jieba search-mode segmentation, plus
+    the dictionary words spanning its cuts (``spanning_words``), each once."""
+    text = " ".join(p for p in (title, content, address) if p)
+    return list(dict.fromkeys([*index_tokens(text), *spanning_words(text)]))[:MAX_TOKENS]
 
 
 def _pending(session: Session, limit: int) -> list[tuple[int, str, str, str | None]]:

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from hotline.core.api_schemas import ApiModel, IsoDate, QueryModel, choice, optional_text, required_text, whole
-from hotline.search.services import SORTS
+from hotline.search.services import QUEUES, SORTS
 from hotline.tickets.models import CHANNEL_NAMES, KINDS, WARNINGS
 
 
@@ -25,6 +25,9 @@ class SearchQuery(QueryModel):
     date_from: IsoDate = Field(default=None, alias="from", description="受理日期起（YYYY-MM-DD）")
     date_to: IsoDate = Field(default=None, alias="to", description="受理日期止（YYYY-MM-DD）")
     sort: choice(tuple(SORTS)) = None
+    queue: choice(QUEUES) = Field(
+        default=None, description="callback：话务员回访队列（不含等待市民短信链接评价的工单）"
+    )
     limit: whole(1, 200) = Field(default=None, description="每页条数（默认 50）")
     cursor: optional_text(200) = None
 

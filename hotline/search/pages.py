@@ -14,6 +14,7 @@ from hotline.tickets.models import CHANNEL_NAMES, KIND_NAMES
 from hotline.tickets.schemas import caller_view
 from hotline.tickets.states import STATE_NAMES, State, allowed_actions
 from hotline.tickets.warnings import WARNING_NAMES
+from hotline.tickets.whistleblower import ticket_text
 
 bp = Blueprint("search_pages", __name__)
 BULK_ACTIONS = {"urge": "催办", "supervise": "督办"}
@@ -47,6 +48,7 @@ def search_page():
         views=list_saved_views(db.session, g.me),
         bulk=bulk,
         caller=lambda t: caller_view(t, g.me),
+        text=lambda t: ticket_text(t, g.me),
         sees_phone=role in SEES_CALLER,
         next_args=(params.to_dict() | {"cursor": page.next_cursor}) if page and page.next_cursor else None,
     )

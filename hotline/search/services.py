@@ -18,10 +18,12 @@ from hotline.auth.roles import SEES_CALLER
 from hotline.core import clock
 from hotline.core.db_types import UTCDateTime
 from hotline.core.errors import DomainError
+from hotline.search.index import ticket_tokens
 from hotline.search.models import SavedView
 from hotline.tickets.models import CHANNEL_NAMES, KINDS, WARNINGS, Ticket
-from hotline.tickets.services import visibility_filter
+from hotline.tickets.services import LIST_LOADING, visibility_filter
 from hotline.tickets.states import OPEN, State
+from hotline.tickets.whistleblower import TicketText, hides_reporter, ticket_text
 from hotline.units.models import Unit
 from knowledge.search.tokenize import query_words
 
@@ -31,6 +33,7 @@ _FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 _NUMBER = re.compile(r"^\d{14}$")
 _PHONE = re.compile(r"^\+?[\d\s-]{7,16}$")
 MAX_SAVED_VIEWS = 30
+QUEUES = ("callback",)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class SearchParams:
     date_from: str = ""
     date_to: str = ""
     sort: str = "deadline"
+    # ``callback``: the agents' 回访 queue — 待回访 tickets not waiting for their citizen's link answer.
+    queue: str = ""
 
     @classmethod
     def from_mapping(cls, data: dict) -> SearchParams:
@@ -76,6 +81,7 @@ class SearchParams:
             ("channel", tuple(CHANNEL_NAMES)),
             ("kind", KINDS),
             ("sort", tuple(SORTS)),
+            ("queue", QUEUES),
         ):
             value = getattr(self, name)
             if value and value not in allowed:
@@ -172,11 +178,15 @@ def build_query(session: Session, user: User, params: SearchParams) -> tuple[Sel
         query = query.where(Ticket.state.in_(params.state.split(",")))
     if params.open:
         query = query.where(Ticket.state.in_([s.value for s in OPEN]))
+    if params.queue == "callback":
+        from hotline.callbacks.services import awaiting_citizen
+
+        query = query.where(Ticket.state == State.CALLBACK_DUE.value, ~awaiting_citizen(clock.now()))
     if params.unit:
         unit = session.scalar(select(Unit).where(Unit.code == params.unit))
         if unit is None:
             raise DomainError(422, "unknown_unit", f"单位编码不存在：{params.unit}", field="unit")
-        in_unit = select(Unit.id).where(Unit.path.like(unit.path + "%"))
+        in_unit = select(Unit.id).where(Unit.in_subtree_of(unit))  # escaped: unit codes may hold _ and %
         query = query.where(or_(Ticket.handling_unit_id.in_(in_unit), Ticket.lead_unit_id.in_(in_unit)))
     if params.category:
         query = query.where(or_(Ticket.category == params.category, Ticket.category.like(params.category + ".%")))
@@ -214,10 +224,21 @@ def search_tickets(
         )
         query = query.where(after)
     order = (key.asc(), Ticket.id.asc()) if ascending else (key.desc(), Ticket.id.desc())
-    rows = list(session.execute(query.add_columns(key.label("sort_key")).order_by(*order).limit(limit + 1)))
+    # The units and co-units every row shows, loaded for the page at once (not a query per row and relation).
+    query = query.options(*LIST_LOADING).add_columns(key.label("sort_key")).order_by(*order).limit(limit + 1)
+    rows = list(session.execute(query))
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].sort_key, page[-1][0].id) if len(rows) > limit else None
-    return SearchPage([r[0] for r in page], next_cursor, words)
+    tickets = [r[0] for r in page]
+    if words:  # no 举报 is found through the words its reader may not see (the page may come out shorter)
+        tickets = [t for t in tickets if not hides_reporter(t, user) or _found_in(ticket_text(t, user), words)]
+    return SearchPage(tickets, next_cursor, words)
+
+
+def _found_in(text: TicketText, words: list[str]) -> bool:
+    """Return whether every searched word is among the index tokens of ``text`` (as the index matches)."""
+    tokens = set(ticket_tokens(text.title, text.content, text.address))
+    return all(w in tokens for w in words)
 
 
 def list_saved_views(session: Session, user: User) -> list[SavedView]:

@@ -12,11 +12,18 @@ search_cli = AppGroup("search", help="工单检索索引")
 
 
 @search_cli.command("reindex")
-def reindex() -> None:
-    """Index every ticket not yet in the search index."""
+@click.option("--rebuild", is_flag=True, help="先清空索引再全部重建（分词规则变化后使用）")
+def reindex(rebuild: bool) -> None:
+    """Index every ticket not yet in the search index (all of them again with --rebuild)."""
+    from sqlalchemy import delete
+
     from hotline.core.extensions import db
     from hotline.search.index import catch_up
+    from hotline.search.models import TicketSearchDoc
 
+    if rebuild:
+        db.session.execute(delete(TicketSearchDoc))  # SQLite's trigger empties the FTS table with it
+        db.session.commit()
     total = 0
     while done := catch_up(db.session, 2000):
         db.session.commit()

@@ -27,7 +27,8 @@ def init_app(app: Flask) -> None:
     c.setdefault("HOTLINE_SMS_ACCESS_KEY_ID", env("HOTLINE_SMS_ACCESS_KEY_ID") or "")
     c.setdefault("HOTLINE_SMS_ACCESS_KEY_SECRET", env("HOTLINE_SMS_ACCESS_KEY_SECRET") or "")
     c.setdefault("HOTLINE_SMS_SIGN_NAME", env("HOTLINE_SMS_SIGN_NAME") or "12345政务服务便民热线")
-    # Approved template code per 告知 purpose, e.g. {"registered": "SMS_1001", "answered": "SMS_1002", …}.
+    # Approved template code per 告知 purpose, e.g. {"registered": "SMS_1001", "answered": "SMS_1002", …};
+    # ``callback_link`` (智能回访) has the variables ``number`` and ``link`` (the /r/<token> short link).
     c.setdefault("HOTLINE_SMS_TEMPLATES", json.loads(env("HOTLINE_SMS_TEMPLATES") or "{}"))
     c.setdefault("HOTLINE_SMS_PER_PHONE_LIMIT", int(env("HOTLINE_SMS_PER_PHONE_LIMIT") or 5))
     c.setdefault("HOTLINE_SMS_PER_PHONE_WINDOW", int(env("HOTLINE_SMS_PER_PHONE_WINDOW") or 3600))

@@ -10,7 +10,8 @@
     ["returns_approved", "退单"], ["return_rate", "退单率"], ["due", "应办结"], ["replied_on_time", "按时办结"],
     ["on_time_reply_rate", "按时办结率"], ["valid_callbacks", "有效回访"], ["contacted", "已联系"],
     ["response_rate", "响应率"], ["resolved", "已解决"], ["resolution_rate", "解决率"], ["satisfied", "满意"],
-    ["satisfaction_rate", "满意率"], ["closed", "办结"], ["reworked", "重办"], ["rework_rate", "重办率"],
+    ["satisfaction_rate", "满意率"], ["callbacks_agent", "话务员回访"], ["callbacks_portal", "门户评价"],
+    ["callbacks_citizen_link", "短信链接评价"], ["closed", "办结"], ["reworked", "重办"], ["rework_rate", "重办率"],
     ["overdue", "超期件"],
   ];
   const BUCKET_NAMES = {"≤7": "7天以内", "7-15": "7至15天", "15-30": "15至30天", "30-90": "30至90天", ">90": "90天以上"};

@@ -100,7 +100,7 @@ def list_reminders():
     unread = request.args.get("unread") in ("1", "true")
     open_only = request.args.get("open") in ("1", "true")
     rows = reminders.list_reminders(db.session, g.actor, unread_only=unread, open_only=open_only)
-    return jsonify([r.to_dict() for r in rows])
+    return jsonify([r.to_dict(g.actor) for r in rows])
 
 
 @bp.post("/reminders/<int:reminder_id>/read")
@@ -109,4 +109,4 @@ def read_reminder(reminder_id: int):
     """Mark one reminder read (recorded in the audit); 404 for a reminder outside the caller's subtree."""
     view = reminders.mark_read(db.session, g.actor, reminder_id, clock.now())
     commit(db.session)
-    return jsonify(view.to_dict())
+    return jsonify(view.to_dict(g.actor))

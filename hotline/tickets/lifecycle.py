@@ -21,6 +21,7 @@ from hotline.tickets import limits
 from hotline.tickets.deadlines import refresh_warning
 from hotline.tickets.events import record_event
 from hotline.tickets.models import (
+    CALLBACK_SOURCES,
     SATISFACTION_LEVELS,
     SATISFIED_LEVELS,
     Ticket,
@@ -75,6 +76,8 @@ class Context:
     params: ActionParams
     now: dt.datetime
     preset: str
+    # Who answers a callback: ``agent`` (the actor), or the citizen (``portal``, ``citizen_link``).
+    source: str = "agent"
     # Filled by the handler: the state to go to (when the table offers a choice) and the event's data.
     target: State | None = None
     data: dict = field(default_factory=dict)
@@ -420,9 +423,17 @@ def _reject_reply(ctx: Context) -> None:
 def _callback(ctx: Context) -> None:
     t, p = ctx.ticket, ctx.params
     t.callback_attempts += 1
+    citizen = ctx.source != "agent"
     record = TicketCallback(
-        ticket_id=t.id, unit_id=t.lead_unit_id, agent_id=ctx.actor.id, attempt=t.callback_attempts, created_at=ctx.now
+        ticket_id=t.id,
+        unit_id=t.lead_unit_id,
+        agent_id=None if citizen else ctx.actor.id,
+        attempt=t.callback_attempts,
+        source=ctx.source,
+        created_at=ctx.now,
     )
+    if p.unreachable and citizen:
+        raise DomainError(422, "invalid_choice", "市民自助评价不能记录为未接通", field="unreachable")
     if p.unreachable:
         record.unreachable = True
         ctx.session.add(record)
@@ -442,6 +453,8 @@ def _callback(ctx: Context) -> None:
     ctx.session.add(record)
     t.contacted, t.resolved, t.satisfaction = record.contacted, record.resolved, record.satisfaction
     ctx.data = {"contacted": p.contacted, "resolved": p.resolved, "satisfaction": p.satisfaction}
+    if citizen:
+        ctx.data["source"] = ctx.source
     if p.satisfaction in SATISFIED_LEVELS:
         ctx.target = State.CLOSED
         t.closed_at = ctx.now
@@ -563,11 +576,17 @@ def perform_action(
     *,
     preset: str = "default",
     now: dt.datetime | None = None,
+    callback_source: str = "agent",
 ) -> Ticket:
-    """Take ``action`` on ``ticket`` as ``actor``: check, apply, record; refuse with nothing changed."""
+    """Take ``action`` on ``ticket`` as ``actor``: check, apply, record; refuse with nothing changed.
+
+    ``callback_source`` says who answered a ``callback`` (CALLBACK_SOURCES): the citizen's own answers (``portal``,
+    ``citizen_link``) go through the same action by the inactive system agent and count alike in 三率."""
+    if callback_source not in CALLBACK_SOURCES:
+        raise ValueError(f"unknown callback source {callback_source!r}")
     action = parse_action(action_name)
     target = check_may_act(ticket, action, actor)
-    ctx = Context(session, ticket, actor, params, now or clock.now(), preset)
+    ctx = Context(session, ticket, actor, params, now or clock.now(), preset, callback_source)
     source = ticket.state
     allowed = find_transition(ticket.state_enum, action)
     assert allowed is not None

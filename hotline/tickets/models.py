@@ -46,6 +46,10 @@ SATISFACTION_NAMES = {
     "unsatisfied": "不满意",
     "very_unsatisfied": "非常不满意",
 }
+# Who recorded a callback (回访): an agent on the phone, the citizen through the portal's 评价 form, or the
+# citizen through the link sent after the approved reply (智能回访). All count alike in 三率.
+CALLBACK_SOURCES = ("agent", "portal", "citizen_link")
+CALLBACK_SOURCE_NAMES = {"agent": "话务员回访", "portal": "门户自助评价", "citizen_link": "短信链接回访"}
 WARNINGS = ("none", "yellow", "red")
 STAGES = ("dispatch", "accept", "reply", "callback")
 STAGE_NAMES = {"dispatch": "派单", "accept": "签收", "reply": "答复", "callback": "回访"}
@@ -195,6 +199,7 @@ class TicketCallback(db.Model):
     """One callback attempt (回访) and its answers."""
 
     __tablename__ = "ticket_callbacks"
+    __table_args__ = (CheckConstraint(f"source IN {CALLBACK_SOURCES!r}", name="source"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -205,6 +210,8 @@ class TicketCallback(db.Model):
     contacted: Mapped[bool] = mapped_column(default=False)
     resolved: Mapped[bool | None] = mapped_column()
     satisfaction: Mapped[str | None] = mapped_column(String(30))
+    # CALLBACK_SOURCES; ``agent_id`` is NULL when the citizen answered themselves.
+    source: Mapped[str] = mapped_column(String(20), default="agent", server_default="agent")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
@@ -263,7 +270,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(20))  # registered, answered, closed, merged
+    purpose: Mapped[str] = mapped_column(String(20))  # registered, answered, closed, merged, callback_link
     channel: Mapped[str] = mapped_column(String(20))  # sms, portal, message_board
     recipient: Mapped[str | None] = mapped_column(String(60))
     body: Mapped[str] = mapped_column(Text)

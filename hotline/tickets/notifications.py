@@ -46,10 +46,20 @@ def _body(ticket: Ticket, purpose: str, master: Ticket | None) -> str:
 
 
 def notify_citizen(
-    session: Session, ticket: Ticket, purpose: str, moment: dt.datetime, *, master: Ticket | None = None
+    session: Session,
+    ticket: Ticket,
+    purpose: str,
+    moment: dt.datetime,
+    *,
+    master: Ticket | None = None,
+    route: str | None = None,
+    body: str | None = None,
 ) -> Notification | None:
-    """Put a message to the citizen in the outbox (none for anonymous callers without a way back)."""
-    route = CHANNEL_ROUTE.get(ticket.channel, "portal")
+    """Put a message to the citizen in the outbox (none for anonymous callers without a way back).
+
+    ``route`` overrides the channel's (the 回访 link goes by SMS to every citizen who left a phone) and
+    ``body`` the standard text of ``purpose``."""
+    route = route or CHANNEL_ROUTE.get(ticket.channel, "portal")
     if route == "sms" and not ticket.caller_phone:
         return None
     notification = Notification(
@@ -57,7 +67,7 @@ def notify_citizen(
         purpose=purpose,
         channel=route,
         recipient=ticket.caller_phone if route == "sms" else None,
-        body=_body(ticket, purpose, master),
+        body=body or _body(ticket, purpose, master),
         status="pending",
         created_at=moment,
     )

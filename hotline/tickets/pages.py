@@ -16,6 +16,7 @@ from hotline.tickets.schemas import caller_view, event_to_dict, ticket_to_dict
 from hotline.tickets.services import get_visible_ticket, list_events
 from hotline.tickets.states import STATE_NAMES, State
 from hotline.tickets.warnings import WARNING_NAMES
+from hotline.tickets.whistleblower import redact_for, ticket_text
 
 bp = Blueprint("ticket_pages", __name__)
 
@@ -96,6 +97,9 @@ def _context(number: str) -> dict:
         "t": ticket,
         "data": ticket_to_dict(ticket, g.me),
         "caller": caller_view(ticket, g.me),
+        "text": ticket_text(ticket, g.me),  # what the page shows of title/content/address (举报人 masked)
+        "text_of": lambda other: ticket_text(other, g.me),
+        "note_of": lambda event: redact_for(ticket, g.me, event.note),
         "events": events,
         "event_dict": event_to_dict,
         "event_details": event_details,

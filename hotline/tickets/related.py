@@ -35,9 +35,13 @@ def linked_tickets(session: Session, ticket: Ticket, viewer: User) -> list[Linke
     for dup in session.scalars(scoped(select(Ticket).where(Ticket.merged_into_id == ticket.id)).order_by(Ticket.id)):
         found.append(Linked("已并入本单的重复件", dup))
     # Another ticket of the same caller is shown to every role that may see it, but matched on the phone
-    # only: a masked viewer learns no number from it.
-    if ticket.caller_phone:
+    # only: a masked viewer learns no number from it. A 举报 is never linked to its reporter's other tickets
+    # for a viewer who may not know the reporter: those show the caller (masked, not 保密) and their text.
+    hides = viewer.role_enum not in SEES_CALLER
+    if ticket.caller_phone and not (hides and ticket.kind == "report"):
         same = scoped(select(Ticket).where(Ticket.caller_phone == ticket.caller_phone, Ticket.id != ticket.id))
+        if hides:
+            same = same.where(Ticket.kind != "report")
         for other in session.scalars(same.order_by(Ticket.created_at.desc()).limit(REPEAT_LIMIT)):
             found.append(Linked("同一来电人" if viewer.role_enum in SEES_CALLER else "同一市民", other))
     similar = ((ticket.suggestion or {}).get("similar") or []) if isinstance(ticket.suggestion, dict) else []

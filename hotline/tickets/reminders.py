@@ -20,6 +20,7 @@ from hotline.tickets.display import local_time
 from hotline.tickets.limits import STAGE_NAMES
 from hotline.tickets.models import Ticket, TicketReminder
 from hotline.tickets.states import OPEN, STATE_NAMES, State
+from hotline.tickets.whistleblower import redact_for
 from hotline.units.models import Unit
 
 LEVEL_NAMES = {"yellow": "临期", "red": "超期"}
@@ -31,12 +32,13 @@ class ReminderView:
     reminder: TicketReminder
     ticket: Ticket
 
-    def to_dict(self) -> dict:
+    def to_dict(self, viewer: User) -> dict:
+        """Serialise for ``viewer`` (a 举报's title masked like everywhere else)."""
         r, t = self.reminder, self.ticket
         return {
             "id": r.id,
             "number": t.number,
-            "title": t.title,
+            "title": redact_for(t, viewer, t.title),
             "state": t.state,
             "state_name": STATE_NAMES[State(t.state)],
             "open": State(t.state) in OPEN,

@@ -10,6 +10,7 @@ from hotline.core.personal_data import mask_name, mask_phone
 from hotline.tickets.lifecycle import escalation_target
 from hotline.tickets.models import CHANNEL_NAMES, KIND_NAMES, URGENCY_NAMES, Ticket, TicketEvent
 from hotline.tickets.states import ACTION_NAMES, STATE_NAMES, Action, State, allowed_actions
+from hotline.tickets.whistleblower import redact_for, ticket_text
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -31,6 +32,7 @@ def caller_view(ticket: Ticket, viewer: User | None) -> dict:
 def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
     """Serialise ``ticket`` for ``viewer``."""
     state = State(ticket.state)
+    text = ticket_text(ticket, viewer)  # a 举报's own words masked for whoever may not know the reporter
     return {
         "number": ticket.number,
         "state": ticket.state,
@@ -42,10 +44,10 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         if ticket.upper_platform
         else None,
         **caller_view(ticket, viewer),
-        "title": ticket.title,
-        "content": ticket.content,
-        "summary": ticket.summary,
-        "address": ticket.address,
+        "title": text.title,
+        "content": text.content,
+        "summary": text.summary,
+        "address": text.address,
         "area": ticket.area_unit.brief() if ticket.area_unit else None,
         "category": ticket.category,
         "kind": ticket.kind,
@@ -98,8 +100,8 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
     }
 
 
-def event_to_dict(event: TicketEvent) -> dict:
-    """Serialise one audit-trail event."""
+def event_to_dict(event: TicketEvent, ticket: Ticket | None = None, viewer: User | None = None) -> dict:
+    """Serialise one audit-trail event (its note masked like the ticket's text when ``ticket`` is given)."""
     try:
         action_name = ACTION_NAMES[Action(event.action)]
     except ValueError:
@@ -117,7 +119,7 @@ def event_to_dict(event: TicketEvent) -> dict:
         "actor_role": event.actor_role,
         "from": event.from_state,
         "to": event.to_state,
-        "note": event.note,
+        "note": redact_for(ticket, viewer, event.note) if ticket is not None else event.note,
         "data": event.data,
         "at": _iso(event.created_at),
     }

@@ -22,6 +22,7 @@ from hotline.tickets.services import (
     list_events,
     ticket_query,
 )
+from hotline.tickets.whistleblower import found_by_text
 from hotline.units.services import get_unit_by_code
 
 bp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets")
@@ -46,12 +47,16 @@ def list_tickets(args: TicketListQuery):
     query = query.where(after_cursor(after)) if after is not None else query.offset((page - 1) * PAGE_SIZE)
     rows = db.session.scalars(query).all()
     shown = rows[:PAGE_SIZE]
+    more = len(rows) > PAGE_SIZE
+    cursor = encode_cursor(shown[-1]) if more else None  # paging stays on the rows read
+    if args.q:  # no 举报 is found through the words its reader may not see
+        shown = [t for t in shown if found_by_text(t, g.actor, args.q)]
     return jsonify(
         {
             "tickets": [ticket_to_dict(t, g.actor) for t in shown],
             "page": page if after is None else None,
-            "has_more": len(rows) > PAGE_SIZE,
-            "next": encode_cursor(shown[-1]) if len(rows) > PAGE_SIZE else None,
+            "has_more": more,
+            "next": cursor,
         }
     )
 
@@ -67,7 +72,12 @@ def show_ticket(number: str):
 @api_auth()
 def ticket_events(number: str):
     ticket = get_visible_ticket(db.session, number, g.actor)
-    return jsonify({"number": ticket.number, "events": [event_to_dict(e) for e in list_events(db.session, ticket)]})
+    return jsonify(
+        {
+            "number": ticket.number,
+            "events": [event_to_dict(e, ticket, g.actor) for e in list_events(db.session, ticket)],
+        }
+    )
 
 
 @bp.post("/<number>/<action>")

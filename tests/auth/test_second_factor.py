@@ -14,7 +14,7 @@ def test_an_admin_without_the_second_factor_cannot_reach_an_admin_page(app, make
     client = app.test_client()
     login = page_login(client, "admin2")
     assert login.status_code == 302 and login.headers["Location"] == "/account/security"
-    for page in ("/admin/users", "/admin/dispatch-rules", "/dashboard", "/reports"):
+    for page in ("/admin/staff", "/admin/users", "/admin/dispatch-rules", "/dashboard", "/reports"):
         response = client.get(page)
         assert response.status_code == 302 and response.headers["Location"] == "/account/security", page
     refused = client.get("/api/v1/users")
@@ -36,7 +36,7 @@ def test_enrolment_on_the_page_opens_the_admin_pages_and_the_secret_is_shown_onc
     client.post("/account/security", data={"action": "start"})  # a reload makes a new secret: the old one is void
     secret, codes = enrol_on_page(client)
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert client.get("/admin/users").status_code == 200
+    assert client.get("/admin/staff").status_code == 200
     again = client.get("/account/security").get_data(as_text=True)
     assert secret not in again and codes[0] not in again and "剩余恢复码 10 个" in again
     with app.app_context():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select, text
@@ -122,15 +123,32 @@ def test_the_token_page_creates_and_revokes(app, world):
     assert app.test_client().get("/api/v1/me", headers=_bearer(secret)).status_code == 401
 
 
+def _user_id(app, username: str) -> int:
+    from hotline.auth.models import User
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == username))
+        db.session.remove()
+    return user_id
+
+
 def test_admin_page_disables_and_every_change_is_audited(app, api, login):
     admin = login("admin1")
-    page = admin.get("/admin/users").get_data(as_text=True)
+    moved = admin.get("/admin/users")  # account security lives on the one user page now
+    assert moved.status_code == 301 and moved.headers["Location"] == "/admin/staff"
+    page = admin.get("/admin/staff").get_data(as_text=True)
     assert 'data-username="agent1"' in page and "未绑定" in page and "已绑定" in page
     agent_token = api.token("agent1")
-    admin.post("/admin/users", data={"username": "agent1", "change": "disable"})
+    agent, supervisor = _user_id(app, "agent1"), _user_id(app, "supervisor1")
+    admin.post(f"/admin/staff/{agent}/active", data={"active": "0"})
     assert app.test_client().get("/api/v1/me", headers=_bearer(agent_token)).status_code == 401
-    admin.post("/admin/users", data={"username": "agent1", "change": "enable"})
-    admin.post("/admin/users", data={"username": "supervisor1", "change": "revoke_sessions"})
+    admin.post(f"/admin/staff/{agent}/active", data={"active": "1"})
+    done = admin.post(f"/admin/staff/{supervisor}/security", data={"change": "revoke_sessions"}, follow_redirects=True)
+    assert "已为用户 supervisor1 强制下线" in done.get_data(as_text=True)
+    # the old form posts still work and land on the user page
+    old = admin.post("/admin/users", data={"username": "agent1", "change": "revoke_sessions"})
+    assert old.status_code == 302 and old.headers["Location"] == "/admin/staff"
     events = api.get("/api/v1/auth/events", as_="admin1").get_json()["rows"]
     changes = [
         (e["action"], e["actor"], e["target"]) for e in events if e["actor"] == "admin1" and e["target"] != "admin1"
@@ -138,6 +156,41 @@ def test_admin_page_disables_and_every_change_is_audited(app, api, login):
     assert ("user_disabled", "admin1", "agent1") in changes and ("user_enabled", "admin1", "agent1") in changes
     assert ("revoked_all", "admin1", "supervisor1") in changes and ("revoked_all", "admin1", "agent1") in changes
     assert api.get("/api/v1/auth/events", as_="supervisor1").status_code in (401, 403)
+    audit = admin.get("/admin/audit").get_data(as_text=True)  # the admin audit has the 停用 too
+    assert "停用" in audit and "启用" in audit
+
+
+def test_the_user_page_resets_the_second_factor_unlocks_and_revokes_a_token(app, api, login):
+    from hotline.auth.throttle import FAILURES_PER_USERNAME, login_throttle
+
+    admin = login("admin1")
+    supervisor = _user_id(app, "supervisor1")
+    with app.test_request_context():
+        throttle = login_throttle()
+        for _ in range(FAILURES_PER_USERNAME):
+            throttle.failed("supervisor1", "10.0.0.1")
+        assert throttle.locked("supervisor1")
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    row = re.search(r'<tr data-user="supervisor1".*?</tr>', page, re.S).group(0)
+    assert "登录已锁定" in row and 'data-change="unlock"' in row and "已绑定" in row
+    admin.post(f"/admin/staff/{supervisor}/security", data={"change": "unlock"})
+    with app.test_request_context():
+        assert not login_throttle().locked("supervisor1")
+    admin.post(f"/admin/staff/{supervisor}/security", data={"change": "reset_second_factor"})
+    row = re.search(r'<tr data-user="supervisor1".*?</tr>', admin.get("/admin/staff").get_data(as_text=True), re.S)
+    assert "未绑定" in row.group(0) and "登录已锁定" not in row.group(0)
+
+    made = api.post("/api/v1/auth/tokens", as_="handler1", json={"name": "报表导出", "days": 3}).get_json()
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert "报表导出" in page
+    token_id = re.search(r'action="/admin/staff/tokens/(\d+)/revoke"', page).group(1)
+    revoked = admin.post(f"/admin/staff/tokens/{token_id}/revoke", follow_redirects=True).get_data(as_text=True)
+    assert "已吊销接口令牌：报表导出" in revoked
+    assert app.test_client().get("/api/v1/me", headers=_bearer(made["token"])).status_code == 401
+    refused = admin.post(f"/admin/staff/{supervisor}/security", data={"change": "nonsense"}, follow_redirects=True)
+    assert "未知的操作" in refused.get_data(as_text=True)
+    events = [(e["action"], e["target"]) for e in api.get("/api/v1/auth/events", as_="admin1").get_json()["rows"]]
+    assert ("login_unlocked", "supervisor1") in events and ("second_factor_reset", "supervisor1") in events
 
 
 def test_the_account_trail_is_append_only(app, api):

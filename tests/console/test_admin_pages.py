@@ -48,7 +48,7 @@ def test_a_user_is_created_disabled_and_audited(login, app):
         data={"username": "agent10", "role": "agent", "unit": "A", "password": "short"},
         follow_redirects=True,
     )
-    assert "密码至少 8 位" in weak.get_data(as_text=True)
+    assert "密码至少 10 位" in weak.get_data(as_text=True)  # the centre's password rules, as everywhere
     assert admin.post("/login", data={"username": "agent9", "password": "long-enough-1"}).status_code == 302
     from sqlalchemy import select
 
@@ -155,3 +155,61 @@ def test_ledger_strike_off_only_closed_rows(login, api):
 def test_models_page_lists_versions(login):
     html = login("admin1").get("/admin/models").get_data(as_text=True)
     assert "模型版本" in html
+
+
+def test_the_user_page_edits_role_unit_and_seat_skills_audited(login, app):
+    from sqlalchemy import select
+
+    from hotline.auth.models import User
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        ids = dict(db.session.execute(select(User.username, User.id)).all())
+    admin = login("admin1")
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert page.count('class="row-edit"') == len(ids) and 'data-skills="agent1"' in page
+    assert 'data-skills="handler1"' not in page  # seat skills are for agents only
+    done = admin.post(
+        f"/admin/staff/{ids['handler2']}",
+        data={"display_name": "承办人小王", "role": "handler", "unit": "A1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已保存用户 handler2" in done
+    with app.app_context():
+        moved = db.session.get(User, ids["handler2"])
+        assert (moved.display_name, moved.unit.code) == ("承办人小王", "A1")
+        db.session.remove()
+    bad = admin.post(
+        f"/admin/staff/{ids['handler2']}",
+        data={"display_name": "x", "role": "boss", "unit": "A1"},
+        follow_redirects=True,
+    )
+    assert "角色无效" in bad.get_data(as_text=True)
+    own = admin.post(
+        f"/admin/staff/{ids['admin1']}", data={"display_name": "x", "role": "agent", "unit": "A"}, follow_redirects=True
+    )
+    assert "不能修改自己的角色" in own.get_data(as_text=True)
+    skills = admin.post(f"/admin/staff/{ids['agent1']}/skills", data={"skill": "business_env"}, follow_redirects=True)
+    assert "已设置 agent1 的坐席技能：营商环境专席" in skills.get_data(as_text=True)
+    assert 'value="business_env" checked' in skills.get_data(as_text=True)
+    not_agent = admin.post(
+        f"/admin/staff/{ids['handler1']}/skills", data={"skill": "business_env"}, follow_redirects=True
+    )
+    assert "不是话务员" in not_agent.get_data(as_text=True)
+    weak = admin.post(
+        f"/admin/staff/{ids['handler2']}/password", data={"password": "handler2-x"}, follow_redirects=True
+    )
+    assert "密码不能包含用户名" in weak.get_data(as_text=True)  # the centre's password rules
+    handler2 = app.test_client()
+    assert handler2.post("/login", data={"username": "handler2", "password": "demo-12345"}).status_code == 302
+    reset = admin.post(
+        f"/admin/staff/{ids['handler2']}/password", data={"password": "Qx7-lamp-2026"}, follow_redirects=True
+    )
+    assert "已重置用户 handler2 的密码" in reset.get_data(as_text=True)
+    assert handler2.get("/inbox").status_code == 302  # the reset ended the session it had
+    assert (
+        app.test_client().post("/login", data={"username": "handler2", "password": "Qx7-lamp-2026"}).status_code == 302
+    )
+    audit = _audit(admin)
+    assert "承办人小王" in audit and "修改" in audit and "重置密码" in audit
+    assert login("handler1").post(f"/admin/staff/{ids['handler2']}", data={"role": "admin"}).status_code == 403

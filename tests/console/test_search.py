@@ -100,3 +100,17 @@ def test_search_page_lists_links_and_offers_bulk_actions_to_managers(login, api,
     assert "批量催办" not in handler_html and "13933334444" not in handler_html and "139****4444" in handler_html
     empty = login("supervisor1").get("/search?state=nonsense")
     assert empty.status_code == 200 and "状态取值无效" in empty.get_data(as_text=True)
+
+
+def test_a_word_jieba_cuts_across_is_still_found(api):
+    """jieba cuts 路灯不亮 as 路 / 灯不亮 (both dictionary words): a search for 路灯 must still find it."""
+    from knowledge.search.tokenize import index_tokens
+
+    text = "幸福小区路灯不亮晚上很黑，老人出门不方便"
+    assert "路灯" not in index_tokens(text)  # the segmentation the index used to hold alone
+    lamp = api.new_ticket(content=text)
+    other = api.new_ticket(content="马路上的井盖松动了")
+    assert _numbers(_search(api, q="路灯")) == [lamp["number"]]
+    assert _numbers(_search(api, q="幸福小区 路灯")) == [lamp["number"]]
+    assert _numbers(_search(api, q="路灯不亮")) == [lamp["number"]]  # the query cut the same way still matches
+    assert _numbers(_search(api, q="井盖")) == [other["number"]]

@@ -79,11 +79,13 @@ def test_the_whole_loop_with_return_extension_and_rework(api):
     assert transitions == expected
     assert all(e["at"] for e in events)
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
-    # 告知 at registration, at each approved answer and at closing.
+    # 告知 at registration, at each approved answer (with the 回访 link, 智能回访) and at closing.
     purposes = [e["data"]["purpose"] for e in events if e["action"] == "notify"]
-    assert purposes == ["registered", "answered", "answered", "closed"]
-    # Each 告知 follows the action that caused it.
-    actions = [e["action"] for e in events]
+    assert purposes == ["registered", "answered", "callback_link", "answered", "callback_link", "closed"]
+    # Each 告知 follows the action that caused it (the link right after the answer it asks about).
+    actions = [e["action"] if e["action"] != "notify" else e["data"]["purpose"] for e in events]
+    assert [actions[i + 1] for i, a in enumerate(actions) if a == "answered"] == ["callback_link", "callback_link"]
+    actions = [e["action"] for e in events if e["action"] != "notify" or e["data"]["purpose"] != "callback_link"]
     assert [actions[i - 1] for i, a in enumerate(actions) if a == "notify"] == [
         "register",
         "approve_reply",

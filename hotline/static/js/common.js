@@ -36,10 +36,10 @@ const H = (() => {
 
   /* The tickets in ``states`` this user may see, the most urgent deadline first, walked by keyset cursor:
      a long queue shows its oldest, most overdue tickets first instead of dropping them past page 2. */
-  async function listTickets(states, maxPages = 5) {
+  async function listTickets(states, maxPages = 5, extra = "") {
     let all = [], cursor = null;
     for (let page = 1; page <= maxPages; page++) {
-      const data = await api("GET", `/api/v1/search?state=${states}&sort=deadline&limit=100${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
+      const data = await api("GET", `/api/v1/search?state=${states}&sort=deadline&limit=100${extra}${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
       all = all.concat(data.tickets);
       cursor = data.next;
       if (!cursor) break;

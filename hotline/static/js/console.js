@@ -251,13 +251,14 @@
 
   async function refreshCallbacks() {
     try {
-      callbacks = await H.listTickets("callback_due", 2);
+      // The agents' queue: not the tickets whose citizen was sent a 回访 link that still waits (智能回访).
+      callbacks = await H.listTickets("callback_due", 2, "&queue=callback");
       renderCallbacks();
     } catch (err) { H.toast(err.message, "error"); }
   }
 
   function applyCallback(t) {
-    callbacks = H.upsert(callbacks, t, (x) => x.state === "callback_due");
+    callbacks = H.upsert(callbacks, t, (x) => x.state === "callback_due" && !x.awaiting_citizen);
     renderCallbacks();
   }
 
