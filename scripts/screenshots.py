@@ -59,6 +59,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",  # the browser's own widgets (date fields: 年/月/日) as a Chinese desktop shows them
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 REPEAT_CALLER = "13812345678"
@@ -348,6 +349,8 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
 
         page = logged_in("handler1", "/inbox")
         expect(page.locator("#inbox-body tr[data-ticket]").first).to_be_visible(timeout=10000)
+        # the 临期提醒 panel: the history left the unit reminders of its overdue and nearly due tickets
+        expect(page.locator("#reminder-list li.reminder").first).to_be_visible(timeout=10000)
         page.click('button[data-tab="all"]')
         shoot(page, "inbox", out)
 
@@ -386,7 +389,12 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
         page.goto(base + f"/tickets/{made['return_ticket']}/print")
         shoot(page, "ticket-print", out)
         page = logged_in("supervisor1", "/search?q=路灯&sort=deadline", live=False)
+        expect(page.locator("#results tbody tr[data-ticket]").first).to_be_visible(timeout=5000)
         shoot(page, "search", out)
+        # the dashboard's 已超期 card opens this list; all of it selected for 批量催办 / 批量督办
+        page.goto(base + "/search?warning=red&open=1&sort=deadline")
+        page.locator("#select-all").check()
+        shoot(page, "overdue-list", out)
         for name, path, user in (
             ("admin-users", "/admin/staff", "admin1"),
             ("admin-units", "/admin/units", "admin1"),
@@ -397,6 +405,8 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
             ("admin-audit", "/admin/audit", "admin1"),
         ):
             page = logged_in(user, path, live=False)
+            if name == "admin-users":  # one row's edit form open (name, role, unit, seat skills)
+                page.locator('tr[data-user="agent1"] details.row-edit summary').click()
             shoot(page, name, out)
         # the dispatch dialog: the proposal prefilled, the unit list filtered by pinyin initials
         page = logged_in("dispatcher1", "/dashboard")

@@ -331,6 +331,7 @@ def audit():
 @page_for(Role.SUPERVISOR, Role.ADMIN)
 def ledger_page():
     from reports import ledger
+    from reports.backlog import REASON_NAMES
 
     campaigns = ledger.list_campaigns(db.session)
     chosen = request.args.get("campaign", "")
@@ -343,6 +344,7 @@ def ledger_page():
             campaign=campaign,
             rows=rows,
             may_strike=g.me.role_enum == Role.SUPERVISOR,
+            reason_names=REASON_NAMES,
         ),
     )
 

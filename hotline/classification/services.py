@@ -243,6 +243,8 @@ def ensure_demo_model(session: Session, data_csv: Path, models_root: Path) -> st
     if not data_csv.exists():
         raise DomainError(422, "missing_training_data", f"找不到训练数据：{data_csv}")
     directory = train_demo_model(data_csv, Path(models_root) / f"demo-{clock.now():%Y%m%dT%H%M%S}")
-    version = register_version(session, models_root, directory, note="演示模型：messages.csv split==train")
+    version = register_version(
+        session, models_root, directory, note="演示模型：以 messages.csv 的训练集训练，测试集评估"
+    )
     promote(session, version, force=True, models_root=models_root)
     return version.version

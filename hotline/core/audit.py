@@ -8,9 +8,13 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from hotline.auth.roles import ROLE_NAMES
 from hotline.core.clock import now
 from hotline.core.db_types import UTCDateTime
 from hotline.core.extensions import db
+from hotline.tickets.limits import STAGE_NAMES
+from hotline.tickets.models import KIND_NAMES, URGENCY_NAMES
+from hotline.units.models import UNIT_KIND_NAMES
 
 ENTITY_NAMES = {
     "user": "用户",
@@ -61,12 +65,24 @@ FIELD_NAMES = {
 }
 
 
+# Coded values of the audited fields, as people read them (a value not listed, such as a unit code, stays).
+VALUE_NAMES: dict[str, dict[str, str]] = {
+    "stage": dict(STAGE_NAMES),
+    "unit": {"minutes": "分钟", "hours": "小时（自然）", "working_hours": "工作小时", "working_days": "工作日"},
+    "kind": {**KIND_NAMES, **UNIT_KIND_NAMES},
+    "urgency": dict(URGENCY_NAMES),
+    "role": {r.value: n for r, n in ROLE_NAMES.items()},
+}
+
+
 def describe(record: dict | None) -> list[tuple[str, str]]:
-    """Return an audited record as (label, value) pairs in Chinese (empty values left out)."""
+    """Return an audited record as (label, value) pairs in Chinese (empty values and row ids left out)."""
     out = []
     for key, value in (record or {}).items():
-        if value is None or value == "" or value == []:
+        if value is None or value == "" or value == [] or key == "id":
             continue
+        if isinstance(value, str):
+            value = VALUE_NAMES.get(key, {}).get(value, value)
         if isinstance(value, bool):
             value = "是" if value else "否"
         elif isinstance(value, list):

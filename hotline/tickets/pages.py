@@ -70,11 +70,12 @@ def _iso_moment(value: str) -> dt.datetime | None:
     return moment if moment.tzinfo else None
 
 
-def event_details(data: dict | None) -> list[tuple[str, str]]:
-    """Return an event's data as (label, value) pairs in Chinese, leaving out what is not for people."""
+def event_details(data: dict | None, note: str | None = None) -> list[tuple[str, str]]:
+    """Return an event's data as (label, value) pairs in Chinese, leaving out what is not for people (and a
+    text the trail already shows as the event's note, such as a 退单 reason)."""
     out: list[tuple[str, str]] = []
     for key, value in (data or {}).items():
-        if key not in EVENT_FIELDS or value in (None, "", []):
+        if key not in EVENT_FIELDS or value in (None, "", []) or (note and value == note):
             continue
         if isinstance(value, bool):
             text = "是" if value else "否"

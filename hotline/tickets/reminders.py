@@ -24,6 +24,8 @@ from hotline.tickets.whistleblower import redact_for
 from hotline.units.models import Unit
 
 LEVEL_NAMES = {"yellow": "临期", "red": "超期"}
+# The deadlines a unit itself must meet (签收, 办结); 派单 and 回访 are the centre's, not the unit's to be told of.
+UNIT_STAGES = ("accept", "reply")
 LIST_LIMIT = 100
 
 
@@ -56,7 +58,7 @@ class ReminderView:
 def _scoped(query, user: User):
     if user.role_enum in SCOPED_ROLES:
         in_scope = select(Unit.id).where(Unit.in_subtree_of(user.unit))
-        query = query.where(TicketReminder.unit_id.in_(in_scope))
+        query = query.where(TicketReminder.unit_id.in_(in_scope), TicketReminder.stage.in_(UNIT_STAGES))
     return query
 
 

@@ -113,6 +113,8 @@ def test_time_limits_page_layers_and_refuses_with_the_reason(login, api, monkeyp
     admin.post(f"/admin/time-limits/{row_id}/delete?preset=default")
     audit = _audit(admin)
     assert "时限规则" in audit and "删除" in audit and "JT" in audit
+    table = audit[audit.index("<table") :]  # the coded values read in Chinese (the unit code JT stays as it is)
+    assert "签收" in table and "小时（自然）" in table and "accept" not in table and "hours" not in table
     assert login("supervisor1").get("/admin/time-limits").status_code == 200
 
 
@@ -150,6 +152,15 @@ def test_ledger_strike_off_only_closed_rows(login, api):
     ).get_data(as_text=True)
     assert "已销号 1 件" in struck and "已销号" in struck
     assert "销号" in _audit(supervisor)
+
+
+def test_ledger_reasons_are_in_chinese(login, api):
+    for i in range(3):
+        api.new_ticket(content=f"第{i}次反映：楼道堆物", address="东风路 18 号")
+    supervisor = login("supervisor1")
+    page = supervisor.post("/admin/ledger", data={"name": "测试清理"}, follow_redirects=True).get_data(as_text=True)
+    ledger = page[page.index('id="ledger"') :]
+    assert "同一地址90天内3次以上" in ledger and "repeat_address" not in ledger
 
 
 def test_models_page_lists_versions(login):

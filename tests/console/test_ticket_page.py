@@ -34,6 +34,8 @@ def test_every_role_that_may_see_it_gets_the_page(login, handled, username):
     assert "东风路 8 号门口井盖缺失，已经有人摔倒了" in html  # the full text, not a clip
     assert "井盖属燃气公司" in html and "确责清单第 12 条" in html and "道路井盖由本单位负责" in html
     assert "请今天处理" in html and "办结期限" in html and "打印交办单" in html
+    trail = html[html.index('id="trail"') :]
+    assert trail.count("井盖属燃气公司") == 1  # the reason is the event's note: not repeated as a detail
 
 
 def test_a_unit_outside_the_ticket_gets_404(login, handled):

@@ -78,6 +78,23 @@ def test_a_unit_marks_its_reminder_read_and_no_other_unit_can(api, app):
     assert again["read_at"] == read.get_json()["read_at"]  # reading twice changes nothing
     assert api.get("/api/v1/reminders?unread=1", as_="handler1").get_json() == []
     assert [r["read_at"] for r in api.get("/api/v1/reminders", as_="handler1").get_json()] == [again["read_at"]]
+    with app.app_context():  # a 回访 deadline is the centre's: the unit holding the ticket is not told of it
+        from hotline.tickets.models import Ticket, TicketReminder
+
+        ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+        db.session.add(
+            TicketReminder(
+                ticket_id=ticket.id,
+                unit_id=ticket.handling_unit_id,
+                stage="callback",
+                level="red",
+                due_at=clock.now(),
+                created_at=clock.now(),
+            )
+        )
+        db.session.commit()
+    assert [r["stage"] for r in api.get("/api/v1/reminders", as_="handler1").get_json()] == ["accept"]
+    assert {r["stage"] for r in api.get("/api/v1/reminders", as_="supervisor1").get_json()} == {"accept", "callback"}
     with app.app_context():
         changes = db.session.scalars(select(AdminChange).where(AdminChange.entity == "reminder")).all()
         assert [(c.action, c.entity_key, c.before["number"]) for c in changes] == [

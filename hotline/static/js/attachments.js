@@ -16,13 +16,13 @@
         return `<a href="${esc(a.web_url || a.url)}" target="_blank" rel="noopener" title="${esc(a.stage_name)} · ${esc(a.name)}">
           <img class="att-thumb" src="${esc(a.thumbnail_url)}" alt="${esc(a.name)}" data-attachment="${a.id}" width="64" height="48" style="object-fit:cover;border-radius:3px"></a>`;
       }
-      if (a.kind === "image") return `<span class="att-pending muted" data-attachment="${a.id}">🖼 处理中…</span>`;
-      return `<a class="att-file" href="${esc(a.url)}" data-attachment="${a.id}">📎 ${esc(a.name)}</a>`;
+      if (a.kind === "image") return `<span class="att-pending muted" data-attachment="${a.id}">图片处理中…</span>`;
+      return `<a class="att-file" href="${esc(a.url)}" data-attachment="${a.id}">附件：${esc(a.name)}</a>`;
     }).join(" ");
     const buttons = phone
-      ? `<label class="att-upload button secondary">📷 处置前<input type="file" accept="image/*" capture="environment" data-stage="before" hidden></label>
-         <label class="att-upload button secondary">📷 处置后<input type="file" accept="image/*" capture="environment" data-stage="after" hidden></label>`
-      : `<label class="att-upload link" title="上传附件（图片、视频、PDF、Office 文档）">📎 上传<input type="file" data-stage="" hidden></label>`;
+      ? `<label class="att-upload button secondary">拍照：处置前<input type="file" accept="image/*" capture="environment" data-stage="before" hidden></label>
+         <label class="att-upload button secondary">拍照：处置后<input type="file" accept="image/*" capture="environment" data-stage="after" hidden></label>`
+      : `<label class="att-upload link" title="上传附件（图片、视频、PDF、Office 文档）">上传附件<input type="file" data-stage="" hidden></label>`;
     return `<div class="att-strip" data-for="${esc(number)}" style="margin-top:4px;display:flex;gap:4px;flex-wrap:wrap;align-items:center">${files}${buttons}</div>`;
   }
 

@@ -25,8 +25,8 @@
   /* Call the citizen: directly when this role may see the number, else through the 12345 centre. */
   function callLink(t) {
     const phone = String(t.caller_phone || "");
-    if (/^\+?\d{5,}$/.test(phone)) return `<a class="tel" href="tel:${H.esc(phone)}">📞 致电市民</a>`;
-    if (phone) return '<a class="tel" href="tel:12345">📞 经 12345 转接市民</a>';
+    if (/^\+?\d{5,}$/.test(phone)) return `<a class="tel" href="tel:${H.esc(phone)}">致电市民</a>`;
+    if (phone) return '<a class="tel" href="tel:12345">经 12345 转接市民</a>';
     return "";
   }
 
