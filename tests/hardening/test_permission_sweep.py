@@ -30,6 +30,8 @@ PUBLIC = {
     "portal.submit",
     "portal.track",
     "portal.rate",
+    "callback_link.show",  # 智能回访: the unguessable link is the citizen's credential (unknown link: 404)
+    "callback_link.answer",
     "attachment_files.public_file",  # a citizen's EXIF-free copy behind a signed, expiring link (bad link: 404)
     "callback_link.show",  # the SMS's 回访 link: a signed token (bad link: 404)
     "callback_link.answer",
