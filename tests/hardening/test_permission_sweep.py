@@ -20,7 +20,7 @@ from hotline.tickets.states import ROLES_FOR_ACTION, Action
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "SPEC.md"
 
 # Endpoints anyone may call: logging in, the citizen's portal, Open311 (its own api_key for filing), static files,
-# the minimal health answer, the OpenAPI document, and the citizen's 回访 link (the token is the credential).
+# the minimal health answer, the OpenAPI document, and the citizen's 回访 link (the link is the credential).
 PUBLIC = {
     "auth_pages.home",
     "auth_pages.login",
@@ -33,8 +33,6 @@ PUBLIC = {
     "callback_link.show",  # 智能回访: the unguessable link is the citizen's credential (unknown link: 404)
     "callback_link.answer",
     "attachment_files.public_file",  # a citizen's EXIF-free copy behind a signed, expiring link (bad link: 404)
-    "callback_link.show",  # the SMS's 回访 link: a signed token (bad link: 404)
-    "callback_link.answer",
     "open311.discovery",
     "open311.services_list",
     "open311.service_definition",
