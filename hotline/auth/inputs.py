@@ -16,8 +16,37 @@ class Credentials(ApiModel):
     """``POST /api/v1/auth/token``: user name, password and, for users who have one, the second factor."""
 
     username: required_text(80) = Field(description="用户名")
-    password: Annotated[str, Field(min_length=1, max_length=200, description="密码（原样比对，不去空格）")]
+    password: Password
     otp: optional_text(40) = Field(default=None, description="动态验证码或一次性恢复码")
+
+
+Password = Annotated[str, Field(min_length=1, max_length=200, description="原样比对，不去空格")]
+
+
+class Logout(ApiModel):
+    """``POST /auth/logout``."""
+
+    everywhere: bool | None = Field(default=None, description="同时结束本人所有令牌和会话")
+
+
+class OneTimeCode(ApiModel):
+    """A current authenticator code (binding the second factor, renewing recovery codes)."""
+
+    code: required_text(12) = Field(description="动态验证码")
+
+
+class PasswordChange(ApiModel):
+    """``POST /auth/password``: the current password and a new one that passes the centre's rules."""
+
+    current_password: Password
+    new_password: Password
+
+
+class NewPersonalToken(ApiModel):
+    """``POST /auth/tokens``: a named token for a script."""
+
+    name: required_text(80) = Field(description="用途")
+    days: Annotated[int, Field(ge=1, le=3650, description="有效天数")]
 
 
 class UserOut(ResponseModel):
