@@ -45,11 +45,14 @@ def main() -> None:
         queue = Queue(jobs.QUEUE_NAME, connection=connection, serializer=jobs.SERIALIZER)
         pause = 1.0
         while True:
-            # SimpleWorker runs jobs in this process: no fork, so the preloaded model and the engine stay warm.
-            worker = SimpleWorker([queue], connection=connection, serializer=jobs.SERIALIZER, name=args.name)
             started = time.monotonic()
-            # with_scheduler: rq's scheduler moves jobs waiting for a retry back onto the queue when due.
+            worker = None
             try:
+                # SimpleWorker runs jobs in this process: no fork, so the preloaded model and the engine stay
+                # warm. Built inside the try: its constructor already talks to Redis (CLIENT SETNAME), and a
+                # Redis down at that moment ended the whole process, leaving the queue unattended for good.
+                worker = SimpleWorker([queue], connection=connection, serializer=jobs.SERIALIZER, name=args.name)
+                # with_scheduler: rq's scheduler moves jobs waiting for a retry back onto the queue when due.
                 worker.work(burst=args.burst, logging_level="INFO", with_scheduler=True)
             except Exception:  # e.g. Redis down while the worker registers itself: wait and start again
                 log.warning("worker could not run", exc_info=True)

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -175,6 +176,62 @@ def ticket_count(db_url: str) -> tuple[int, int]:
     return total, open_
 
 
+@dataclass
+class RunningStack:
+    """The web process, the worker and the bare app of one benchmark run."""
+
+    base: str
+    bare: str
+    processes: list[subprocess.Popen]
+    logs: Path
+
+
+def start_stack(database_url: str, redis_url: str) -> RunningStack:
+    """Start what ``make run`` starts with Redis (gevent web + worker) and the bare app, on ``database_url``."""
+    port, bare_port = free_port(), free_port()
+    env = dict(os.environ)
+    for key in ("HOTLINE_TEST_DATABASE_URL", "HOTLINE_TEST_REDIS_URL"):
+        env.pop(key, None)
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SECRET_KEY=SECRET,
+        HOTLINE_COUNT_SQL="1",
+        HOTLINE_ASYNC_MODE="gevent",
+        FLASK_APP="wsgi",
+    )
+    logs = Path(tempfile.mkdtemp(prefix="hot_paths_"))
+
+    def start(args: list[str], log: str, **more: str) -> subprocess.Popen:
+        out = (logs / log).open("w")
+        return subprocess.Popen(args, cwd=ROOT, env=env | more, stdout=out, stderr=subprocess.STDOUT)
+
+    stack = RunningStack(
+        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{bare_port}",
+        [
+            start([PY, "-m", "hotline.serve"], "web.log", PORT=str(port)),
+            start([PY, "worker.py"], "worker.log"),
+            start([PY, str(ROOT / "bench" / "bare_app.py")], "bare.log", PORT=str(bare_port)),
+        ],
+        logs,
+    )
+    wait_http(stack.base + "/login")
+    wait_http(stack.bare + "/bare")
+    return stack
+
+
+def stop_stack(stack: RunningStack) -> None:
+    for p in stack.processes:
+        p.terminate()
+    for p in stack.processes:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    print(f"server logs: {stack.logs}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
@@ -192,42 +249,9 @@ def main() -> None:
 
     total, open_ = ticket_count(args.database_url)
     print(f"database: {total:,} tickets, {open_:,} open; wrk {args.connections} connections, {args.duration} s each")
-    port, bare_port = free_port(), free_port()
-    env = dict(os.environ)
-    for key in ("HOTLINE_TEST_DATABASE_URL", "HOTLINE_TEST_REDIS_URL"):
-        env.pop(key, None)
-    env.update(
-        DATABASE_URL=args.database_url,
-        REDIS_URL=args.redis_url,
-        SECRET_KEY=SECRET,
-        HOTLINE_COUNT_SQL="1",
-        HOTLINE_ASYNC_MODE="gevent",
-        FLASK_APP="wsgi",
-    )
-    logs = Path(tempfile.mkdtemp(prefix="hot_paths_"))
-    procs = [
-        subprocess.Popen(
-            [PY, "-m", "hotline.serve"],
-            cwd=ROOT,
-            env=env | {"PORT": str(port)},
-            stdout=(logs / "web.log").open("w"),
-            stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            [PY, "worker.py"], cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT
-        ),
-        subprocess.Popen(
-            [PY, str(ROOT / "bench" / "bare_app.py")],
-            cwd=ROOT,
-            env=env | {"PORT": str(bare_port)},
-            stdout=(logs / "bare.log").open("w"),
-            stderr=subprocess.STDOUT,
-        ),
-    ]
-    base, bare = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+    stack = start_stack(args.database_url, args.redis_url)
+    base, bare = stack.base, stack.bare
     try:
-        wait_http(base + "/login")
-        wait_http(bare + "/bare")
         agent, handler, dispatcher = (token(base, u) for u in ("agent1", "handler1", "dispatcher1"))
         pairs = texts(400)
         rows: list[tuple[str, dict, float | None]] = []
@@ -293,14 +317,7 @@ def main() -> None:
         if bare_rps and intake:
             print(f"intake / bare insert: {intake['rps'] / bare_rps:.2f}x")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        print(f"server logs: {logs}")
+        stop_stack(stack)
 
 
 if __name__ == "__main__":

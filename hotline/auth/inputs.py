@@ -1,12 +1,15 @@
-"""What the sign-in API accepts: each model parses the body and is the OpenAPI document's schema."""
+"""What the sign-in API accepts (each model parses the body) and answers; both are the document's schemas."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from hotline.core.api_schemas import ApiModel, optional_text, required_text
+from hotline.auth.roles import Role
+from hotline.core.api_schemas import ApiModel, ResponseModel, optional_text, required_text
+from hotline.tickets.outputs import UnitBrief
 
 
 class Credentials(ApiModel):
@@ -15,3 +18,20 @@ class Credentials(ApiModel):
     username: required_text(80) = Field(description="用户名")
     password: Annotated[str, Field(min_length=1, max_length=200, description="密码（原样比对，不去空格）")]
     otp: optional_text(40) = Field(default=None, description="动态验证码或一次性恢复码")
+
+
+class UserOut(ResponseModel):
+    """A staff user as the API shows them."""
+
+    username: str
+    display_name: str | None
+    role: Literal[tuple(r.value for r in Role)]  # type: ignore[valid-type]
+    unit: UnitBrief
+
+
+class Token(ResponseModel):
+    """A bearer token for ``Authorization: Bearer …`` and when it expires."""
+
+    token: str = Field(min_length=20)
+    expires_at: dt.datetime
+    user: UserOut

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request, session
 
 from hotline.auth.api import SESSION_KEY, api_auth, resolve_caller
-from hotline.auth.inputs import Credentials
+from hotline.auth.inputs import Credentials, Token, UserOut
 from hotline.auth.models import AuthEvent, User
 from hotline.auth.passwords import password_expired
 from hotline.auth.policy import auth_policy
@@ -34,7 +34,7 @@ from hotline.auth.services import (
 )
 from hotline.auth.throttle import BLOCKED_MESSAGE, login_throttle
 from hotline.core import clock
-from hotline.core.api_schemas import accepts
+from hotline.core.api_schemas import accepts, returns
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, DomainError
 from hotline.core.extensions import db
@@ -55,6 +55,7 @@ def _password(body: dict, name: str) -> str:
 
 
 @api.post("/auth/token")
+@returns(Token)
 @accepts(Credentials)
 def create_token(body: Credentials):
     """Sign in with user name, password and (for users who have one) the second factor; return a token."""
@@ -103,6 +104,7 @@ def logout():
 
 
 @api.get("/me")
+@returns(UserOut)
 @api_auth()
 def me():
     """The signed-in user."""

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session
 
 from hotline.attachments.schemas import media_url
@@ -68,6 +68,12 @@ def list_services(session: Session) -> list[dict]:
     return [service_to_dict(c) for c in rows]
 
 
+# GeoReport v2 requires every request's service_code; a ticket the centre has not classified yet has none of
+# its own, so it shows (and is filtered) under this code until a category is set.
+UNCLASSIFIED = "unclassified"
+UNCLASSIFIED_NAME = "待分类"
+
+
 def _iso(moment: dt.datetime | None) -> str | None:
     return clock.to_local(moment).isoformat() if moment else None
 
@@ -101,8 +107,10 @@ def request_to_dict(ticket: Ticket, category_names: dict[str, str], *, via_open3
         "service_request_id": ticket.number,
         "status": "closed" if state in DONE else "open",
         "status_notes": STATE_NAMES[state],
-        "service_name": category_names.get(ticket.category or "", ""),
-        "service_code": ticket.category,
+        "service_name": category_names.get(ticket.category, UNCLASSIFIED_NAME)
+        if ticket.category
+        else UNCLASSIFIED_NAME,
+        "service_code": ticket.category or UNCLASSIFIED,
         "description": redact_personal_data(ticket.content) if public_text else None,
         "agency_responsible": ticket.lead_unit.name if ticket.lead_unit else None,
         "service_notice": redact_personal_data(ticket.public_answer) if state in ANSWER_PUBLISHED else None,
@@ -177,7 +185,9 @@ def find_requests(session: Session, args: dict[str, str]) -> list[Ticket]:
         query = query.where(Ticket.number.in_(ids[:MAX_ROWS]))
     else:
         if args.get("service_code"):
-            query = query.where(Ticket.category.in_(args["service_code"].split(",")))
+            codes = args["service_code"].split(",")
+            wanted = Ticket.category.in_(codes)
+            query = query.where(or_(wanted, Ticket.category.is_(None)) if UNCLASSIFIED in codes else wanted)
         status = args.get("status")
         done = [s.value for s in DONE]
         if status == "open":
