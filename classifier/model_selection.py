@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import os
 import sys
 import time
@@ -83,6 +84,8 @@ def _head(n: int, weight: float) -> Block:
 
 
 F = (_w(60), C12, _head(30, 0.5))
+T14 = Block("char", 30, 1, 4)
+FH4 = (_w(60), C12, Block("char", 30, 1, 4, 0.7))
 
 CONFIGS: dict[str, Config] = {
     "baseline_char12_linearsvc": Config((C12,)),
@@ -160,8 +163,14 @@ CONFIGS: dict[str, Config] = {
         F, c=2, alpha=0.2, balanced=True, model="cal_nbsvm:temperature", unlabeled_idf=True
     ),
     **{f"F_knn_k{k}": Config(F, c=k, model="knn") for k in (10, 30)},
+    # Issue 16 part 3: the title (留言主题) as its own member (char 1-4-grams of the first 30 characters), and a
+    # heavier, longer head block inside the union (char 1-4-grams ×0.7 instead of 1-3-grams ×0.5).
+    "T14_linearsvc_balanced_c1_temperature": Config((T14,), c=1, balanced=True, model="cal_svc:temperature"),
+    "Fh4_linearsvc_balanced_c2_temperature": Config(FH4, c=2, balanced=True, model="cal_svc:temperature"),
+    "Fh4_nbsvm_balanced_c2_a0.2_temperature": Config(FH4, c=2, alpha=0.2, balanced=True, model="cal_nbsvm:temperature"),
 }
 
+VOTE_A02 = ("F_linearsvc_balanced_c2_temperature", "F_nbsvm_balanced_c2_a0.2_temperature")
 # Soft votes: the mean of the members' probabilities (each member calibrated or natively probabilistic).
 VOTES: dict[str, tuple[str, ...]] = {
     "vote_svc_nbsvm": ("F_linearsvc_balanced_c2_temperature", "F_nbsvm_balanced_c2_a0.1_temperature"),
@@ -183,6 +192,11 @@ VOTES: dict[str, tuple[str, ...]] = {
         "F_nbsvm_balanced_c2_a0.2_temperature",
         "F_knn_k10",
     ),
+    # Issue 16 part 3: a third member of another kind (class-balanced SGD, ComplementNB, the title alone).
+    "vote_svc_nbsvm_a0.2_sgd": (*VOTE_A02, "F_sgd_modified_huber_balanced_a0.0001"),
+    "vote_svc_nbsvm_a0.2_cnb": (*VOTE_A02, "F_complementnb_a0.1"),
+    "vote_svc_nbsvm_a0.2_title14": (*VOTE_A02, "T14_linearsvc_balanced_c1_temperature"),
+    "vote_Fh4_svc_nbsvm_a0.2": ("Fh4_linearsvc_balanced_c2_temperature", "Fh4_nbsvm_balanced_c2_a0.2_temperature"),
 }
 # Self-training (issue 16): a vote, then the unlabelled texts it labels with at least this probability join
 # each fold's train part and the vote is fitted again.
@@ -195,7 +209,9 @@ SELF_TRAINED: dict[str, tuple[str, float]] = {
 class TrainSplit:
     """The train split's normalised texts, labels, groups, folds and cached token lists."""
 
-    def __init__(self, path: Path = MESSAGES_CSV, seed: int = SEED) -> None:
+    def __init__(
+        self, path: Path = MESSAGES_CSV, seed: int = SEED, unlabeled_csvs: tuple[Path, ...] = UNLABELED_CSVS
+    ) -> None:
         with path.open(encoding="utf-8", newline="") as fh:
             every = list(csv.DictReader(fh))
         rows = [r for r in every if r["split"] == "train"]
@@ -203,7 +219,7 @@ class TrainSplit:
         self.n_train = len(rows)
         # Unlabelled texts follow the train rows in self.norm (indices >= n_train), so token caches cover both.
         known = {normalize_text(r["title"]) for r in every}
-        for extra in UNLABELED_CSVS:
+        for extra in unlabeled_csvs:
             if extra.exists():
                 with extra.open(encoding="utf-8", newline="") as fh:
                     self.norm += [
@@ -212,12 +228,26 @@ class TrainSplit:
                         if normalize_text(r["title"]) not in known
                     ]
         self.unlabeled = np.arange(self.n_train, len(self.norm))
+        # The test split comes last. Only test_score() reads it, once per finalist, after the CV choice: no
+        # fold, vocabulary or idf ever sees it.
+        tests = [r for r in every if r["split"] == "test"]
+        self.test = np.arange(len(self.norm), len(self.norm) + len(tests))
+        self.norm += [normalize_text(f"{r['title']}\n{r['detail']}") for r in tests]
+        self.y_test = np.array([r["label"] for r in tests])
         self.y = np.array([r["label"] for r in rows])
         groups = np.array([r["dup_group"] for r in rows])
         cv = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
         self.folds = list(cv.split(self.norm[: self.n_train], self.y, groups))
         self._tokens: dict[Block, list[list[str]]] = {}
-        self.matrices: dict[tuple[tuple[Block, ...], int, bool], tuple[csr_matrix, csr_matrix, csr_matrix]] = {}
+        self.matrices: dict[tuple[tuple[Block, ...], int | None, bool], tuple[csr_matrix, csr_matrix, csr_matrix]] = {}
+        self.outputs: dict[tuple[Config, int | None], np.ndarray] = {}  # a fitted member's test-part probabilities
+
+    def split(self, fold: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (train indices, test indices, test labels) of a fold; fold None: the whole train split vs test."""
+        if fold is None:
+            return np.arange(self.n_train), self.test, self.y_test
+        train_idx, test_idx = self.folds[fold]
+        return train_idx, test_idx, self.y[test_idx]
 
     def tokens(self, block: Block) -> list[list[str]]:
         """Return (and cache) every text's tokens for a block (TF-IDF options do not change the tokens)."""
@@ -266,13 +296,14 @@ def _model(config: Config) -> Any:
 
 
 def _features(
-    data: TrainSplit, blocks: tuple[Block, ...], fold: int, unlabeled_idf: bool = False
+    data: TrainSplit, blocks: tuple[Block, ...], fold: int | None, unlabeled_idf: bool = False
 ) -> tuple[csr_matrix, csr_matrix, csr_matrix]:
     """Return (and cache) the train, test and unlabelled matrices of one fold: TF-IDF fitted on the fold's train
-    part (plus the unlabelled texts when ``unlabeled_idf``), never on its test rows."""
+    part (plus the unlabelled texts when ``unlabeled_idf``), never on its test rows. Fold None: the whole train
+    split against the test split."""
     key = (blocks, fold, unlabeled_idf)
     if key not in data.matrices:
-        train_idx, test_idx = data.folds[fold]
+        train_idx, test_idx, _ = data.split(fold)
         fit_idx = list(train_idx) + (list(data.unlabeled) if unlabeled_idf else [])
         parts_tr: list[csr_matrix] = []
         parts_te: list[csr_matrix] = []
@@ -289,7 +320,9 @@ def _features(
             vectorizer.fit(fit_idx)
             parts_tr.append(vectorizer.transform(list(train_idx)) * block.weight)
             parts_te.append(vectorizer.transform(list(test_idx)) * block.weight)
-            parts_un.append(vectorizer.transform(list(data.unlabeled)) * block.weight)
+            unlabeled = vectorizer.transform(list(data.unlabeled)) if len(data.unlabeled) else None
+            width = len(vectorizer.vocabulary_)
+            parts_un.append(csr_matrix((0, width), dtype=np.float32) if unlabeled is None else unlabeled * block.weight)
         data.matrices[key] = (hstack(parts_tr).tocsr(), hstack(parts_te).tocsr(), hstack(parts_un).tocsr())
     return data.matrices[key]
 
@@ -322,6 +355,50 @@ class Score:
         return f"{self.mean:.4f} ± {self.std:.4f}{extra}"
 
 
+def _fit_predict(
+    data: TrainSplit, members: tuple[Config, ...], fold: int | None, pseudo: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Fit the members on a fold's train part and return (true labels, predictions, mean probability or None).
+
+    Without self-training a member's probabilities on a fold are kept, so a vote reuses the members that earlier
+    votes fitted: each (member, fold) is fitted once per process.
+    """
+    classes = np.unique(data.y)
+    train_idx, _, y_test = data.split(fold)
+    if pseudo > 0:
+        fitted = []
+        for member in members:
+            x_tr, x_te, x_un = _features(data, member.blocks, fold, member.unlabeled_idf)
+            fitted.append((_model(member).fit(x_tr, data.y[train_idx]), x_tr, x_te, x_un))
+        proba_un = np.mean([m.predict_proba(x_un) for m, _, _, x_un in fitted], axis=0)
+        sure = proba_un.max(axis=1) >= pseudo
+        y_plus = np.concatenate([data.y[train_idx], classes[proba_un.argmax(axis=1)][sure]])
+        refitted = [
+            _model(member).fit(vstack([x_tr, x_un[sure]]).tocsr(), y_plus)
+            for member, (_, x_tr, _, x_un) in zip(members, fitted, strict=True)
+        ]
+        proba = np.mean([m.predict_proba(x_te) for m, (_, _, x_te, _) in zip(refitted, fitted, strict=True)], axis=0)
+        return y_test, classes[proba.argmax(axis=1)], proba
+    probas = []
+    predicted = None
+    for member in members:
+        if (member, fold) in data.outputs:
+            probas.append(data.outputs[(member, fold)])
+            continue
+        x_tr, x_te, _ = _features(data, member.blocks, fold, member.unlabeled_idf)
+        model = _model(member).fit(x_tr, data.y[train_idx])
+        if hasattr(model, "predict_proba"):
+            probas.append(model.predict_proba(x_te))
+            data.outputs[(member, fold)] = probas[-1]
+        else:
+            predicted = model.predict(x_te)
+    if probas:
+        proba = np.mean(probas, axis=0)
+        return y_test, classes[proba.argmax(axis=1)], proba
+    assert predicted is not None
+    return y_test, predicted, None
+
+
 def cv_score(data: TrainSplit, config: Config | tuple[Config, ...], pseudo: float = 0.0) -> Score:
     """Score a config (or the soft vote of several probabilistic configs) over the grouped folds.
 
@@ -333,38 +410,55 @@ def cv_score(data: TrainSplit, config: Config | tuple[Config, ...], pseudo: floa
     y_all: list[np.ndarray] = []
     proba_all: list[np.ndarray] = []
     classes = np.unique(data.y)
-    for fold, (train_idx, test_idx) in enumerate(data.folds):
-        probas = []
-        predicted = None
-        fitted = []
-        for member in members:
-            x_tr, x_te, x_un = _features(data, member.blocks, fold, member.unlabeled_idf)
-            fitted.append((_model(member).fit(x_tr, data.y[train_idx]), x_tr, x_te, x_un))
-        if pseudo > 0:
-            proba_un = np.mean([m.predict_proba(x_un) for m, _, _, x_un in fitted], axis=0)
-            sure = proba_un.max(axis=1) >= pseudo
-            y_plus = np.concatenate([data.y[train_idx], classes[proba_un.argmax(axis=1)][sure]])
-            fitted = [
-                (_model(member).fit(vstack([x_tr, x_un[sure]]).tocsr(), y_plus), x_tr, x_te, x_un)
-                for member, (_, x_tr, x_te, x_un) in zip(members, fitted, strict=True)
-            ]
-        for model, _, x_te, _ in fitted:
-            if hasattr(model, "predict_proba"):
-                probas.append(model.predict_proba(x_te))
-            else:
-                predicted = model.predict(x_te)
-        if probas:
-            proba = np.mean(probas, axis=0)
-            predicted = classes[proba.argmax(axis=1)]
+    for fold in range(len(data.folds)):
+        y_true, predicted, proba = _fit_predict(data, members, fold, pseudo)
+        if proba is not None:
             proba_all.append(proba)
-            y_all.append(data.y[test_idx])
-        scores.append(f1_score(data.y[test_idx], predicted, average="macro"))
+            y_all.append(y_true)
+        scores.append(f1_score(y_true, predicted, average="macro"))
     result = Score(float(np.mean(scores)), float(np.std(scores)))
     if proba_all:
         y_true, proba = np.concatenate(y_all), np.vstack(proba_all)
         result.log_loss = float(log_loss(y_true, proba, labels=classes))
         result.ece = _ece(y_true, classes, proba)
     return result
+
+
+def heldout_score(data: TrainSplit, config: Config | tuple[Config, ...], pseudo: float = 0.0) -> tuple[float, float]:
+    """Fit on the whole train split, score the test split once: (macro-F1, CPU seconds of fit + predict)."""
+    members = config if isinstance(config, tuple) else (config,)
+    started = time.process_time()
+    y_true, predicted, _ = _fit_predict(data, members, None, pseudo)
+    return float(f1_score(y_true, predicted, average="macro")), time.process_time() - started
+
+
+@dataclass
+class GapRow:
+    """One finalist: grouped-CV macro-F1 on the train split, the test split's macro-F1 and their gap."""
+
+    name: str
+    cv: Score
+    test: float
+    cpu_seconds: float
+
+    @property
+    def gap(self) -> float:
+        """Test minus CV mean: negative means the test split scored below what CV promised."""
+        return self.test - self.cv.mean
+
+    def as_dict(self) -> dict[str, float | str]:
+        """Return the row as rounded JSON-ready numbers."""
+        return {
+            "name": self.name,
+            "cv_mean": round(self.cv.mean, 4),
+            "cv_std": round(self.cv.std, 4),
+            "test": round(self.test, 4),
+            "gap": round(self.gap, 4),
+            "cpu_seconds": round(self.cpu_seconds, 1),
+        }
+
+    def __str__(self) -> str:
+        return f"CV {self.cv.mean:.4f} ± {self.cv.std:.4f}  test {self.test:.4f}  gap {self.gap:+.4f}"
 
 
 def pipeline_score(data: TrainSplit) -> Score:
@@ -386,21 +480,53 @@ def pipeline_score(data: TrainSplit) -> Score:
     )
 
 
+def _resolve(name: str) -> tuple[tuple[Config, ...], float]:
+    """Return the member configs and the self-training threshold (0: none) of a config, vote or self-trained name."""
+    if name in SELF_TRAINED:
+        vote, threshold = SELF_TRAINED[name]
+        return tuple(CONFIGS[n] for n in VOTES[vote]), threshold
+    if name in VOTES:
+        return tuple(CONFIGS[n] for n in VOTES[name]), 0.0
+    return (CONFIGS[name],), 0.0
+
+
+def pipeline_heldout(data: TrainSplit) -> tuple[float, float]:
+    """Fit build_pipeline() on the whole train split and score the test split: (macro-F1, CPU seconds)."""
+    started = time.process_time()
+    model = build_pipeline().fit(data.norm[: data.n_train], data.y)
+    predicted = model.predict([data.norm[i] for i in data.test])
+    return float(f1_score(data.y_test, predicted, average="macro")), time.process_time() - started
+
+
 def main(names: list[str]) -> None:
-    """Print one line per config; --seed=N draws other folds (a robustness check, not the table's folds)."""
+    """Print one line per config; --seed=N draws other folds (a robustness check, not the table's folds).
+
+    --test: also fit on the whole train split and score the test split (once per finalist, after the choice),
+    printing CV, test and the gap; --report=PATH writes those rows as JSON.
+    """
     seeds = [int(n.removeprefix("--seed=")) for n in names if n.startswith("--seed=")]
-    names = [n for n in names if not n.startswith("--seed=")]
+    reports = [n.removeprefix("--report=") for n in names if n.startswith("--report=")]
+    with_test = "--test" in names or bool(reports)
+    names = [n for n in names if not n.startswith("--")]
     data = TrainSplit(seed=seeds[0] if seeds else SEED)
+    rows: list[GapRow] = []
     for name in names or [*CONFIGS, *VOTES, *SELF_TRAINED, "production"]:
         started = time.process_time()
         if name == "production":
             score = pipeline_score(data)
-        elif name in SELF_TRAINED:
-            vote, threshold = SELF_TRAINED[name]
-            score = cv_score(data, tuple(CONFIGS[n] for n in VOTES[vote]), pseudo=threshold)
         else:
-            score = cv_score(data, CONFIGS[name] if name in CONFIGS else tuple(CONFIGS[n] for n in VOTES[name]))
+            members, threshold = _resolve(name)
+            score = cv_score(data, members, pseudo=threshold)
         print(f"{name:64s} {score}  ({time.process_time() - started:.0f} s CPU)", flush=True)
+        if with_test:
+            if name == "production":
+                test, seconds = pipeline_heldout(data)
+            else:
+                test, seconds = heldout_score(data, members, pseudo=threshold)
+            rows.append(GapRow(name, score, test, seconds))
+            print(f"{'':64s} {rows[-1]}  (final fit + test {seconds:.0f} s CPU)", flush=True)
+    for path in reports:
+        Path(path).write_text(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,16 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from hotline.core.api_schemas import ApiModel, IsoDate, QueryModel, optional_text, required_text, text_list, whole
+from hotline.core.api_schemas import (
+    ApiModel,
+    IsoDate,
+    QueryModel,
+    choice,
+    optional_text,
+    required_text,
+    text_list,
+    whole,
+)
 from hotline.core.validation import MAX_INT
 
 
@@ -55,3 +64,17 @@ class KbSearchQuery(QueryModel):
     limit: whole(1, 100) = None
     category: optional_text(80) = None
     unit: whole(1, MAX_INT) = Field(default=None, description="单位 id")
+
+
+class KbSuggestQuery(QueryModel):
+    """``GET /kb/suggest``: articles for a draft's text."""
+
+    text: optional_text(20000) = Field(default=None, description="诉求内容")
+    limit: whole(1, 100) = None
+
+
+class KbListQuery(QueryModel):
+    """``GET /kb/articles``: articles in one status (unpublished ones as the caller may see them)."""
+
+    status: choice(("draft", "in_review", "published", "expired")) = Field(default=None, description="缺省 published")
+    limit: whole(1, 200) = Field(default=None, description="缺省 50")

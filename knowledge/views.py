@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 from sqlalchemy import select
 
 from hotline.auth.api import api_auth
@@ -16,13 +16,12 @@ from hotline.core.extensions import db
 from hotline.units.models import Unit
 from knowledge import services
 from knowledge.errors import KnowledgeError
-from knowledge.inputs import ArticleChanges, ArticleDraft, Feedback, KbSearchQuery
+from knowledge.inputs import ArticleChanges, ArticleDraft, Feedback, KbListQuery, KbSearchQuery, KbSuggestQuery
 from knowledge.models import Article
 from knowledge.search import search_articles, suggest_articles
 from knowledge.states import REVIEWER_ROLES
 
 bp = Blueprint("kb_api", __name__, url_prefix="/api/v1/kb")
-REVIEWER_STATUSES = ("draft", "in_review", "published", "expired")
 
 
 def _refusals(view: Callable) -> Callable:
@@ -37,16 +36,6 @@ def _refusals(view: Callable) -> Callable:
             raise ApiError(exc.status, exc.code, exc.message) from exc
 
     return wrapper
-
-
-def _int(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ApiError(400, "invalid_parameter", f"参数 {name} 须为整数") from exc
 
 
 def _fields(body: ArticleChanges) -> dict:
@@ -77,25 +66,26 @@ def search(args: KbSearchQuery):
 
 @bp.get("/suggest")
 @api_auth()
-def suggest():
-    hits = suggest_articles(db.session, request.args.get("text", ""), limit=_int("limit", 5))
+@query_params(KbSuggestQuery)
+def suggest(args: KbSuggestQuery):
+    """Published articles for a draft's text."""
+    hits = suggest_articles(db.session, args.text or "", limit=args.limit or 5)
     return jsonify({"results": [h.to_dict() for h in hits]})
 
 
 @bp.get("/articles")
 @api_auth()
-def list_articles():
-    status = request.args.get("status") or "published"
-    if status not in REVIEWER_STATUSES:
-        raise ApiError(422, "invalid_status", "状态取值无效")
+@query_params(KbListQuery)
+def list_articles(args: KbListQuery):
+    """Articles in one status, newest first."""
+    status = args.status or "published"
     stmt = select(Article).where(Article.status == status)
     if status != "published":
         if g.actor.role == "handler":
             stmt = stmt.where(Article.unit_id == g.actor.unit_id)
         elif g.actor.role not in REVIEWER_ROLES:
             stmt = stmt.where(Article.created_by_id == g.actor.id)
-    limit = max(1, min(_int("limit", 50) or 50, 200))
-    stmt = stmt.order_by(Article.id.desc()).limit(limit)
+    stmt = stmt.order_by(Article.id.desc()).limit(args.limit or 50)
     return jsonify({"results": [a.to_dict() for a in db.session.scalars(stmt)]})
 
 

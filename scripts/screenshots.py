@@ -59,7 +59,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--lang=zh-CN",  # the browser's own widgets (date fields: 年/月/日) as a Chinese desktop shows them
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 REPEAT_CALLER = "13812345678"
@@ -352,6 +351,7 @@ def take_pictures(base: str, api: Api, made: dict, out: Path) -> None:
         # the 临期提醒 panel: the history left the unit reminders of its overdue and nearly due tickets
         expect(page.locator("#reminder-list li.reminder").first).to_be_visible(timeout=10000)
         page.click('button[data-tab="all"]')
+        expect(page.locator("#inbox-body .att-strip").first).to_be_visible(timeout=10000)
         shoot(page, "inbox", out)
 
         page = logged_in("grid1", "/grid")

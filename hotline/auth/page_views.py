@@ -6,7 +6,7 @@ import segno
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
-from hotline.auth.api import SESSION_KEY, forget_caller, resolve_caller
+from hotline.auth.api import ALL_ROLES, SESSION_KEY, forget_caller, resolve_caller
 from hotline.auth.models import User
 from hotline.auth.pages import SETTLE_PAGES, page_for
 from hotline.auth.policy import auth_policy
@@ -236,3 +236,9 @@ def admin_users_post():
         rollback(db.session)
         flash(exc.message, "error")
     return redirect(url_for("admin_pages.users"))
+
+
+# The account pages check the signed-in user inline (a restricted session must reach them to settle what it
+# owes): every role may, as the permission sweep reads it.
+for _view in (security, security_post, password):
+    _view.allowed_roles = ALL_ROLES  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request, session
 
 from hotline.auth.api import SESSION_KEY, api_auth, resolve_caller
-from hotline.auth.inputs import Credentials
+from hotline.auth.inputs import Credentials, Logout, NewPersonalToken, OneTimeCode, PasswordChange, Token, UserOut
 from hotline.auth.models import AuthEvent, User
 from hotline.auth.passwords import password_expired
 from hotline.auth.policy import auth_policy
@@ -34,11 +34,10 @@ from hotline.auth.services import (
 )
 from hotline.auth.throttle import BLOCKED_MESSAGE, login_throttle
 from hotline.core import clock
-from hotline.core.api_schemas import accepts
+from hotline.core.api_schemas import accepts, returns
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, DomainError
 from hotline.core.extensions import db
-from hotline.core.validation import get_bool, get_int, get_str, json_body
 
 api = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 
@@ -47,14 +46,8 @@ def _address() -> str:
     return (request.remote_addr or "?")[:64]
 
 
-def _password(body: dict, name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise ApiError(422, "missing_field", f"缺少必填字段：{name}", field=name)
-    return value
-
-
 @api.post("/auth/token")
+@returns(Token)
 @accepts(Credentials)
 def create_token(body: Credentials):
     """Sign in with user name, password and (for users who have one) the second factor; return a token."""
@@ -83,12 +76,12 @@ def create_token(body: Credentials):
 
 @api.post("/auth/logout")
 @api_auth(allow_restricted=True)
-def logout():
+@accepts(Logout, required=False)
+def logout(body: Logout):
     """Sign out now: the calling token (or page session) stops working; ``everywhere`` ends all of them."""
-    body = json_body(request, required=False)
     caller = resolve_caller()
     assert caller is not None
-    if get_bool(body, "everywhere"):
+    if body.everywhere:
         revoked = revoke_everything(db.session, caller.user, caller.user, "logout", address=_address())
     elif caller.token is not None:
         revoke_token(db.session, caller.user, caller.token.id, address=_address())
@@ -103,6 +96,7 @@ def logout():
 
 
 @api.get("/me")
+@returns(UserOut)
 @api_auth()
 def me():
     """The signed-in user."""
@@ -154,20 +148,20 @@ def finish_enrolment(user: User, code: str) -> list[str]:
 
 @api.post("/auth/second-factor/confirm")
 @api_auth(allow_restricted=True)
-def confirm_second_factor():
+@accepts(OneTimeCode)
+def confirm_second_factor(body: OneTimeCode):
     """Confirm the binding with a current code; returns the one-time recovery codes once."""
-    code = get_str(json_body(request), "code", required=True, max_length=12) or ""
-    codes = finish_enrolment(g.actor, code)
+    codes = finish_enrolment(g.actor, body.code)
     commit(db.session)
     return jsonify({"recovery_codes": codes, **security_state(g.actor)})
 
 
 @api.post("/auth/second-factor/recovery-codes")
 @api_auth()
-def regenerate_recovery_codes():
+@accepts(OneTimeCode)
+def regenerate_recovery_codes(body: OneTimeCode):
     """Replace the recovery codes (a current code is needed); returns the new ones once."""
-    code = get_str(json_body(request), "code", required=True, max_length=12) or ""
-    if verify_second_factor(db.session, g.actor, code, clock.now()) is None:
+    if verify_second_factor(db.session, g.actor, body.code, clock.now()) is None:
         raise ApiError(422, "invalid_code", "动态验证码不正确或已使用", field="code")
     codes = new_recovery_codes(db.session, g.actor, clock.now())
     record_auth_event(db.session, "recovery_codes_renewed", g.actor, g.actor, address=_address())
@@ -177,12 +171,10 @@ def regenerate_recovery_codes():
 
 @api.post("/auth/password")
 @api_auth(allow_restricted=True)
-def post_password():
+@accepts(PasswordChange)
+def post_password(body: PasswordChange):
     """Change the caller's password (current one, new one that passes the rules)."""
-    body = json_body(request)
-    change_password(
-        db.session, g.actor, _password(body, "current_password"), _password(body, "new_password"), auth_policy()
-    )
+    change_password(db.session, g.actor, body.current_password, body.new_password, auth_policy())
     commit(db.session)
     return jsonify(security_state(g.actor))
 
@@ -203,12 +195,10 @@ def get_tokens():
 
 @api.post("/auth/tokens")
 @api_auth()
-def post_token():
+@accepts(NewPersonalToken)
+def post_token(body: NewPersonalToken):
     """Create a named token for a script; the secret is in this answer only."""
-    body = json_body(request)
-    name = get_str(body, "name", required=True, max_length=80) or ""
-    days = get_int(body, "days", required=True, minimum=1, maximum=3650) or 1
-    token, row = create_personal_token(db.session, g.actor, name, days, auth_policy())
+    token, row = create_personal_token(db.session, g.actor, body.name, body.days, auth_policy())
     commit(db.session)
     return jsonify({"token": token, "row": row.to_dict()}), 201
 

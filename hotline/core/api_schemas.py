@@ -228,6 +228,28 @@ def query_params(model: type[QueryModel]) -> Callable[[F], F]:
     return decorator
 
 
+def returns(model: type[BaseModel], *statuses: str) -> Callable[[F], F]:
+    """Record what the view answers on success (``statuses``, default ``"200"``) for the document.
+
+    Not checked on every response at run time: the suite's schemathesis run checks each answer against it.
+    """
+
+    def decorator(view: F) -> F:
+        recorded = dict(getattr(view, "response_models", {}))
+        for status in statuses or ("200",):
+            recorded[status] = model
+        view.response_models = recorded  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+class ResponseModel(BaseModel):
+    """An answer the API gives: the fields it always carries; more may follow (``additionalProperties``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
 # --- what every refusal looks like (documented as the 4XX response of every operation) ----------------------
 
 

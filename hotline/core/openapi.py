@@ -2,9 +2,9 @@
 
 Generated from the running app, not written beside it: every ``/api/v1`` route of the URL map is an operation;
 its request body and query parameters are the pydantic models its view parses with (``@accepts`` / ``@query_params``
-in ``hotline.core.api_schemas``), and ``components.schemas`` are those models' own JSON schemas; who may call
-(``x-roles``) is what the view's ``api_auth`` guard allows. Only summaries and a few path-parameter shapes are
-written here by hand.
+in ``hotline.core.api_schemas``), its success answer the model ``@returns`` names, and ``components.schemas``
+are those models' own JSON schemas; who may call (``x-roles``) is what the view's ``api_auth`` guard allows.
+Only summaries and a few path-parameter shapes are written here by hand.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ SUMMARIES: dict[tuple[str, str], str] = {
     ("post", "/cti"): "话务平台来电事件",
     ("get", "/search"): "工单检索",
 }
-# Success statuses where one operation answers more than one way (elsewhere any 2XX is success).
-SUCCESS: dict[tuple[str, str], tuple[str, ...]] = {("post", "/tickets"): ("201", "200")}
 # Query parameters of views that read ``request.args`` by hand (not yet through a model): listed, as text.
 HAND_QUERY: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/reports/backlog"): ("from", "to", "unit", "format"),
@@ -124,7 +122,14 @@ def _operation(method: str, path: str, rule: Rule, view: Any) -> dict:
             "required": bool(getattr(view, "request_required", True)),
             "content": {"application/json": {"schema": {"$ref": REF.format(model=body.__name__)}}},
         }
-    responses: dict[str, Any] = {code: {"description": "成功"} for code in SUCCESS.get((method, path), ("2XX",))}
+    answers = getattr(view, "response_models", None) or {}
+    responses: dict[str, Any] = {
+        status: {
+            "description": "成功",
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
+        }
+        for status, model in sorted(answers.items())
+    } or {"2XX": {"description": "成功"}}
     op["responses"] = responses | {"4XX": _ERROR}
     return op
 
@@ -142,15 +147,14 @@ def _operations(app: Flask) -> list[tuple[str, str, Rule, Any]]:
 
 
 def schema_models(app: Flask) -> list[type[BaseModel]]:
-    """Every model a view of ``app`` parses with, and the error every operation may answer."""
+    """Every model a view of ``app`` parses with or answers, and the error every operation may answer."""
     models: dict[str, type[BaseModel]] = {"Error": Error}
     for _, _, _, view in _operations(app):
-        for attr in ("request_model",):
-            model = getattr(view, attr, None)
-            if model is not None:
-                other = models.setdefault(model.__name__, model)
-                if other is not model:
-                    raise RuntimeError(f"two request models are named {model.__name__}")
+        found = [getattr(view, "request_model", None), *(getattr(view, "response_models", None) or {}).values()]
+        for model in filter(None, found):
+            other = models.setdefault(model.__name__, model)
+            if other is not model:
+                raise RuntimeError(f"two schema models are named {model.__name__}")
     return [models[name] for name in sorted(models)]
 
 

@@ -7,12 +7,13 @@ from flask import Blueprint, current_app, g, jsonify
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
 from hotline.categories.services import resolve_category
-from hotline.core.api_schemas import accepts
+from hotline.core.api_schemas import accepts, returns
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.enterprise.services import parse_enterprise, record_enterprise
 from hotline.intake.inputs import NewTicket as NewTicketBody
 from hotline.intake.services import take_in
+from hotline.tickets.outputs import NewTicketAnswer
 from hotline.tickets.schemas import ticket_to_dict
 from hotline.tickets.services import NewTicket
 from hotline.units.services import get_unit_by_code
@@ -44,6 +45,7 @@ def new_ticket_from(body: NewTicketBody) -> NewTicket:
 
 
 @bp.post("")
+@returns(NewTicketAnswer, "201", "200")
 @api_auth(Role.AGENT)
 @accepts(NewTicketBody)
 def create_ticket(body: NewTicketBody):

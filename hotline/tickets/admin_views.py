@@ -7,15 +7,15 @@ from flask import Blueprint, current_app, g, jsonify, request
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
 from hotline.core import clock
+from hotline.core.api_schemas import accepts
 from hotline.core.audit import record_admin_change
-from hotline.core.clock import UNITS
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
-from hotline.core.validation import get_bool, get_str, json_body
 from hotline.tickets import reminders
+from hotline.tickets.inputs import TimeLimitRow
 from hotline.tickets.limits import LIMIT_STAGES, PRESETS, check_stage_covered, rows_for
-from hotline.tickets.models import KINDS, URGENCIES, TimeLimit
+from hotline.tickets.models import TimeLimit
 
 bp = Blueprint("tickets_admin_api", __name__, url_prefix="/api/v1")
 
@@ -47,22 +47,20 @@ def list_time_limits():
 
 @bp.post("/time-limits")
 @api_auth(Role.ADMIN)
-def add_time_limit():
-    body = json_body(request)
-    amount = body.get("amount")
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 < amount <= 10000:
-        raise ApiError(422, "invalid_type", "amount 必须是 0 到 10000 之间的数字", field="amount")
+@accepts(TimeLimitRow)
+def add_time_limit(body: TimeLimitRow):
+    """Add a row to the time-limit table (recorded in the admin trail)."""
     row = TimeLimit(
-        preset=get_str(body, "preset", required=True, choices=tuple(PRESETS)),
-        stage=get_str(body, "stage", required=True, choices=LIMIT_STAGES),
-        unit=get_str(body, "unit", required=True, choices=UNITS),
-        amount=float(amount),
-        kind=get_str(body, "kind", choices=KINDS),
-        urgency=get_str(body, "urgency", choices=URGENCIES),
-        category_prefix=get_str(body, "category_prefix", max_length=40),
-        area_code=get_str(body, "area_code", max_length=40),
-        note=get_str(body, "note", max_length=200),
-        enterprise=get_bool(body, "enterprise") or None,
+        preset=body.preset,
+        stage=body.stage,
+        unit=body.unit,
+        amount=body.amount,
+        kind=body.kind,
+        urgency=body.urgency,
+        category_prefix=body.category_prefix,
+        area_code=body.area_code,
+        note=body.note,
+        enterprise=body.enterprise or None,
     )
     db.session.add(row)
     db.session.flush()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from hotline.core.api_schemas import ApiModel, QueryModel, choice, optional_text, text_list, whole
+from hotline.core.api_schemas import ApiModel, QueryModel, choice, optional_text, required_choice, text_list, whole
+from hotline.core.clock import UNITS
 from hotline.core.validation import MAX_PAGE
 from hotline.tickets.lifecycle import ActionParams
-from hotline.tickets.models import WARNINGS
+from hotline.tickets.limits import LIMIT_STAGES, PRESETS
+from hotline.tickets.models import KINDS, URGENCIES, WARNINGS
 
 
 class ActionBody(ApiModel):
@@ -44,3 +48,18 @@ class TicketListQuery(QueryModel):
     q: optional_text(100) = Field(default=None, description="编号或内容关键词")
     page: whole(1, MAX_PAGE) = None
     after: optional_text(80) = Field(default=None, description="上一页返回的 next")
+
+
+class TimeLimitRow(ApiModel):
+    """``POST /api/v1/time-limits``: one row of the time-limit table (admin)."""
+
+    preset: required_choice(tuple(PRESETS)) = Field(description="预设：default、beijing、guangdong…")
+    stage: required_choice(LIMIT_STAGES) = Field(description="环节")
+    unit: required_choice(UNITS) = Field(description="时长单位")
+    amount: Annotated[float, Field(gt=0, le=10000, description="时长")]
+    kind: choice(KINDS) = None
+    urgency: choice(URGENCIES) = None
+    category_prefix: optional_text(40) = Field(default=None, description="分类编码前缀")
+    area_code: optional_text(40) = Field(default=None, description="区域单位编码")
+    note: optional_text(200) = None
+    enterprise: bool | None = Field(default=None, description="只适用于涉企诉求")

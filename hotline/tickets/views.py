@@ -6,11 +6,12 @@ from flask import Blueprint, current_app, g, jsonify
 
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
-from hotline.core.api_schemas import accepts, query_params
+from hotline.core.api_schemas import accepts, query_params, returns
 from hotline.core.effects import commit
 from hotline.core.extensions import db
 from hotline.tickets.inputs import ActionBody, TicketListQuery
 from hotline.tickets.lifecycle import perform_action
+from hotline.tickets.outputs import TicketAnswer, TicketEvents, TicketPage
 from hotline.tickets.schemas import event_to_dict, ticket_to_dict
 from hotline.tickets.services import (
     LIST_LOADING,
@@ -29,6 +30,7 @@ bp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets")
 
 
 @bp.get("")
+@returns(TicketPage)
 @api_auth()
 @query_params(TicketListQuery)
 def list_tickets(args: TicketListQuery):
@@ -62,6 +64,7 @@ def list_tickets(args: TicketListQuery):
 
 
 @bp.get("/<number>")
+@returns(TicketAnswer)
 @api_auth()
 def show_ticket(number: str):
     ticket = get_visible_ticket(db.session, number, g.actor)
@@ -69,6 +72,7 @@ def show_ticket(number: str):
 
 
 @bp.get("/<number>/events")
+@returns(TicketEvents)
 @api_auth()
 def ticket_events(number: str):
     ticket = get_visible_ticket(db.session, number, g.actor)
@@ -81,6 +85,7 @@ def ticket_events(number: str):
 
 
 @bp.post("/<number>/<action>")
+@returns(TicketAnswer)
 @api_auth(*Role)
 @accepts(ActionBody, required=False)
 def act_on_ticket(number: str, action: str, body: ActionBody):

@@ -8,11 +8,12 @@ import re
 
 from pydantic import Field
 
-from hotline.auth.inputs import Credentials
+from hotline.auth.inputs import Credentials, Token
 from hotline.core.api_schemas import Error, accepts, optional_text
 from hotline.core.openapi import REF, build_document, openapi_path
 from hotline.intake.inputs import NewTicket
 from hotline.tickets.inputs import ActionBody, TicketListQuery
+from hotline.tickets.outputs import TicketAnswer
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -46,7 +47,7 @@ def test_documented_paths_declare_their_parameters(app, api):
 def test_component_schemas_are_the_models_own_json_schemas(app, api):
     doc = api.client.get("/api/v1/openapi.json").get_json()
     schemas = doc["components"]["schemas"]
-    for model in (NewTicket, ActionBody, Credentials, Error):
+    for model in (NewTicket, ActionBody, Credentials, Error, TicketAnswer, Token):
         own = model.model_json_schema(ref_template=REF)
         nested = own.pop("$defs", {})
         assert schemas[model.__name__] == own, model.__name__
@@ -69,6 +70,12 @@ def test_operations_reference_the_model_their_view_parses_with(api):
     assert listed["page"]["schema"]["type"] == "integer" and listed["page"]["schema"]["minimum"] == 1
     assert listed["warning"]["schema"]["enum"] == ["none", "yellow", "red"]
     assert doc["paths"]["/tickets"]["post"]["x-roles"] == ["agent"]
+    created = doc["paths"]["/tickets"]["post"]["responses"]
+    assert created["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NewTicketAnswer"}
+    assert created["200"] == created["201"]  # the same channel + external_id again: the first ticket, 200
+    shown = doc["paths"]["/tickets/{number}"]["get"]["responses"]
+    assert shown["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/TicketAnswer")
+    assert "2XX" in doc["paths"]["/units"]["get"]["responses"]  # no answer model declared: any 2XX
     assert doc["paths"]["/auth/token"]["post"]["security"] == []
     assert doc["paths"]["/tickets"]["post"]["responses"]["4XX"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"

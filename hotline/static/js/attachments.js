@@ -20,8 +20,8 @@
       return `<a class="att-file" href="${esc(a.url)}" data-attachment="${a.id}">附件：${esc(a.name)}</a>`;
     }).join(" ");
     const buttons = phone
-      ? `<label class="att-upload button secondary">拍照：处置前<input type="file" accept="image/*" capture="environment" data-stage="before" hidden></label>
-         <label class="att-upload button secondary">拍照：处置后<input type="file" accept="image/*" capture="environment" data-stage="after" hidden></label>`
+      ? `<label class="att-upload btn secondary">拍照：处置前<input type="file" accept="image/*" capture="environment" data-stage="before" hidden></label>
+         <label class="att-upload btn secondary">拍照：处置后<input type="file" accept="image/*" capture="environment" data-stage="after" hidden></label>`
       : `<label class="att-upload link" title="上传附件（图片、视频、PDF、Office 文档）">上传附件<input type="file" data-stage="" hidden></label>`;
     return `<div class="att-strip" data-for="${esc(number)}" style="margin-top:4px;display:flex;gap:4px;flex-wrap:wrap;align-items:center">${files}${buttons}</div>`;
   }
