@@ -2,7 +2,7 @@
 
     python bench/reporter_masking_bench.py
 
-The sets are tests/hardening/data/reporter_masking_labels.jsonl (dev: real excerpts of /work/shared/data,
+The sets are tests/hardening/data/reporter_masking_labels.jsonl (dev: real excerpts of ../shared/data,
 the source says which row, whitespace removed, and synthetic messages; the rules were tuned on it) and
 reporter_masking_heldout.jsonl (real excerpts labelled before the masker first ran on them). Each line has ``must`` spans (the
 reporter's identity: they must be masked, as [category, text]) and ``may`` spans (masking them is right

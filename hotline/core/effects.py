@@ -44,24 +44,20 @@ def commit(session: Session) -> None:
     # A row dropped by a plain ``session.rollback()`` since it was deferred is no longer in the session.
     ids = [message.id for message in pending if message in session and message.id is not None]
     outbox.mark_done_in(session)  # a job running for an outbox row: done in the same transaction
-    if has_request_context():
-        # The response is built from what was just written; it must not need a pool connection again (an
-        # exhausted pool would turn a committed ticket into an error while the attributes reload). The relay
-        # keeps them too: a job it runs here changes the same objects in this session's identity map.
-        real = session() if callable(session) else session
+    # In a request the response is built from what was just written; it must not need a pool connection again
+    # (an exhausted pool would turn a committed ticket into an error while the attributes reload). The relay
+    # keeps them too: a job it runs here changes the same objects in this session's identity map.
+    real = (session() if callable(session) else session) if has_request_context() else None
+    if real is not None:
         real.expire_on_commit = False
-        try:
-            session.commit()
-            session.info.pop(_KEY, None)
-            if ids:
-                _relay_after_commit(session, ids)
-        finally:
+    try:
+        session.commit()
+        session.info.pop(_KEY, None)
+        if ids:
+            _relay_after_commit(session, ids)
+    finally:
+        if real is not None:
             real.expire_on_commit = True
-        return
-    session.commit()
-    session.info.pop(_KEY, None)
-    if ids:
-        _relay_after_commit(session, ids)
 
 
 def _relay_after_commit(session: Session, ids: list[int]) -> None:

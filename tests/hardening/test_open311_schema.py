@@ -10,12 +10,9 @@ description}]`` with the HTTP status as code.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jsonschema_rs
-import pytest
 
-TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "data" / "taxonomy.csv"
+from tests.core.test_open311 import key  # noqa: F401  (the Open311 client-key fixture, one definition)
 
 TEXT = {"type": "string"}
 MAYBE_TEXT = {"type": ["string", "null"]}
@@ -155,20 +152,7 @@ def test_the_schemas_reject_what_georeport_forbids():
     assert conforms(ERRORS, [{"code": "400", "description": "x"}])
 
 
-@pytest.fixture
-def key(app, world) -> str:
-    from hotline.categories.services import load_taxonomy
-    from hotline.core.extensions import db
-    from hotline.open311.services import create_client
-
-    with app.app_context():
-        load_taxonomy(db.session, TAXONOMY)
-        secret = create_client(db.session, "citizen-app")
-        db.session.commit()
-    return secret
-
-
-def test_every_open311_answer_conforms_to_georeport_v2(api, key):
+def test_every_open311_answer_conforms_to_georeport_v2(api, key):  # noqa: F811  (the fixture imported above)
     client = api.client
     services = client.get("/open311/v2/services.json")
     assert services.status_code == 200 and services.get_json()

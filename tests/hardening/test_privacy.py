@@ -4,25 +4,12 @@ health, the log), and a unit's scope cannot be widened by ``_`` or ``%`` in a un
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
-TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "data" / "taxonomy.csv"
+from tests.core.test_open311 import key  # noqa: F401  (the Open311 client-key fixture, one definition)
+
 REPLY = {"result": "已更换路灯", "public_answer": "您反映的路灯问题已修复，联系人13955556666"}
-
-
-@pytest.fixture
-def key(app, world) -> str:
-    from hotline.categories.services import load_taxonomy
-    from hotline.core.extensions import db
-    from hotline.open311.services import create_client
-
-    with app.app_context():
-        load_taxonomy(db.session, TAXONOMY)
-        secret = create_client(db.session, "citizen-app")
-        db.session.commit()
-    return secret
 
 
 def _shown(api, number: str):
@@ -35,7 +22,7 @@ def _act(api, number: str, *steps) -> None:
         assert response.status_code == 200, response.get_json()
 
 
-def test_open311_never_shows_lists_or_counts_a_report(api, key):
+def test_open311_never_shows_lists_or_counts_a_report(api, key):  # noqa: F811  (the fixture imported above)
     report = api.new_ticket(
         channel="message_board", kind="report", content="举报某餐馆后厨卫生很差", address="东风路9号"
     )
@@ -49,7 +36,7 @@ def test_open311_never_shows_lists_or_counts_a_report(api, key):
     assert listed == [other["number"]]
 
 
-def test_open311_publishes_the_answer_only_once_approved(api, key):
+def test_open311_publishes_the_answer_only_once_approved(api, key):  # noqa: F811  (the fixture imported above)
     number = api.new_ticket(kind="complaint")["number"]
     _act(
         api,
@@ -66,7 +53,7 @@ def test_open311_publishes_the_answer_only_once_approved(api, key):
     assert notice.startswith("您反映的路灯问题已修复") and "13955556666" not in notice and "139****6666" in notice
 
 
-def test_only_public_channels_text_is_public(api, key):
+def test_only_public_channels_text_is_public(api, key):  # noqa: F811  (the fixture imported above)
     patrol = api.new_ticket(
         channel="api", kind="help", content="巡查发现3栋楼道堆物，住户王五13811112222", address="东风社区3栋"
     )
