@@ -156,7 +156,9 @@ def api_error(exc: ValidationError) -> ApiError:
     """Return the 422 that says what is wrong with the first bad field of ``exc``."""
     error = exc.errors(include_url=False)[0]
     kind, field, ctx = error["type"], _field_name(error["loc"]), error.get("ctx") or {}
-    if kind == "missing":
+    if "code" in ctx and "message" in ctx:  # a package's own type (PydanticCustomError) names its code and words
+        return ApiError(422, ctx["code"], ctx["message"].format(field=field), field=field)
+    if kind in ("missing", "too_short"):  # absent, blank, or an empty list where at least one item is needed
         return ApiError(422, "missing_field", f"缺少必填字段：{field}", field=field)
     if kind.startswith("date_"):
         return ApiError(422, "invalid_date", f"字段 {field} 须为 YYYY-MM-DD 格式的日期", field=field)
