@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from hotline.auth.roles import Role
-from hotline.core.api_schemas import ApiModel, ResponseModel, optional_text, required_text
+from hotline.core.api_schemas import ApiModel, QueryModel, ResponseModel, optional_text, required_text
 from hotline.tickets.outputs import UnitBrief
 
 
@@ -47,6 +47,19 @@ class NewPersonalToken(ApiModel):
 
     name: required_text(80) = Field(description="用途")
     days: Annotated[int, Field(ge=1, le=3650, description="有效天数")]
+
+
+class TokensQuery(QueryModel):
+    """``GET /auth/tokens``: the caller's own tokens; an admin may name a user or ask for everyone's."""
+
+    username: optional_text(80) = Field(default=None, description="该用户的令牌（管理员）")
+    all: bool | None = Field(default=None, description="所有人的令牌（管理员）")
+
+
+class AuthEventsQuery(QueryModel):
+    """``GET /auth/events``."""
+
+    username: optional_text(80) = Field(default=None, description="只看与该用户有关的")
 
 
 class UserOut(ResponseModel):

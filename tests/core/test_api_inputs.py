@@ -14,7 +14,11 @@ import pytest
 from pydantic import BaseModel
 
 from dispatch.inputs import DayRange, From110, NewRule, PatrolReport, RuleChanges, RuleChangesQuery, RuleNote
+from hotline.auth.inputs import AuthEventsQuery, TokensQuery
 from hotline.core.openapi import REF
+from hotline.enterprise.inputs import EnterpriseBody
+from hotline.escalation.inputs import EscalationsQuery, Ladder
+from hotline.tickets.inputs import PresetQuery, RemindersQuery
 from reports.assessment.inputs import AssessmentQuery, CloseMonth, ExplainQuery, NewScheme, SchemesQuery, TrendQuery
 from reports.enterprise.inputs import EnterpriseLedgerQuery, EnterpriseStrikeOff, MonthlyQuery
 from reports.inputs import (
@@ -69,6 +73,8 @@ BODIES: list[tuple[str, str, str, str, type[BaseModel]]] = [
         "supervisor1",
         EnterpriseStrikeOff,
     ),
+    ("put", "/escalation-rules", "/api/v1/escalation-rules", "admin1", Ladder),
+    ("post", "/tickets/{number}/enterprise", "/api/v1/tickets/20260101000001/enterprise", "agent1", EnterpriseBody),
 ]
 # (documented path, a concrete URL, who calls, the model the query must be parsed with); all GET
 QUERIES: list[tuple[str, str, str, type[BaseModel]]] = [
@@ -87,6 +93,12 @@ QUERIES: list[tuple[str, str, str, type[BaseModel]]] = [
     ("/reports/assessment/schemes", "/api/v1/reports/assessment/schemes", "supervisor1", SchemesQuery),
     ("/reports/enterprise-ledger", "/api/v1/reports/enterprise-ledger", "supervisor1", EnterpriseLedgerQuery),
     ("/reports/enterprise", "/api/v1/reports/enterprise", "supervisor1", MonthlyQuery),
+    ("/escalation-rules", "/api/v1/escalation-rules", "admin1", PresetQuery),
+    ("/escalations", "/api/v1/escalations", "handler1", EscalationsQuery),
+    ("/time-limits", "/api/v1/time-limits", "admin1", PresetQuery),
+    ("/reminders", "/api/v1/reminders", "handler1", RemindersQuery),
+    ("/auth/tokens", "/api/v1/auth/tokens", "admin1", TokensQuery),
+    ("/auth/events", "/api/v1/auth/events", "admin1", AuthEventsQuery),
 ]
 
 
