@@ -10,9 +10,11 @@ from pydantic import Field
 
 from hotline.core.api_schemas import (
     ApiModel,
+    FormModel,
     IsoDate,
     QueryModel,
     ResponseModel,
+    UploadedFile,
     choice,
     optional_text,
     required_text,
@@ -91,6 +93,12 @@ class RuleNote(ApiModel):
     """``POST /dispatch/rules/<id>/disable``: why (optional)."""
 
     note: optional_text(500) = None
+
+
+class RulesWorkbook(FormModel):
+    """``POST /dispatch/rules/import``: the list as an Excel workbook (the export's columns); all or nothing."""
+
+    file: UploadedFile = Field(description="确责清单 .xlsx")
 
 
 class RuleChangesQuery(QueryModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, g, jsonify, request, send_file
+from flask import Blueprint, current_app, g, jsonify, send_file
 
 from dispatch import io as rules_io
 from dispatch import ruleset, stats
@@ -23,12 +23,13 @@ from dispatch.inputs import (
     RuleList,
     RuleNote,
     RuleOut,
+    RulesWorkbook,
 )
 from dispatch.services import find_similar_open, latest_decision, propose_dispatch, record_decision
 from dispatch.similar_index import ticket_text
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
-from hotline.core.api_schemas import accepts, query_params, returns
+from hotline.core.api_schemas import accepts, accepts_form, query_params, returns
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
@@ -247,11 +248,10 @@ def export_rules():
 
 @bp.post("/rules/import")
 @api_auth(Role.ADMIN)
-def import_rules():
-    upload = request.files.get("file")
-    if upload is None:
-        raise ApiError(422, "missing_field", "请上传 Excel 文件（字段名 file）", field="file")
-    counts = rules_io.import_rules_xlsx(db.session, upload.stream, g.actor)
+@accepts_form(RulesWorkbook)
+def import_rules(body: RulesWorkbook):
+    """Create and update rows from a workbook (each audited); a bad row refuses the whole file."""
+    counts = rules_io.import_rules_xlsx(db.session, body.file.stream, g.actor)
     commit(db.session)
     return jsonify(counts)
 

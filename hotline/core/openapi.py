@@ -113,7 +113,11 @@ def _operation(method: str, path: str, rule: Rule, view: Any) -> dict:
     if body is not None and method != "get":
         op["requestBody"] = {
             "required": bool(getattr(view, "request_required", True)),
-            "content": {"application/json": {"schema": {"$ref": REF.format(model=body.__name__)}}},
+            "content": {
+                getattr(view, "request_media", "application/json"): {
+                    "schema": {"$ref": REF.format(model=body.__name__)}
+                }
+            },
         }
     answers = getattr(view, "response_models", None) or {}
     responses: dict[str, Any] = {

@@ -8,12 +8,23 @@ the one error shape. A field added to a model is probed without touching this fi
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from dispatch.inputs import DayRange, From110, NewRule, PatrolReport, RuleChanges, RuleChangesQuery, RuleNote
+from dispatch.inputs import (
+    DayRange,
+    From110,
+    NewRule,
+    PatrolReport,
+    RuleChanges,
+    RuleChangesQuery,
+    RuleNote,
+    RulesWorkbook,
+)
+from hotline.attachments.inputs import AttachmentsQuery, AttachmentUpload, DownloadQuery
 from hotline.auth.inputs import AuthEventsQuery, TokensQuery
 from hotline.core.openapi import REF
 from hotline.enterprise.inputs import EnterpriseBody
@@ -99,6 +110,8 @@ QUERIES: list[tuple[str, str, str, type[BaseModel]]] = [
     ("/reminders", "/api/v1/reminders", "handler1", RemindersQuery),
     ("/auth/tokens", "/api/v1/auth/tokens", "admin1", TokensQuery),
     ("/auth/events", "/api/v1/auth/events", "admin1", AuthEventsQuery),
+    ("/attachments", "/api/v1/attachments", "handler1", AttachmentsQuery),
+    ("/attachments/{attachment_id}", "/api/v1/attachments/1", "handler1", DownloadQuery),
 ]
 
 
@@ -186,3 +199,31 @@ def test_the_query_is_the_documented_model_and_a_bad_value_is_a_422(api, doc, pa
         answer = api.get(url, as_=who, query_string=base | {name: bad})
         assert answer.status_code == 422, (name, answer.get_json())
         assert answer.get_json()["error"]["details"] == {"field": name}
+
+
+# (documented path, a concrete URL, who calls, the model the multipart/form-data body must be parsed with); POST
+FORMS: list[tuple[str, str, str, type[BaseModel]]] = [
+    ("/tickets/{number}/attachments", "/api/v1/tickets/20260101000001/attachments", "handler1", AttachmentUpload),
+    ("/dispatch/rules/import", "/api/v1/dispatch/rules/import", "admin1", RulesWorkbook),
+]
+
+
+@pytest.mark.parametrize(("path", "url", "who", "model"), FORMS, ids=[f[0] for f in FORMS])
+def test_an_upload_is_documented_as_multipart_and_parsed_by_its_model(api, doc, path, url, who, model):
+    content = doc["paths"][path]["post"]["requestBody"]["content"]
+    assert content == {"multipart/form-data": {"schema": {"$ref": REF.format(model=model.__name__)}}}
+    own = model.model_json_schema(ref_template=REF)
+    assert _schema(doc, model) == own
+    files = [name for name, prop in own["properties"].items() if prop.get("format") == "binary"]
+    assert files and set(files) <= set(own["required"])
+    headers = api._headers(who)
+    missing = api.client.post(url, data={}, headers=headers, content_type="multipart/form-data")
+    assert missing.status_code == 422
+    assert missing.get_json()["error"]["code"] == "missing_file"
+    assert missing.get_json()["error"]["details"] == {"field": files[0]}
+    for name, prop in own["properties"].items():
+        if name in files or "enum" not in _branches(prop)[0]:
+            continue
+        sent = {f: (io.BytesIO(b"%PDF-1.4\n"), "a.pdf") for f in files} | {name: "不是这个"}
+        bad = api.client.post(url, data=sent, headers=headers, content_type="multipart/form-data")
+        assert bad.status_code == 422 and bad.get_json()["error"]["details"] == {"field": name}, bad.get_json()
