@@ -29,6 +29,7 @@ from hotline.auth.inputs import AuthEventsQuery, TokensQuery
 from hotline.core.openapi import REF
 from hotline.enterprise.inputs import EnterpriseBody
 from hotline.escalation.inputs import EscalationsQuery, Ladder
+from hotline.exchange.inputs import ExchangeLogQuery
 from hotline.tickets.inputs import PresetQuery, RemindersQuery
 from reports.assessment.inputs import AssessmentQuery, CloseMonth, ExplainQuery, NewScheme, SchemesQuery, TrendQuery
 from reports.enterprise.inputs import EnterpriseLedgerQuery, EnterpriseStrikeOff, MonthlyQuery
@@ -112,6 +113,7 @@ QUERIES: list[tuple[str, str, str, type[BaseModel]]] = [
     ("/auth/events", "/api/v1/auth/events", "admin1", AuthEventsQuery),
     ("/attachments", "/api/v1/attachments", "handler1", AttachmentsQuery),
     ("/attachments/{attachment_id}", "/api/v1/attachments/1", "handler1", DownloadQuery),
+    ("/exchange/log", "/api/v1/exchange/log", "admin1", ExchangeLogQuery),
 ]
 
 
