@@ -22,6 +22,7 @@ from hotline.core.api_schemas import (
     whole,
 )
 from hotline.tickets.models import KINDS, URGENCIES
+from hotline.tickets.outputs import UnitBrief
 
 
 class Proposal(ApiModel):
@@ -169,3 +170,25 @@ class RuleDetail(RuleOut):
 
 class RuleChangeList(ResponseModel):
     changes: list[RuleChangeOut]
+
+
+class RuleCited(ResponseModel):
+    id: str
+    legal_basis: str | None
+    reason: str | None
+
+
+class Transfer110(ResponseModel):
+    target: str = Field(description="转办去向，如 110")
+    reason: str
+
+
+class ProposalAnswer(ResponseModel):
+    """SPEC §5: what dispatch would do, without doing it (the detail follows)."""
+
+    unit: UnitBrief | None = Field(description="主办单位；确责清单无可适用条目时为 null")
+    co_units: list[UnitBrief]
+    grid: UnitBrief | None
+    rule: RuleCited | None
+    confidence: float = Field(ge=0, le=1)
+    transfer_110: Transfer110 | None

@@ -16,6 +16,7 @@ from dispatch.inputs import (
     NewRule,
     PatrolReport,
     Proposal,
+    ProposalAnswer,
     RuleChangeList,
     RuleChanges,
     RuleChangesQuery,
@@ -53,6 +54,7 @@ def proposal_body(proposal) -> dict:
 @bp.post("/propose")
 @api_auth(*PROPOSERS)
 @accepts(Proposal)
+@returns(ProposalAnswer)
 def propose(body: Proposal):
     """Propose lead unit, co-units and grid for a 诉求 (nothing is dispatched)."""
     text, category, address, kind = body.text, body.category, body.address, body.kind

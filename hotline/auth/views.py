@@ -6,13 +6,19 @@ from flask import Blueprint, g, jsonify, request, session
 
 from hotline.auth.api import SESSION_KEY, api_auth, resolve_caller
 from hotline.auth.inputs import (
+    AccountChange,
+    AccountRows,
+    AuthEventRows,
     AuthEventsQuery,
     Credentials,
     Logout,
     NewPersonalToken,
+    NewTokenAnswer,
     OneTimeCode,
     PasswordChange,
+    RevokedToken,
     Token,
+    TokenRows,
     TokensQuery,
     UserOut,
 )
@@ -195,6 +201,7 @@ def post_password(body: PasswordChange):
 @api.get("/auth/tokens")
 @api_auth()
 @query_params(TokensQuery)
+@returns(TokenRows)
 def get_tokens(args: TokensQuery):
     """The caller's live tokens; an admin may pass ``username`` or ``all=1``."""
     username = args.username
@@ -207,6 +214,7 @@ def get_tokens(args: TokensQuery):
 @api.post("/auth/tokens")
 @api_auth()
 @accepts(NewPersonalToken)
+@returns(NewTokenAnswer, "201")
 def post_token(body: NewPersonalToken):
     """Create a named token for a script; the secret is in this answer only."""
     token, row = create_personal_token(db.session, g.actor, body.name, body.days, auth_policy())
@@ -216,6 +224,7 @@ def post_token(body: NewPersonalToken):
 
 @api.delete("/auth/tokens/<int:token_id>")
 @api_auth()
+@returns(RevokedToken)
 def delete_token(token_id: int):
     """Revoke a token (its owner, or an admin)."""
     row = revoke_token(db.session, g.actor, token_id, address=_address())
@@ -238,6 +247,7 @@ def user_row(user: User) -> dict:
 
 @api.get("/users")
 @api_auth(Role.ADMIN)
+@returns(AccountRows)
 def get_users():
     """Every account with its state (admins)."""
     users = db.session.scalars(db.select(User).order_by(User.username))
@@ -246,6 +256,7 @@ def get_users():
 
 @api.post("/users/<username>/<change>")
 @api_auth(Role.ADMIN)
+@returns(AccountChange)
 def change_user(username: str, change: str):
     """Disable, enable, reset the second factor of, or sign out everywhere an account (admins; audited)."""
     user = find_user(db.session, username[:80])
@@ -267,6 +278,7 @@ def change_user(username: str, change: str):
 @api.get("/auth/events")
 @api_auth(Role.ADMIN)
 @query_params(AuthEventsQuery)
+@returns(AuthEventRows)
 def get_auth_events(args: AuthEventsQuery):
     """The account trail: sign-ins and every change to an account (admins)."""
     query = db.select(AuthEvent).order_by(AuthEvent.id.desc()).limit(200)

@@ -4,7 +4,7 @@ the ladder (``replace_ladder``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -67,3 +67,33 @@ class LadderStepOut(ResponseModel):
 class LadderAnswer(ResponseModel):
     preset: str
     rules: list[LadderStepOut]
+
+
+class LadderChange(ResponseModel):
+    at: str
+    actor_id: int | None
+    before: list[dict[str, Any]] | None
+    after: list[dict[str, Any]] | None
+
+
+class LadderView(LadderAnswer):
+    """``GET /escalation-rules``: the ladder and its last 20 changes."""
+
+    changes: list[LadderChange]
+
+
+class EscalationRow(ResponseModel):
+    """One ladder step taken on a ticket."""
+
+    number: str = Field(pattern=r"^[0-9]{14}$")
+    rule: str
+    stage: str
+    level: Literal[tuple(LEVELS)]  # type: ignore[valid-type]
+    target: str
+    due_at: str
+    at: str
+
+
+class EscalationList(ResponseModel):
+    rows: list[EscalationRow]
+    open: dict[str, int] = Field(description="各级别的在办工单数")

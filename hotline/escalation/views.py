@@ -10,7 +10,7 @@ from hotline.auth.roles import SCOPED_ROLES, Role
 from hotline.core.api_schemas import accepts, query_params, returns
 from hotline.core.effects import commit
 from hotline.core.extensions import db
-from hotline.escalation.inputs import EscalationsQuery, Ladder, LadderAnswer, PresetQuery
+from hotline.escalation.inputs import EscalationList, EscalationsQuery, Ladder, LadderAnswer, LadderView, PresetQuery
 from hotline.escalation.models import EscalationRuleChange, TicketEscalation
 from hotline.escalation.rules import ladder_for
 from hotline.escalation.services import escalation_to_dict, open_counts, replace_ladder
@@ -26,6 +26,7 @@ def _preset(args: PresetQuery) -> str:
 @bp.get("/escalation-rules")
 @api_auth(Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER)
 @query_params(PresetQuery)
+@returns(LadderView)
 def list_rules(args: PresetQuery):
     """A preset's ladder (催办 → 督办 → 提级督办) and its last changes."""
     preset = _preset(args)
@@ -64,6 +65,7 @@ def put_rules(args: PresetQuery, body: Ladder):
 @bp.get("/escalations")
 @api_auth()
 @query_params(EscalationsQuery)
+@returns(EscalationList)
 def list_escalations(args: EscalationsQuery):
     """The ladder steps taken lately, for the caller's subtree (the notified unit's, for 提级督办)."""
     level = args.level

@@ -13,7 +13,15 @@ from hotline.core.effects import commit
 from hotline.core.errors import not_found
 from hotline.core.extensions import db
 from hotline.tickets import reminders
-from hotline.tickets.inputs import PresetQuery, ReminderList, ReminderOut, RemindersQuery, TimeLimitRow
+from hotline.tickets.inputs import (
+    PresetQuery,
+    ReminderList,
+    ReminderOut,
+    RemindersQuery,
+    TimeLimitOut,
+    TimeLimitRow,
+    TimeLimitTable,
+)
 from hotline.tickets.limits import LIMIT_STAGES, PRESETS, check_stage_covered, rows_for
 from hotline.tickets.models import TimeLimit
 
@@ -38,6 +46,7 @@ def _row_dict(row) -> dict:
 @bp.get("/time-limits")
 @api_auth(Role.ADMIN, Role.SUPERVISOR)
 @query_params(PresetQuery)
+@returns(TimeLimitTable)
 def list_time_limits(args: PresetQuery):
     """A preset's time-limit table, stage by stage."""
     preset = args.preset or current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
@@ -48,6 +57,7 @@ def list_time_limits(args: PresetQuery):
 @bp.post("/time-limits")
 @api_auth(Role.ADMIN)
 @accepts(TimeLimitRow)
+@returns(TimeLimitOut, "201")
 def add_time_limit(body: TimeLimitRow):
     """Add a row to the time-limit table (recorded in the admin trail)."""
     row = TimeLimit(

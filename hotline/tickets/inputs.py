@@ -103,3 +103,24 @@ class ReminderOut(ResponseModel):
 
 class ReminderList(RootModel[list[ReminderOut]]):
     """``GET /reminders``: newest first."""
+
+
+class TimeLimitOut(ResponseModel):
+    """A row of the time-limit table (``id`` null for the preset's built-in rows)."""
+
+    id: int | None
+    stage: str
+    amount: float
+    unit: str
+    kind: str | None
+    urgency: str | None
+    category_prefix: str | None
+    area_code: str | None
+    note: str | None
+    enterprise: bool | None
+
+
+class TimeLimitTable(ResponseModel):
+    preset: str
+    presets: list[str]
+    stages: dict[str, list[TimeLimitOut]]
