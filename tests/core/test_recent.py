@@ -110,7 +110,9 @@ def test_a_new_unit_is_in_its_parents_subtree_at_once(app, world, kept):
         before = subtree_unit_ids(db.session, district)
         subtree_unit_ids(db.session, district)
         assert _reads(kept, "units") == 2  # get_unit_by_code, then the tree once
-        grid = create_unit(db.session, "A1-01-01-G02", "东风社区第二网格", "grid", get_unit_by_code(db.session, "A1-01-01"))
+        grid = create_unit(
+            db.session, "A1-01-01-G02", "东风社区第二网格", "grid", get_unit_by_code(db.session, "A1-01-01")
+        )
         db.session.commit()
         after = subtree_unit_ids(db.session, district)
         assert set(after) == set(before) | {grid.id}
