@@ -214,3 +214,39 @@ class BulkAnswer(ResponseModel):
     results: list[BulkResult]
     ok: int = Field(ge=0)
     failed: int = Field(ge=0)
+
+
+class CampaignDetail(ResponseModel):
+    campaign: CampaignOut
+    units: list[dict[str, Any]] = Field(description="各单位的清理进度")
+
+
+class LedgerRow(ResponseModel):
+    """One ticket of a campaign's ledger (台账)."""
+
+    number: str
+    unit: UnitBrief | None
+    category: str | None
+    age_days: int = Field(description="活动开始时的账龄（天）")
+    age_bucket: Literal[BUCKETS]  # type: ignore[valid-type]
+    reasons: list[Literal[REASONS]]  # type: ignore[valid-type]
+    state: str
+    closed: bool
+    struck_off: bool
+    struck_off_at: str | None
+
+
+class LedgerAnswer(ResponseModel):
+    rows: list[LedgerRow]
+
+
+class HotspotRow(ResponseModel):
+    kind: Literal["category", "area"]
+    count: int = Field(ge=0)
+
+
+class HotspotsAnswer(ResponseModel):
+    rows: list[HotspotRow] = Field(description="热点分类与热点区域，按件数")
+    period: PeriodOut
+    top_categories: list[dict[str, Any]]
+    top_areas: list[dict[str, Any]]

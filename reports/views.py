@@ -27,9 +27,12 @@ from reports.inputs import (
     BacklogQuery,
     BulkAnswer,
     CampaignAnswer,
+    CampaignDetail,
     CampaignList,
     DrillQuery,
+    HotspotsAnswer,
     HotspotsQuery,
+    LedgerAnswer,
     LedgerQuery,
     NewCampaign,
     Period,
@@ -123,6 +126,7 @@ def backlog(args: BacklogQuery):
 @api.get("/hotspots")
 @api_auth(*READERS)
 @query_params(HotspotsQuery)
+@returns(HotspotsAnswer)
 def hotspot_report(args: HotspotsQuery):
     """Hot spots and similar cases: the categories and areas that grew most."""
     period = _period(args, default_days=28)
@@ -178,6 +182,7 @@ def list_campaigns():
 
 @api.get("/campaigns/<int:campaign_id>")
 @api_auth(*MANAGERS)
+@returns(CampaignDetail)
 def show_campaign(campaign_id: int):
     """A campaign and its clearance by unit."""
     campaign = ledger.get_campaign(db.session, campaign_id)
@@ -189,6 +194,7 @@ def show_campaign(campaign_id: int):
 @api.get("/campaigns/<int:campaign_id>/ledger")
 @api_auth(*MANAGERS)
 @query_params(LedgerQuery)
+@returns(LedgerAnswer)
 def campaign_ledger(campaign_id: int, args: LedgerQuery):
     """The campaign's ledger (台账): one row per ticket, struck off or not."""
     campaign = ledger.get_campaign(db.session, campaign_id)

@@ -86,6 +86,9 @@ def _report_answers(check: Checked, api) -> None:
     campaign = check("post", "/api/v1/reports/campaigns", "supervisor1", 201, json={"name": "万件清理"})
     cid = campaign["campaign"]["id"]
     check("get", "/api/v1/reports/campaigns", "supervisor1")
+    check("get", f"/api/v1/reports/campaigns/{cid}", "supervisor1")
+    check("get", f"/api/v1/reports/campaigns/{cid}/ledger?remaining=true", "supervisor1")
+    check("get", "/api/v1/reports/hotspots?from=2020-01-01", "supervisor1")
     check("post", f"/api/v1/reports/campaigns/{cid}/supervise", "supervisor1", json={"numbers": [number]})
     check(
         "post", f"/api/v1/reports/campaigns/{cid}/redispatch", "dispatcher1", json={"unit": "A1", "numbers": [number]}
