@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import login_form
 
 
-def test_rule_edits_are_audited_and_reach_the_rulebook(api, demo_city, no_classifier):
+# 0: the suite's setting; 60: reference data kept as production keeps it (hotline.core.recent) — an edit made
+# in this process must still reach the next proposal at once.
+@pytest.mark.parametrize("reference_seconds", [0, 60])
+def test_rule_edits_are_audited_and_reach_the_rulebook(
+    app, api, demo_city, no_classifier, monkeypatch, reference_seconds
+):
+    from dispatch.ruleset import forget_reference_state
+
+    monkeypatch.setitem(app.config, "HOTLINE_REFERENCE_SECONDS", reference_seconds)
+    forget_reference_state()
     before = api.post(
         "/api/v1/dispatch/propose", as_="dispatcher1", json={"text": "公交车站牌损坏", "category": "交通运输"}
     )
