@@ -80,7 +80,7 @@ def _xlsx(data: bytes, filename: str) -> Response:
 @api.get("/rates")
 @api_auth(*READERS)
 @query_params(RatesQuery)
-@returns(RatesAnswer)
+@returns(RatesAnswer, files=(exports.XLSX_MIME,))
 def rates(args: RatesQuery):
     """三率 and the other §6 measures, one row per unit (or category, or period), with numerators and denominators."""
     period = _period(args)
@@ -102,7 +102,7 @@ def rates(args: RatesQuery):
 @api.get("/backlog")
 @api_auth(*READERS)
 @query_params(BacklogQuery)
-@returns(BacklogAnswer)
+@returns(BacklogAnswer, files=(exports.XLSX_MIME,))
 def backlog(args: BacklogQuery):
     """万件清理: the open tickets, oldest first, with why each is in the backlog."""
     period = _period(args, default_days=3650) if args.from_ or args.to else None
@@ -126,7 +126,7 @@ def backlog(args: BacklogQuery):
 @api.get("/hotspots")
 @api_auth(*READERS)
 @query_params(HotspotsQuery)
-@returns(HotspotsAnswer)
+@returns(HotspotsAnswer, files=(exports.XLSX_MIME,))
 def hotspot_report(args: HotspotsQuery):
     """Hot spots and similar cases: the categories and areas that grew most."""
     period = _period(args, default_days=28)

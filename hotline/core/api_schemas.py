@@ -292,9 +292,10 @@ def query_params(model: type[QueryModel]) -> Callable[[F], F]:
     return decorator
 
 
-def returns(model: type[BaseModel], *statuses: str) -> Callable[[F], F]:
+def returns(model: type[BaseModel], *statuses: str, files: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Record what the view answers on success (``statuses``, default ``"200"``) for the document.
 
+    ``files``: media types the same answer may come as instead of JSON (a report's ``format=xlsx`` workbook).
     Not checked on every response at run time: the suite's schemathesis run checks each answer against it.
     """
 
@@ -303,6 +304,7 @@ def returns(model: type[BaseModel], *statuses: str) -> Callable[[F], F]:
         for status in statuses or ("200",):
             recorded[status] = model
         view.response_models = recorded  # type: ignore[attr-defined]
+        view.response_files = files  # type: ignore[attr-defined]
         return view
 
     return decorator

@@ -120,10 +120,11 @@ def _operation(method: str, path: str, rule: Rule, view: Any) -> dict:
             },
         }
     answers = getattr(view, "response_models", None) or {}
+    files = {media: {"schema": {"type": "string", "format": "binary"}} for media in getattr(view, "response_files", ())}
     responses: dict[str, Any] = {
         status: {
             "description": "成功",
-            "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}} | files,
         }
         for status, model in sorted(answers.items())
     } or {"2XX": {"description": "成功"}}

@@ -162,3 +162,22 @@ def test_every_declared_answer_is_checked_by_a_call(check, api):
         if "2XX" not in operation["responses"]
     }
     assert declared - COVERED_ELSEWHERE <= check.seen, sorted(declared - COVERED_ELSEWHERE - check.seen)
+
+
+def test_a_report_that_answers_a_workbook_documents_it(app, api):
+    """An operation whose query takes ``format`` (json|xlsx) and declares its JSON answer declares the workbook
+    beside it, and the workbook comes with that media type."""
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    found = 0
+    for path, operations in doc["paths"].items():
+        get = operations.get("get", {})
+        formats = [p for p in get.get("parameters", []) if p["name"] == "format"]
+        if not formats or "200" not in get["responses"]:
+            continue
+        assert formats[0]["schema"]["enum"] == ["json", "xlsx"], path
+        content = get["responses"]["200"]["content"]
+        answer = api.get(f"/api/v1{path}?format=xlsx", as_="supervisor1")
+        assert answer.status_code == 200, (path, answer.get_json())
+        assert answer.mimetype in content and answer.mimetype != "application/json", (path, list(content))
+        found += 1
+    assert found >= 3  # rates, backlog, hotspots
