@@ -424,6 +424,7 @@ class Audit:
     notified_once: int  # tickets with exactly one 告知 (registered) row, and it was sent
     notified_twice: int
     not_notified: int
+    notified_unsent: int  # one 告知 row, not (yet) sent: the provider refused it or its retry is pending
     dispatched_once: int  # tickets with exactly one auto-dispatch decision
     dispatched_twice: int
     not_dispatched: int
@@ -444,7 +445,8 @@ def audit(db_url: str, prefix: str) -> Audit:
     with psycopg.connect(dsn) as conn:
         one = lambda sql: conn.execute(sql, {"like": like}).fetchone()[0]  # noqa: E731
         per_ticket = """
-            SELECT count(*) FILTER (WHERE c = 1 AND s = 1), count(*) FILTER (WHERE c > 1), count(*) FILTER (WHERE c = 0)
+            SELECT count(*) FILTER (WHERE c = 1 AND s = 1), count(*) FILTER (WHERE c > 1), count(*) FILTER (WHERE c = 0),
+                   count(*) FILTER (WHERE c = 1 AND s = 0)
             FROM (SELECT t.id, count(x.id) AS c, count(x.id) FILTER (WHERE {sent}) AS s
                   FROM tickets t LEFT JOIN {table} x ON x.ticket_id = t.id {extra}
                   WHERE t.external_id LIKE %(like)s GROUP BY t.id) per"""
@@ -460,6 +462,7 @@ def audit(db_url: str, prefix: str) -> Audit:
             notified_once=notified[0],
             notified_twice=notified[1],
             not_notified=notified[2],
+            notified_unsent=notified[3],
             dispatched_once=dispatched[0],
             dispatched_twice=dispatched[1],
             not_dispatched=dispatched[2],
@@ -482,7 +485,12 @@ def settle(db_url: str, prefix: str, timeout: float = 300) -> Audit:
     deadline = time.monotonic() + timeout
     last = audit(db_url, prefix)
     while time.monotonic() < deadline:
-        if last.outbox_pending == 0 and last.not_notified == 0 and last.not_dispatched == 0:
+        if (
+            last.outbox_pending == 0
+            and last.not_notified == 0
+            and last.notified_unsent == 0
+            and last.not_dispatched == 0
+        ):
             return last
         time.sleep(2)
         last = audit(db_url, prefix)

@@ -22,6 +22,7 @@ from dispatch.rules import DEMO_RESPONSIBILITY_LIST, LOCAL_TOKENS, Rule, RuleBoo
 from hotline.auth.models import User
 from hotline.core import clock
 from hotline.core.errors import DomainError
+from hotline.core.recent import Recent
 from hotline.tickets.models import KINDS
 from hotline.units.models import Unit
 
@@ -224,6 +225,7 @@ def bump_rules_version(session: Session) -> int:
     )
     session.flush()
     session.expire(counter)
+    forget_reference_state(session)
     return counter.value
 
 
@@ -243,8 +245,8 @@ class ReferenceState(NamedTuple):
     categories: tuple[int, int | None]  # count, highest id (0, None without the tree)
 
 
-def reference_state(session: Session) -> ReferenceState:
-    """Read every cache key a proposal needs in one statement (a proposal runs on every intake and keystroke)."""
+def _read_reference_state(session: Session) -> ReferenceState:
+    """Read every cache key a proposal needs in one statement."""
     from hotline.core.extensions import db
 
     counter = select(DispatchCounter).where(DispatchCounter.name == RULES_COUNTER).subquery()
@@ -266,6 +268,20 @@ def reference_state(session: Session) -> ReferenceState:
         rules=(row[2] or 0, row[3] or ""),
         categories=(row[4], row[5]) if categories is not None else (0, None),
     )
+
+
+# A proposal runs on every intake and keystroke: its keys are read at most every HOTLINE_REFERENCE_SECONDS.
+_REFERENCE = Recent(_read_reference_state)
+
+
+def reference_state(session: Session) -> ReferenceState:
+    """Return the keys of every cache a proposal uses (units, the list's version, the category tree)."""
+    return _REFERENCE.get(session)
+
+
+def forget_reference_state(session: Session | None = None) -> None:
+    """Read the keys afresh on the next proposal (units, rules or categories changed in this process)."""
+    _REFERENCE.forget(session)
 
 
 def _audit(

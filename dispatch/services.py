@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from dispatch.gazetteer import user_dictionary_words as gazetteer_words
 from dispatch.linkage import detect_linkage
 from dispatch.models import DispatchDecision
 from dispatch.rules import Facts
-from dispatch.ruleset import ReferenceState, current_rulebook, reference_state
+from dispatch.ruleset import ReferenceState, current_rulebook, forget_reference_state, reference_state
 from hotline.auth.models import User
 from hotline.auth.roles import Role
 from hotline.core import clock
@@ -56,13 +56,8 @@ def gazetteer_path() -> str:
     return str(DEMO_GAZETTEER)
 
 
-def _units_fingerprint(session: Session) -> tuple:
-    count, top = session.execute(select(func.count(Unit.id), func.max(Unit.id))).one()
-    return (count, top)
-
-
 def _matcher_cache(session: Session, state: ReferenceState | None) -> dict:
-    key = (gazetteer_path(), state.units if state is not None else _units_fingerprint(session))
+    key = (gazetteer_path(), (state or reference_state(session)).units)
     cache = current_app.extensions.setdefault("dispatch.matcher", {})
     if cache.get("key") == key:
         return cache
@@ -83,6 +78,7 @@ def address_matcher(session: Session, state: ReferenceState | None = None) -> Ad
 def invalidate_caches(app=None) -> None:
     """Forget the compiled matcher and RuleBook of this process (after loading units or rules in bulk)."""
     app = app or current_app
+    forget_reference_state()
     app.extensions.pop("dispatch.matcher", None)
     app.extensions.pop("dispatch.rulebook", None)
     app.extensions.pop("dispatch.category_paths", None)

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
-from flask import Blueprint, current_app, g, jsonify, request, send_file
+from flask import Blueprint, current_app, g, jsonify, send_file
 
 from dispatch import io as rules_io
 from dispatch import ruleset, stats
 from dispatch.auto import carry_out, register_from_110
 from dispatch.grid import assign_grid_worker, assignment_to_dict, register_patrol_report
-from dispatch.inputs import Proposal
+from dispatch.inputs import (
+    DayRange,
+    From110,
+    NewRule,
+    PatrolReport,
+    Proposal,
+    ProposalAnswer,
+    RuleChangeList,
+    RuleChanges,
+    RuleChangesQuery,
+    RuleDetail,
+    RuleList,
+    RuleNote,
+    RuleOut,
+    RulesWorkbook,
+)
 from dispatch.services import find_similar_open, latest_decision, propose_dispatch, record_decision
 from dispatch.similar_index import ticket_text
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
-from hotline.core.api_schemas import accepts
+from hotline.core.api_schemas import accepts, accepts_form, query_params, returns
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
-from hotline.core.validation import get_str, get_str_list, json_body
-from hotline.tickets.models import KINDS, URGENCIES
 from hotline.tickets.schemas import ticket_to_dict
 from hotline.tickets.services import get_visible_ticket
 from hotline.tickets.whistleblower import mask_row_titles
@@ -42,6 +54,7 @@ def proposal_body(proposal) -> dict:
 @bp.post("/propose")
 @api_auth(*PROPOSERS)
 @accepts(Proposal)
+@returns(ProposalAnswer)
 def propose(body: Proposal):
     """Propose lead unit, co-units and grid for a 诉求 (nothing is dispatched)."""
     text, category, address, kind = body.text, body.category, body.address, body.kind
@@ -121,15 +134,16 @@ def assign(number: str):
 
 @bp.post("/patrol")
 @api_auth(Role.GRID_WORKER)
-def patrol():
-    body = json_body(request)
+@accepts(PatrolReport)
+def patrol(body: PatrolReport):
+    """Register what a grid worker found on patrol, in their own grid."""
     ticket = register_patrol_report(
         db.session,
         g.actor,
-        content=get_str(body, "content", required=True, max_length=20000) or "",
-        title=get_str(body, "title", max_length=200),
-        address=get_str(body, "address", max_length=300),
-        kind=get_str(body, "kind", choices=KINDS) or "report",
+        content=body.content,
+        title=body.title,
+        address=body.address,
+        kind=body.kind or "report",
         preset=current_app.config["HOTLINE_TIME_LIMIT_PRESET"],
     )
     commit(db.session)
@@ -138,19 +152,20 @@ def patrol():
 
 @bp.post("/from-110")
 @api_auth(Role.ADMIN, Role.DISPATCHER)
-def from_110():
-    body = json_body(request)
+@accepts(From110)
+def from_110(body: From110):
+    """Take in a non-police matter 110 pushes over (the same incident number twice: the first ticket, 200)."""
     ticket, created = register_from_110(
         db.session,
         g.actor,
-        incident_number=get_str(body, "incident_number", required=True, max_length=120) or "",
-        content=get_str(body, "content", required=True, max_length=20000) or "",
-        title=get_str(body, "title", max_length=200),
-        address=get_str(body, "address", max_length=300),
-        caller_name=get_str(body, "caller_name", max_length=80),
-        caller_phone=get_str(body, "caller_phone", max_length=30),
-        kind=get_str(body, "kind", choices=KINDS) or "help",
-        urgency=get_str(body, "urgency", choices=URGENCIES) or "normal",
+        incident_number=body.incident_number,
+        content=body.content,
+        title=body.title,
+        address=body.address,
+        caller_name=body.caller_name,
+        caller_phone=body.caller_phone,
+        kind=body.kind or "help",
+        urgency=body.urgency or "normal",
     )
     commit(db.session)
     return jsonify({"ticket": ticket_to_dict(ticket, g.actor)}), (201 if created else 200)
@@ -159,35 +174,31 @@ def from_110():
 # --- the responsibility list ----------------------------------------------------------------------------
 
 
-def _rule_fields(body: dict) -> dict:
-    out = {k: body[k] for k in ruleset.EDITABLE if k in body}
-    for key in ("keywords", "co_units"):
-        if key in body and isinstance(body[key], list):
-            out[key] = get_str_list(body, key, max_items=200)
-    return out
-
-
 @bp.get("/rules")
 @api_auth(*MANAGERS)
+@returns(RuleList)
 def list_rules():
+    """The responsibility list in evaluation order, with its version."""
     rows = ruleset.list_rules(db.session)
     return jsonify({"rules": [ruleset.rule_to_dict(r) for r in rows], "version": ruleset.rules_version(db.session)[0]})
 
 
 @bp.post("/rules")
 @api_auth(Role.ADMIN)
-def create_rule():
-    body = json_body(request)
-    row = ruleset.create_rule(
-        db.session, {"id": body.get("id"), **_rule_fields(body)}, g.actor, note=get_str(body, "note", max_length=500)
-    )
+@accepts(NewRule)
+@returns(RuleOut, "201")
+def create_rule(body: NewRule):
+    """Add a row to the responsibility list (audited)."""
+    row = ruleset.create_rule(db.session, body.fields(), g.actor, note=body.note)
     commit(db.session)
     return jsonify(ruleset.rule_to_dict(row)), 201
 
 
 @bp.get("/rules/<rule_id>")
 @api_auth(*MANAGERS)
+@returns(RuleDetail)
 def show_rule(rule_id: str):
+    """One row and its audited changes, newest first."""
     row = ruleset.get_rule(db.session, rule_id)
     changes = ruleset.list_changes(db.session, rule_id)
     return jsonify(ruleset.rule_to_dict(row) | {"changes": [ruleset.change_to_dict(c) for c in changes]})
@@ -195,28 +206,33 @@ def show_rule(rule_id: str):
 
 @bp.route("/rules/<rule_id>", methods=["PATCH", "PUT"])
 @api_auth(Role.ADMIN)
-def update_rule(rule_id: str):
-    body = json_body(request)
-    row = ruleset.update_rule(
-        db.session, rule_id, _rule_fields(body), g.actor, note=get_str(body, "note", max_length=500)
-    )
+@accepts(RuleChanges)
+@returns(RuleOut)
+def update_rule(rule_id: str, body: RuleChanges):
+    """Change the fields sent; the others stay (audited; an edit that changes nothing writes nothing)."""
+    row = ruleset.update_rule(db.session, rule_id, body.fields(), g.actor, note=body.note)
     commit(db.session)
     return jsonify(ruleset.rule_to_dict(row))
 
 
 @bp.post("/rules/<rule_id>/disable")
 @api_auth(Role.ADMIN)
-def disable_rule(rule_id: str):
-    body = json_body(request, required=False)
-    row = ruleset.disable_rule(db.session, rule_id, g.actor, note=get_str(body, "note", max_length=500))
+@accepts(RuleNote, required=False)
+@returns(RuleOut)
+def disable_rule(rule_id: str, body: RuleNote):
+    """Switch a row off (kept for the record)."""
+    row = ruleset.disable_rule(db.session, rule_id, g.actor, note=body.note)
     commit(db.session)
     return jsonify(ruleset.rule_to_dict(row))
 
 
 @bp.get("/rule-changes")
 @api_auth(Role.ADMIN, Role.SUPERVISOR)
-def rule_changes():
-    changes = ruleset.list_changes(db.session, request.args.get("rule") or None)
+@query_params(RuleChangesQuery)
+@returns(RuleChangeList)
+def rule_changes(args: RuleChangesQuery):
+    """The audited changes of the list (or of one row), newest first."""
+    changes = ruleset.list_changes(db.session, args.rule)
     return jsonify({"changes": [ruleset.change_to_dict(c) for c in changes]})
 
 
@@ -234,11 +250,10 @@ def export_rules():
 
 @bp.post("/rules/import")
 @api_auth(Role.ADMIN)
-def import_rules():
-    upload = request.files.get("file")
-    if upload is None:
-        raise ApiError(422, "missing_field", "请上传 Excel 文件（字段名 file）", field="file")
-    counts = rules_io.import_rules_xlsx(db.session, upload.stream, g.actor)
+@accepts_form(RulesWorkbook)
+def import_rules(body: RulesWorkbook):
+    """Create and update rows from a workbook (each audited); a bad row refuses the whole file."""
+    counts = rules_io.import_rules_xlsx(db.session, body.file.stream, g.actor)
     commit(db.session)
     return jsonify(counts)
 
@@ -246,25 +261,19 @@ def import_rules():
 # --- reports --------------------------------------------------------------------------------------------
 
 
-def _day(name: str) -> dt.datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(422, "invalid_date", f"日期格式应为 YYYY-MM-DD：{name}", field=name) from None
-    moment = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    return moment + dt.timedelta(days=1) if name == "to" else moment
-
-
 @bp.get("/rules/returns")
 @api_auth(*MANAGERS)
-def rules_returns():
-    return jsonify({"rows": stats.rules_by_returns(db.session, since=_day("from"), until=_day("to"))})
+@query_params(DayRange)
+def rules_returns(args: DayRange):
+    """Rows of the list by how often their dispatches came back (退单)."""
+    since, until = args.bounds()
+    return jsonify({"rows": stats.rules_by_returns(db.session, since=since, until=until)})
 
 
 @bp.get("/accuracy")
 @api_auth(*MANAGERS)
-def accuracy():
-    return jsonify(stats.dispatch_accuracy(db.session, since=_day("from"), until=_day("to")))
+@query_params(DayRange)
+def accuracy(args: DayRange):
+    """How often the proposal was what the dispatcher did."""
+    since, until = args.bounds()
+    return jsonify(stats.dispatch_accuracy(db.session, since=since, until=until))

@@ -52,8 +52,10 @@ def local_today(moment: dt.datetime | None = None) -> dt.date:
     return (moment or dt.datetime.now(dt.UTC)).astimezone(TZ).date()
 
 
-def parse_date(value: str | None, name: str) -> dt.date | None:
-    """Return the ``YYYY-MM-DD`` date in ``value`` or refuse with 422."""
+def parse_date(value: str | dt.date | None, name: str) -> dt.date | None:
+    """Return the ``YYYY-MM-DD`` date in ``value`` (a date the API's query model parsed: itself) or refuse with 422."""
+    if isinstance(value, dt.date):
+        return value
     if value is None or not value.strip():
         return None
     try:
@@ -63,7 +65,11 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
 
 
 def parse_period(
-    raw_from: str | None, raw_to: str | None, *, default_days: int = 30, today: dt.date | None = None
+    raw_from: str | dt.date | None,
+    raw_to: str | dt.date | None,
+    *,
+    default_days: int = 30,
+    today: dt.date | None = None,
 ) -> Period:
     """Return the period of ``from``/``to`` (default: the last ``default_days`` days), or refuse with 422."""
     last = parse_date(raw_to, "to") or (today or local_today())

@@ -11,20 +11,41 @@ from hotline.auth.models import User
 from hotline.auth.pages import page_for
 from hotline.auth.roles import ROLE_NAMES, SCOPED_ROLES, Role
 from hotline.core import clock
+from hotline.core.api_schemas import accepts, query_params, returns
 from hotline.core.blocking import run_blocking
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
-from hotline.core.validation import get_str, get_str_list, json_body
 from hotline.tickets.whistleblower import mask_row_titles
 from hotline.units.models import Unit
 from hotline.units.services import get_unit_by_code
 from reports import exports, ledger
-from reports.backlog import BUCKETS, REASONS, backlog_rows, summarise
+from reports.backlog import backlog_rows, summarise
 from reports.hotspots import hotspots
+from reports.inputs import (
+    BacklogAnswer,
+    BacklogQuery,
+    BulkAnswer,
+    CampaignAnswer,
+    CampaignDetail,
+    CampaignList,
+    DrillQuery,
+    HotspotsAnswer,
+    HotspotsQuery,
+    LedgerAnswer,
+    LedgerQuery,
+    NewCampaign,
+    Period,
+    RatesAnswer,
+    RatesQuery,
+    Redispatch,
+    SnapshotsQuery,
+    StrikeOff,
+    Supervise,
+)
 from reports.models import ReportSnapshot
-from reports.queries import parse_date, parse_period
-from reports.rates import GROUPINGS, RANKABLE, compute_rates, drill_down
+from reports.queries import parse_period
+from reports.rates import compute_rates, drill_down
 from reports.tasks import snapshot_to_dict
 
 api = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
@@ -32,28 +53,10 @@ pages = Blueprint("reports_pages", __name__)
 
 MANAGERS = (Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
 READERS = (*MANAGERS, Role.HANDLER, Role.GRID_WORKER)
-MAX_ROWS = 100_000
 
 
-def _choice(name: str, choices: tuple[str, ...], default: str | None) -> str | None:
-    value = request.args.get(name) or default
-    if value is not None and value not in choices:
-        raise ApiError(422, "invalid_choice", f"参数 {name} 的取值无效，可选：{'、'.join(choices)}", field=name)
-    return value
-
-
-def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
-        raise ApiError(422, "out_of_range", f"参数 {name} 须为 {minimum} 到 {maximum} 之间的整数", field=name)
-    return int(raw)
-
-
-def _scope(actor: User) -> Unit | None:
+def _scope(actor: User, code: str | None) -> Unit | None:
     """Return the unit subtree the caller's report covers: ``unit=`` (within their own unit for unit roles)."""
-    code = request.args.get("unit")
     unit = get_unit_by_code(db.session, code) if code else None
     if actor.role_enum in SCOPED_ROLES:
         if unit is None:
@@ -63,66 +66,72 @@ def _scope(actor: User) -> Unit | None:
     return unit
 
 
+def _period(args: Period, default_days: int = 30):
+    """The report's period; the dates are parsed by the query's model, the range rules are the report's."""
+    return parse_period(args.from_, args.to, default_days=default_days)
+
+
 def _xlsx(data: bytes, filename: str) -> Response:
     response = Response(data, mimetype=exports.XLSX_MIME)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
 
 
-def _format() -> str:
-    return _choice("format", ("json", "xlsx"), "json") or "json"
-
-
 @api.get("/rates")
 @api_auth(*READERS)
-def rates():
-    fmt = _format()
-    period = parse_period(request.args.get("from"), request.args.get("to"))
+@query_params(RatesQuery)
+@returns(RatesAnswer, files=(exports.XLSX_MIME,))
+def rates(args: RatesQuery):
+    """三率 and the other §6 measures, one row per unit (or category, or period), with numerators and denominators."""
+    period = _period(args)
     result = compute_rates(
         db.session,
         period,
-        by=_choice("by", GROUPINGS, "unit") or "unit",
-        scope=_scope(g.actor),
-        min_sample=_int_arg("min_sample", current_app.config.get("REPORTS_RANK_MIN_SAMPLE", 10), 0, 100_000),
-        rank_by=_choice("rank_by", RANKABLE, "satisfaction_rate") or "satisfaction_rate",
+        by=args.by or "unit",
+        scope=_scope(g.actor, args.unit),
+        min_sample=current_app.config.get("REPORTS_RANK_MIN_SAMPLE", 10)
+        if args.min_sample is None
+        else args.min_sample,
+        rank_by=args.rank_by or "satisfaction_rate",
     )
-    if fmt == "xlsx":
+    if args.format == "xlsx":
         return _xlsx(run_blocking(exports.rates_workbook, result), f"rates-{period.first}-{period.last}.xlsx")
     return jsonify(result)
 
 
 @api.get("/backlog")
 @api_auth(*READERS)
-def backlog():
-    fmt = _format()
-    period = None
-    if request.args.get("from") or request.args.get("to"):
-        period = parse_period(request.args.get("from"), request.args.get("to"), default_days=3650)
-    reason = _choice("reason", REASONS, None)
-    bucket = _choice("bucket", BUCKETS, None)
-    limit = _int_arg("limit", 20_000, 1, MAX_ROWS)
+@query_params(BacklogQuery)
+@returns(BacklogAnswer, files=(exports.XLSX_MIME,))
+def backlog(args: BacklogQuery):
+    """万件清理: the open tickets, oldest first, with why each is in the backlog."""
+    period = _period(args, default_days=3650) if args.from_ or args.to else None
     now = clock.now()
-    rows = backlog_rows(db.session, now=now, period=period, scope=_scope(g.actor), reason=reason, bucket=bucket)
+    rows = backlog_rows(
+        db.session, now=now, period=period, scope=_scope(g.actor, args.unit), reason=args.reason, bucket=args.bucket
+    )
     mask_row_titles(db.session, rows, g.actor)  # a 举报's title as the reader may see it
     summary = summarise(rows)
-    if fmt == "xlsx":
+    if args.format == "xlsx":
         return _xlsx(
             run_blocking(exports.backlog_workbook, rows, summary, generated_at=clock.to_local(now)), "backlog.xlsx"
         )
     for row in rows:
         row.pop("ticket_id", None)
         row.pop("unit_id", None)
+    limit = args.limit
     return jsonify({"rows": rows[:limit], "total": len(rows), "truncated": len(rows) > limit, "summary": summary})
 
 
 @api.get("/hotspots")
 @api_auth(*READERS)
-def hotspot_report():
-    fmt = _format()
-    period = parse_period(request.args.get("from"), request.args.get("to"), default_days=28)
-    limit = _int_arg("limit", 10, 1, 100)
-    result = hotspots(db.session, period, scope=_scope(g.actor), limit=limit)
-    if fmt == "xlsx":
+@query_params(HotspotsQuery)
+@returns(HotspotsAnswer, files=(exports.XLSX_MIME,))
+def hotspot_report(args: HotspotsQuery):
+    """Hot spots and similar cases: the categories and areas that grew most."""
+    period = _period(args, default_days=28)
+    result = hotspots(db.session, period, scope=_scope(g.actor, args.unit), limit=args.limit)
+    if args.format == "xlsx":
         return _xlsx(run_blocking(exports.hotspots_workbook, result), f"hotspots-{period.first}-{period.last}.xlsx")
     rows = [{"kind": "category", **r} for r in result["top_categories"]]
     rows += [{"kind": "area", **r} for r in result["top_areas"]]
@@ -131,18 +140,16 @@ def hotspot_report():
 
 @api.get("/tickets")
 @api_auth(*READERS)
-def drill():
+@query_params(DrillQuery)
+def drill(args: DrillQuery):
     """Drill down: the ticket numbers behind one number of the rates table."""
-    period = parse_period(request.args.get("from"), request.args.get("to"))
-    measure = request.args.get("measure") or ""
-    scope = _scope(g.actor)
-    exact = request.args.get("exact_unit")
-    unit = get_unit_by_code(db.session, exact) if exact else None
+    period = _period(args)
+    measure = args.measure or ""
+    scope = _scope(g.actor, args.unit)
+    unit = get_unit_by_code(db.session, args.exact_unit) if args.exact_unit else None
     if unit is not None and scope is not None and not unit.is_within(scope):
         raise ApiError(403, "forbidden_scope", "只能查看本单位及下级单位的报表")
-    numbers = drill_down(
-        db.session, measure, period, scope=scope, unit=unit, category=request.args.get("category") or None
-    )
+    numbers = drill_down(db.session, measure, period, scope=scope, unit=unit, category=args.category)
     return jsonify({"measure": measure, "numbers": numbers, "rows": [{"number": n} for n in numbers]})
 
 
@@ -151,20 +158,22 @@ def drill():
 
 @api.post("/campaigns")
 @api_auth(Role.SUPERVISOR, Role.ADMIN)
-def create_campaign():
-    body = json_body(request)
-    name = get_str(body, "name", required=True, max_length=120) or ""
-    start = parse_date(get_str(body, "start_date", max_length=10), "start_date") or clock.to_local(clock.now()).date()
-    scope_code = get_str(body, "scope_unit", max_length=40)
-    scope = get_unit_by_code(db.session, scope_code) if scope_code else None
-    campaign = ledger.create_campaign(db.session, name, start, scope, g.actor)
+@accepts(NewCampaign)
+@returns(CampaignAnswer, "201")
+def create_campaign(body: NewCampaign):
+    """Start a 万件清理 campaign: its ledger is the backlog open now."""
+    start = body.start_date or clock.to_local(clock.now()).date()
+    scope = get_unit_by_code(db.session, body.scope_unit) if body.scope_unit else None
+    campaign = ledger.create_campaign(db.session, body.name, start, scope, g.actor)
     commit(db.session)
     return jsonify({"campaign": ledger.campaign_to_dict(campaign)}), 201
 
 
 @api.get("/campaigns")
 @api_auth(*MANAGERS)
+@returns(CampaignList)
 def list_campaigns():
+    """The campaigns, each with how many of its tickets remain."""
     items = []
     for campaign in ledger.list_campaigns(db.session):
         items.append(ledger.campaign_to_dict(campaign) | {"remaining": ledger.remaining_count(db.session, campaign)})
@@ -173,7 +182,9 @@ def list_campaigns():
 
 @api.get("/campaigns/<int:campaign_id>")
 @api_auth(*MANAGERS)
+@returns(CampaignDetail)
 def show_campaign(campaign_id: int):
+    """A campaign and its clearance by unit."""
     campaign = ledger.get_campaign(db.session, campaign_id)
     return jsonify(
         {"campaign": ledger.campaign_to_dict(campaign), "units": ledger.unit_clearance(db.session, campaign)}
@@ -182,42 +193,36 @@ def show_campaign(campaign_id: int):
 
 @api.get("/campaigns/<int:campaign_id>/ledger")
 @api_auth(*MANAGERS)
-def campaign_ledger(campaign_id: int):
+@query_params(LedgerQuery)
+@returns(LedgerAnswer)
+def campaign_ledger(campaign_id: int, args: LedgerQuery):
+    """The campaign's ledger (台账): one row per ticket, struck off or not."""
     campaign = ledger.get_campaign(db.session, campaign_id)
-    code = request.args.get("unit")
-    unit = get_unit_by_code(db.session, code) if code else None
-    remaining = request.args.get("remaining") in ("1", "true")
-    rows = ledger.ledger_rows(db.session, campaign, unit=unit, remaining_only=remaining)
+    unit = get_unit_by_code(db.session, args.unit) if args.unit else None
+    rows = ledger.ledger_rows(db.session, campaign, unit=unit, remaining_only=bool(args.remaining))
     return jsonify({"rows": mask_row_titles(db.session, rows, g.actor)})
-
-
-def _numbers(body: dict, *, required: bool) -> list[str] | None:
-    numbers = get_str_list(body, "numbers", max_items=5000)
-    if not numbers and required:
-        raise ApiError(422, "missing_field", "请指定工单编号（numbers）", field="numbers")
-    return numbers or None
 
 
 @api.post("/campaigns/<int:campaign_id>/strike-off")
 @api_auth(Role.SUPERVISOR)
-def strike_off(campaign_id: int):
+@accepts(StrikeOff)
+def strike_off(campaign_id: int, body: StrikeOff):
+    """销号: strike closed tickets off the ledger."""
     campaign = ledger.get_campaign(db.session, campaign_id)
-    body = json_body(request)
-    result = ledger.strike_off(
-        db.session, campaign, _numbers(body, required=True) or [], g.actor, note=get_str(body, "note", max_length=2000)
-    )
+    result = ledger.strike_off(db.session, campaign, list(body.numbers), g.actor, note=body.note)
     commit(db.session)
     return jsonify(result)
 
 
 @api.post("/campaigns/<int:campaign_id>/supervise")
 @api_auth(Role.SUPERVISOR)
-def supervise(campaign_id: int):
+@accepts(Supervise, required=False)
+@returns(BulkAnswer)
+def supervise(campaign_id: int, body: Supervise):
+    """督办 the tickets given (every remaining one by default); one result per ticket."""
     campaign = ledger.get_campaign(db.session, campaign_id)
-    body = json_body(request, required=False)
-    results = ledger.bulk_supervise(
-        db.session, campaign, _numbers(body, required=False), g.actor, note=get_str(body, "note", max_length=2000)
-    )
+    numbers = list(body.numbers) if body.numbers else None
+    results = ledger.bulk_supervise(db.session, campaign, numbers, g.actor, note=body.note)
     commit(db.session)
     return jsonify(
         {"results": results, "ok": sum(r["ok"] for r in results), "failed": sum(not r["ok"] for r in results)}
@@ -226,19 +231,13 @@ def supervise(campaign_id: int):
 
 @api.post("/campaigns/<int:campaign_id>/redispatch")
 @api_auth(Role.SUPERVISOR, Role.DISPATCHER)
-def redispatch(campaign_id: int):
+@accepts(Redispatch)
+@returns(BulkAnswer)
+def redispatch(campaign_id: int, body: Redispatch):
+    """改派 the tickets given to one unit; one result per ticket."""
     campaign = ledger.get_campaign(db.session, campaign_id)
-    body = json_body(request)
-    unit_code = get_str(body, "unit", required=True, max_length=40) or ""
-    get_unit_by_code(db.session, unit_code)
-    results = ledger.bulk_redispatch(
-        db.session,
-        campaign,
-        _numbers(body, required=True) or [],
-        unit_code,
-        g.actor,
-        note=get_str(body, "note", max_length=2000),
-    )
+    get_unit_by_code(db.session, body.unit)
+    results = ledger.bulk_redispatch(db.session, campaign, list(body.numbers), body.unit, g.actor, note=body.note)
     commit(db.session)
     return jsonify(
         {"results": results, "ok": sum(r["ok"] for r in results), "failed": sum(not r["ok"] for r in results)}
@@ -273,11 +272,12 @@ def campaign_export(campaign_id: int):
 
 @api.get("/snapshots")
 @api_auth(*MANAGERS)
-def list_snapshots():
-    period = _choice("period", ("daily", "weekly"), None)
+@query_params(SnapshotsQuery)
+def list_snapshots(args: SnapshotsQuery):
+    """The stored daily and weekly summaries, newest first."""
     query = db.select(ReportSnapshot).order_by(ReportSnapshot.generated_at.desc()).limit(100)
-    if period:
-        query = query.where(ReportSnapshot.period == period)
+    if args.period:
+        query = query.where(ReportSnapshot.period == args.period)
     return jsonify({"rows": [snapshot_to_dict(s) for s in db.session.scalars(query)]})
 
 

@@ -88,6 +88,7 @@ def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
             # Each test has its own tickets: the dashboard's once-a-minute totals would carry the last test's.
             # tests/console/test_dashboard_counts.py checks that cache with its own setting.
             "HOTLINE_DONE_COUNTS_SECONDS": 0,
+            "HOTLINE_REFERENCE_SECONDS": 0,  # tests edit reference rows directly; tests/core/test_recent.py keeps them
         }
     )
     with app.app_context():

@@ -9,8 +9,16 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from hotline.attachments import services
+from hotline.attachments.inputs import (
+    AttachmentOut,
+    AttachmentsQuery,
+    AttachmentUpload,
+    DownloadQuery,
+    TicketAttachments,
+)
 from hotline.attachments.schemas import attachment_id_for, attachment_to_dict
 from hotline.auth.api import api_auth
+from hotline.core.api_schemas import accepts_form, query_params, returns
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, not_found
 from hotline.core.extensions import db
@@ -38,16 +46,12 @@ def too_large(_exc: RequestEntityTooLarge):
 api.register_error_handler(RequestEntityTooLarge, too_large)
 
 
-def read_upload() -> services.Upload:
-    """Return the uploaded ``file`` field, or refuse with 422."""
-    allow_upload_size()
-    upload = request.files.get("file")
-    if upload is None:
-        raise ApiError(422, "missing_file", "请选择要上传的文件（字段 file）", field="file")
+def read_upload(body: AttachmentUpload) -> services.Upload:
+    """Return the uploaded file's bytes (at most one past the limit: enough to refuse it), or refuse with 413."""
     limit = services.configured_limits().max_bytes
-    data = upload.stream.read(limit + 1)
+    data = body.file.stream.read(limit + 1)
     services.check_size(len(data), services.configured_limits())
-    return services.Upload(data=data, name=upload.filename, stage=(request.form.get("stage") or "").strip() or None)
+    return services.Upload(data=data, name=body.file.filename, stage=body.stage)
 
 
 def send(out: services.FileOut, etag: str) -> Response:
@@ -68,8 +72,11 @@ def send(out: services.FileOut, etag: str) -> Response:
 
 @api.post("/tickets/<number>/attachments")
 @api_auth()
-def upload(number: str):
-    upload = read_upload()
+@accepts_form(AttachmentUpload, before=allow_upload_size)
+@returns(AttachmentOut, "201", "200")
+def upload(number: str, body: AttachmentUpload):
+    """Attach a file to a ticket (multipart/form-data: file, stage)."""
+    upload = read_upload(body)
     ticket = get_visible_ticket(db.session, number, g.actor)
     attachment, created = services.add_attachment(db.session, ticket, upload, g.actor)
     commit(db.session)
@@ -78,7 +85,9 @@ def upload(number: str):
 
 @api.get("/tickets/<number>/attachments")
 @api_auth()
+@returns(TicketAttachments)
 def list_for_ticket(number: str):
+    """A ticket's attachments, oldest first."""
     ticket = get_visible_ticket(db.session, number, g.actor)
     rows = services.list_attachments(db.session, ticket)
     return jsonify({"number": ticket.number, "attachments": [attachment_to_dict(a) for a in rows]})
@@ -86,8 +95,10 @@ def list_for_ticket(number: str):
 
 @api.get("/attachments")
 @api_auth()
-def list_for_tickets():
-    numbers = [n for n in (request.args.get("tickets") or "").split(",") if n][:MAX_LISTED]
+@query_params(AttachmentsQuery)
+def list_for_tickets(args: AttachmentsQuery):
+    """The attachments of several tickets at once (those the caller may see)."""
+    numbers = [n for n in (args.tickets or "").split(",") if n][:MAX_LISTED]
     tickets = [t for t in db.session.scalars(select(Ticket).where(Ticket.number.in_(numbers))) if may_see(g.actor, t)]
     found = services.attachments_of(db.session, tickets)
     return jsonify({"tickets": {t.number: [attachment_to_dict(a) for a in found[t.id]] for t in tickets}})
@@ -95,9 +106,11 @@ def list_for_tickets():
 
 @api.get("/attachments/<int:attachment_id>")
 @api_auth()
-def download(attachment_id: int):
+@query_params(DownloadQuery)
+def download(attachment_id: int, args: DownloadQuery):
+    """The file (or, for an image, its web-sized copy or thumbnail)."""
     attachment, ticket = services.get_visible_attachment(db.session, attachment_id, g.actor)
-    size = request.args.get("size") or "original"
+    size = args.size or "original"
     out = services.open_attachment(db.session, attachment, ticket, g.actor, size)
     commit(db.session)
     return send(out, f"{attachment.sha256}-{size}")

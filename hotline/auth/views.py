@@ -5,7 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request, session
 
 from hotline.auth.api import SESSION_KEY, api_auth, resolve_caller
-from hotline.auth.inputs import Credentials, Logout, NewPersonalToken, OneTimeCode, PasswordChange, Token, UserOut
+from hotline.auth.inputs import (
+    AccountChange,
+    AccountRows,
+    AuthEventRows,
+    AuthEventsQuery,
+    Credentials,
+    Logout,
+    NewPersonalToken,
+    NewTokenAnswer,
+    OneTimeCode,
+    PasswordChange,
+    RevokedToken,
+    Token,
+    TokenRows,
+    TokensQuery,
+    UserOut,
+)
 from hotline.auth.models import AuthEvent, User
 from hotline.auth.passwords import password_expired
 from hotline.auth.policy import auth_policy
@@ -34,7 +50,7 @@ from hotline.auth.services import (
 )
 from hotline.auth.throttle import BLOCKED_MESSAGE, login_throttle
 from hotline.core import clock
-from hotline.core.api_schemas import accepts, returns
+from hotline.core.api_schemas import accepts, query_params, returns
 from hotline.core.effects import commit
 from hotline.core.errors import ApiError, DomainError
 from hotline.core.extensions import db
@@ -184,10 +200,12 @@ def post_password(body: PasswordChange):
 
 @api.get("/auth/tokens")
 @api_auth()
-def get_tokens():
+@query_params(TokensQuery)
+@returns(TokenRows)
+def get_tokens(args: TokensQuery):
     """The caller's live tokens; an admin may pass ``username`` or ``all=1``."""
-    username = request.args.get("username", "")[:80] or None
-    if g.actor.role == Role.ADMIN and request.args.get("all") == "1":
+    username = args.username
+    if g.actor.role == Role.ADMIN and args.all:
         username = ""
     rows = list_tokens(db.session, g.actor, username=g.actor.username if username is None else username)
     return jsonify({"rows": [row.to_dict() for row in rows]})
@@ -196,6 +214,7 @@ def get_tokens():
 @api.post("/auth/tokens")
 @api_auth()
 @accepts(NewPersonalToken)
+@returns(NewTokenAnswer, "201")
 def post_token(body: NewPersonalToken):
     """Create a named token for a script; the secret is in this answer only."""
     token, row = create_personal_token(db.session, g.actor, body.name, body.days, auth_policy())
@@ -205,6 +224,7 @@ def post_token(body: NewPersonalToken):
 
 @api.delete("/auth/tokens/<int:token_id>")
 @api_auth()
+@returns(RevokedToken)
 def delete_token(token_id: int):
     """Revoke a token (its owner, or an admin)."""
     row = revoke_token(db.session, g.actor, token_id, address=_address())
@@ -227,6 +247,7 @@ def user_row(user: User) -> dict:
 
 @api.get("/users")
 @api_auth(Role.ADMIN)
+@returns(AccountRows)
 def get_users():
     """Every account with its state (admins)."""
     users = db.session.scalars(db.select(User).order_by(User.username))
@@ -235,6 +256,7 @@ def get_users():
 
 @api.post("/users/<username>/<change>")
 @api_auth(Role.ADMIN)
+@returns(AccountChange)
 def change_user(username: str, change: str):
     """Disable, enable, reset the second factor of, or sign out everywhere an account (admins; audited)."""
     user = find_user(db.session, username[:80])
@@ -255,10 +277,11 @@ def change_user(username: str, change: str):
 
 @api.get("/auth/events")
 @api_auth(Role.ADMIN)
-def get_auth_events():
+@query_params(AuthEventsQuery)
+@returns(AuthEventRows)
+def get_auth_events(args: AuthEventsQuery):
     """The account trail: sign-ins and every change to an account (admins)."""
     query = db.select(AuthEvent).order_by(AuthEvent.id.desc()).limit(200)
-    username = request.args.get("username", "")[:80]
-    if username:
-        query = query.where(AuthEvent.target_id == find_user(db.session, username).id)
+    if args.username:
+        query = query.where(AuthEvent.target_id == find_user(db.session, args.username).id)
     return jsonify({"rows": [e.to_dict() for e in db.session.scalars(query)]})

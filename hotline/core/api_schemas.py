@@ -2,9 +2,10 @@
 
 Why pydantic v2 and no framework around it: spectree and flask-openapi3 would each take over routing and answer
 bad input in their own error shape; marshmallow + apispec/flask-smorest likewise brings its own blueprints.
-Here a view keeps its Flask route and its role guard and adds ``@accepts(Model)`` (a JSON body) or
-``@query_params(Model)`` (query-string parameters). The decorator parses before the view runs (after the role guard,
-so an anonymous caller still gets 401, not 422), hands the model to the view as ``body=`` / ``args=``, and
+Here a view keeps its Flask route and its role guard and adds ``@accepts(Model)`` (a JSON body),
+``@accepts_form(Model)`` (an upload, ``multipart/form-data``) or ``@query_params(Model)`` (query-string
+parameters). The decorator parses before the view runs (after the role guard, so an anonymous caller still
+gets 401, not 422), hands the model to the view as ``body=`` / ``args=``, and
 records the model on the view, where ``hotline.core.openapi`` reads it: the document's ``components.schemas``
 are the models' own ``model_json_schema`` — what the code enforces, not a copy of it.
 
@@ -28,8 +29,18 @@ from functools import wraps
 from typing import Annotated, Any, Literal, TypeVar
 
 from flask import Request, request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
+from werkzeug.datastructures import FileStorage
 
 from hotline.core.errors import ApiError
 from hotline.core.validation import json_body
@@ -48,6 +59,24 @@ class QueryModel(BaseModel):
     """Query-string parameters: text converted to the declared types (lax), unknown parameters ignored."""
 
     model_config = ConfigDict(strict=False, extra="ignore", frozen=True, populate_by_name=True)
+
+
+class FormModel(BaseModel):
+    """A ``multipart/form-data`` body: text fields converted (lax), files as uploaded, unknown fields ignored."""
+
+    model_config = ConfigDict(strict=False, extra="ignore", frozen=True, arbitrary_types_allowed=True)
+
+
+def _uploaded(value: Any) -> FileStorage:
+    if isinstance(value, FileStorage) and value.filename:
+        return value
+    raise PydanticCustomError(
+        "missing_file", "File required", {"code": "missing_file", "message": "请选择要上传的文件（字段 {field}）"}
+    )
+
+
+# A file field of a form; the document shows it as binary, as OpenAPI spells an upload.
+UploadedFile = Annotated[FileStorage, PlainValidator(_uploaded), WithJsonSchema({"type": "string", "format": "binary"})]
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -156,7 +185,9 @@ def api_error(exc: ValidationError) -> ApiError:
     """Return the 422 that says what is wrong with the first bad field of ``exc``."""
     error = exc.errors(include_url=False)[0]
     kind, field, ctx = error["type"], _field_name(error["loc"]), error.get("ctx") or {}
-    if kind == "missing":
+    if "code" in ctx and "message" in ctx:  # a package's own type (PydanticCustomError) names its code and words
+        return ApiError(422, ctx["code"], ctx["message"].format(field=field), field=field)
+    if kind in ("missing", "too_short"):  # absent, blank, or an empty list where at least one item is needed
         return ApiError(422, "missing_field", f"缺少必填字段：{field}", field=field)
     if kind.startswith("date_"):
         return ApiError(422, "invalid_date", f"字段 {field} 须为 YYYY-MM-DD 格式的日期", field=field)
@@ -199,6 +230,39 @@ def parse_query(model: type[M], req: Request) -> M:
         raise api_error(exc) from None
 
 
+def parse_form(model: type[M], req: Request) -> M:
+    """Parse ``req``'s form fields and files into ``model`` (a ``FormModel``), or refuse with 422."""
+    data: dict[str, Any] = {k: v for k, v in req.form.items() if v != ""}
+    for name, field in model.model_fields.items():
+        if field.annotation is FileStorage:
+            data[name] = req.files.get(name)  # absent: the field's own missing_file, not a bare "missing"
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise api_error(exc) from None
+
+
+def accepts_form(model: type[FormModel], *, before: Callable[[], None] | None = None) -> Callable[[F], F]:
+    """Parse a ``multipart/form-data`` body into ``model`` and pass it as ``body=``; the document reads the model.
+
+    ``before`` runs first: an upload sets its own body limit before anything reads the form.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if before is not None:
+                before()
+            return view(*args, body=parse_form(model, request), **kwargs)
+
+        wrapper.request_model = model  # type: ignore[attr-defined]
+        wrapper.request_required = True  # type: ignore[attr-defined]
+        wrapper.request_media = "multipart/form-data"  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
 def accepts(model: type[ApiModel], *, required: bool = True) -> Callable[[F], F]:
     """Parse the JSON body into ``model`` and pass it to the view as ``body=``; the document reads the model."""
 
@@ -228,9 +292,10 @@ def query_params(model: type[QueryModel]) -> Callable[[F], F]:
     return decorator
 
 
-def returns(model: type[BaseModel], *statuses: str) -> Callable[[F], F]:
+def returns(model: type[BaseModel], *statuses: str, files: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Record what the view answers on success (``statuses``, default ``"200"``) for the document.
 
+    ``files``: media types the same answer may come as instead of JSON (a report's ``format=xlsx`` workbook).
     Not checked on every response at run time: the suite's schemathesis run checks each answer against it.
     """
 
@@ -239,6 +304,7 @@ def returns(model: type[BaseModel], *statuses: str) -> Callable[[F], F]:
         for status in statuses or ("200",):
             recorded[status] = model
         view.response_models = recorded  # type: ignore[attr-defined]
+        view.response_files = files  # type: ignore[attr-defined]
         return view
 
     return decorator

@@ -92,6 +92,9 @@ def load_config(instance_path: str) -> dict:
         "HOTLINE_MODELS_DIR": os.environ.get("HOTLINE_MODELS_DIR") or str(Path(instance_path) / "models"),
         # The dashboard's closed/merged/transferred totals are recounted at most this often per process.
         "HOTLINE_DONE_COUNTS_SECONDS": int(os.environ.get("HOTLINE_DONE_COUNTS_SECONDS") or 60),
+        # Reference data read on every intake (dispatch's cache keys, time limits, KB synonyms) is re-read at
+        # most this often per process (hotline.core.recent); an edit on another process applies within it.
+        "HOTLINE_REFERENCE_SECONDS": float(os.environ.get("HOTLINE_REFERENCE_SECONDS") or 5),
         "HOTLINE_COUNT_SQL": os.environ.get("HOTLINE_COUNT_SQL") == "1",  # X-SQL-Statements (benchmarks)
         "HOTLINE_TIME_LIMIT_PRESET": os.environ.get("HOTLINE_TIME_LIMIT_PRESET") or "default",
         "HOTLINE_WARNING_INTERVAL_SECONDS": int(os.environ.get("HOTLINE_WARNING_INTERVAL_SECONDS") or 60),

@@ -49,12 +49,6 @@ SUMMARIES: dict[tuple[str, str], str] = {
     ("post", "/cti"): "话务平台来电事件",
     ("get", "/search"): "工单检索",
 }
-# Query parameters of views that read ``request.args`` by hand (not yet through a model): listed, as text.
-HAND_QUERY: dict[tuple[str, str], tuple[str, ...]] = {
-    ("get", "/reports/backlog"): ("from", "to", "unit", "format"),
-    ("get", "/reports/rates"): ("from", "to", "unit", "format"),
-    ("get", "/reports/hotspots"): ("from", "to", "unit", "format"),
-}
 # Shapes of path parameters beyond "a string" / "an integer id".
 PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "number": {"type": "string", "pattern": "^[0-9]{14}$"},
@@ -113,20 +107,24 @@ def _operation(method: str, path: str, rule: Rule, view: Any) -> dict:
     model = getattr(view, "query_model", None)
     if model is not None:
         params += query_parameters(model)
-    params += [{"name": p, "in": "query", "schema": {"type": "string"}} for p in HAND_QUERY.get((method, path), ())]
     if params:
         op["parameters"] = params
     body = getattr(view, "request_model", None)
     if body is not None and method != "get":
         op["requestBody"] = {
             "required": bool(getattr(view, "request_required", True)),
-            "content": {"application/json": {"schema": {"$ref": REF.format(model=body.__name__)}}},
+            "content": {
+                getattr(view, "request_media", "application/json"): {
+                    "schema": {"$ref": REF.format(model=body.__name__)}
+                }
+            },
         }
     answers = getattr(view, "response_models", None) or {}
+    files = {media: {"schema": {"type": "string", "format": "binary"}} for media in getattr(view, "response_files", ())}
     responses: dict[str, Any] = {
         status: {
             "description": "成功",
-            "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}} | files,
         }
         for status, model in sorted(answers.items())
     } or {"2XX": {"description": "成功"}}

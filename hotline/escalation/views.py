@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify
 from sqlalchemy import select
 
 from hotline.auth.api import api_auth
 from hotline.auth.roles import SCOPED_ROLES, Role
+from hotline.core.api_schemas import accepts, query_params, returns
 from hotline.core.effects import commit
-from hotline.core.errors import ApiError
 from hotline.core.extensions import db
-from hotline.core.validation import json_body
+from hotline.escalation.inputs import EscalationList, EscalationsQuery, Ladder, LadderAnswer, LadderView, PresetQuery
 from hotline.escalation.models import EscalationRuleChange, TicketEscalation
-from hotline.escalation.rules import LEVELS, ladder_for
+from hotline.escalation.rules import ladder_for
 from hotline.escalation.services import escalation_to_dict, open_counts, replace_ladder
-from hotline.tickets.limits import PRESETS
 from hotline.units.models import Unit
 
 bp = Blueprint("escalation_api", __name__, url_prefix="/api/v1")
 
 
-def _preset() -> str:
-    preset = request.args.get("preset") or current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
-    if preset not in PRESETS:
-        raise ApiError(422, "invalid_choice", f"预设无效，可选：{'、'.join(PRESETS)}", field="preset")
-    return preset
+def _preset(args: PresetQuery) -> str:
+    return args.preset or current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
 
 
 @bp.get("/escalation-rules")
 @api_auth(Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER)
-def list_rules():
-    preset = _preset()
+@query_params(PresetQuery)
+@returns(LadderView)
+def list_rules(args: PresetQuery):
+    """A preset's ladder (催办 → 督办 → 提级督办) and its last changes."""
+    preset = _preset(args)
     changes = db.session.scalars(
         select(EscalationRuleChange)
         .where(EscalationRuleChange.preset == preset)
@@ -51,9 +50,13 @@ def list_rules():
 
 @bp.put("/escalation-rules")
 @api_auth(Role.ADMIN)
-def put_rules():
-    preset = _preset()
-    ladder = replace_ladder(db.session, preset, json_body(request).get("rules"), g.actor)
+@query_params(PresetQuery)
+@accepts(Ladder)
+@returns(LadderAnswer)
+def put_rules(args: PresetQuery, body: Ladder):
+    """Replace a preset's ladder (admins; audited)."""
+    preset = _preset(args)
+    ladder = replace_ladder(db.session, preset, body.raw(), g.actor)
     current_app.logger.info("escalation ladder %s replaced by %s", preset, g.actor.username)
     commit(db.session)
     return jsonify({"preset": preset, "rules": [r.to_dict() for r in ladder]})
@@ -61,11 +64,11 @@ def put_rules():
 
 @bp.get("/escalations")
 @api_auth()
-def list_escalations():
+@query_params(EscalationsQuery)
+@returns(EscalationList)
+def list_escalations(args: EscalationsQuery):
     """The ladder steps taken lately, for the caller's subtree (the notified unit's, for 提级督办)."""
-    level = request.args.get("level")
-    if level is not None and level not in LEVELS:
-        raise ApiError(422, "invalid_choice", f"级别无效，可选：{'、'.join(LEVELS)}", field="level")
+    level = args.level
     query = select(TicketEscalation).order_by(TicketEscalation.created_at.desc(), TicketEscalation.id.desc()).limit(200)
     if level:
         query = query.where(TicketEscalation.level == level)

@@ -10,10 +10,12 @@ from sqlalchemy import delete, select
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
 from hotline.core import clock
+from hotline.core.api_schemas import query_params
 from hotline.core.effects import commit, rollback
 from hotline.core.errors import ApiError, DomainError
 from hotline.core.extensions import db
 from hotline.exchange.adapters import InvalidTicket, adapter_for
+from hotline.exchange.inputs import ExchangeLogQuery
 from hotline.exchange.models import (
     KIND_NAMES,
     STATUS_NAMES,
@@ -66,15 +68,10 @@ def log_rows(platform: str | None, status: str | None = None, direction: str | N
 
 @bp.get("/log")
 @api_auth(Role.ADMIN, Role.SUPERVISOR)
-def get_log():
+@query_params(ExchangeLogQuery)
+def get_log(args: ExchangeLogQuery):
     """The exchange log: what came in, what went out, what failed (``platform``, ``status``, ``direction``)."""
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUS_NAMES:
-        raise ApiError(422, "invalid_choice", f"状态取值无效，可选：{'、'.join(STATUS_NAMES)}", field="status")
-    direction = request.args.get("direction") or None
-    if direction is not None and direction not in ("in", "out"):
-        raise ApiError(422, "invalid_choice", "方向取值无效，可选：in、out", field="direction")
-    return jsonify({"rows": log_rows(request.args.get("platform") or None, status, direction)})
+    return jsonify({"rows": log_rows(args.platform, args.status, args.direction)})
 
 
 @bp.get("/platforms")

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify
 
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
 from hotline.core import clock
-from hotline.core.api_schemas import accepts
+from hotline.core.api_schemas import accepts, query_params, returns
 from hotline.core.audit import record_admin_change
 from hotline.core.effects import commit
-from hotline.core.errors import ApiError, not_found
+from hotline.core.errors import not_found
 from hotline.core.extensions import db
 from hotline.tickets import reminders
-from hotline.tickets.inputs import TimeLimitRow
+from hotline.tickets.inputs import (
+    PresetQuery,
+    ReminderList,
+    ReminderOut,
+    RemindersQuery,
+    TimeLimitOut,
+    TimeLimitRow,
+    TimeLimitTable,
+)
 from hotline.tickets.limits import LIMIT_STAGES, PRESETS, check_stage_covered, rows_for
 from hotline.tickets.models import TimeLimit
 
@@ -37,10 +45,11 @@ def _row_dict(row) -> dict:
 
 @bp.get("/time-limits")
 @api_auth(Role.ADMIN, Role.SUPERVISOR)
-def list_time_limits():
-    preset = request.args.get("preset") or current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
-    if preset not in PRESETS:
-        raise ApiError(422, "invalid_choice", f"预设无效，可选：{'、'.join(PRESETS)}")
+@query_params(PresetQuery)
+@returns(TimeLimitTable)
+def list_time_limits(args: PresetQuery):
+    """A preset's time-limit table, stage by stage."""
+    preset = args.preset or current_app.config["HOTLINE_TIME_LIMIT_PRESET"]
     stages = {stage: [_row_dict(r) for r in rows_for(db.session, preset, stage)] for stage in LIMIT_STAGES}
     return jsonify({"preset": preset, "presets": list(PRESETS), "stages": stages})
 
@@ -48,6 +57,7 @@ def list_time_limits():
 @bp.post("/time-limits")
 @api_auth(Role.ADMIN)
 @accepts(TimeLimitRow)
+@returns(TimeLimitOut, "201")
 def add_time_limit(body: TimeLimitRow):
     """Add a row to the time-limit table (recorded in the admin trail)."""
     row = TimeLimit(
@@ -90,19 +100,20 @@ def delete_time_limit(row_id: int):
 
 @bp.get("/reminders")
 @api_auth()
-def list_reminders():
+@query_params(RemindersQuery)
+@returns(ReminderList)
+def list_reminders(args: RemindersQuery):
     """临期提醒 and overdue notices for the caller's unit subtree (all units for city roles).
 
     ``?unread=1`` leaves out those already read, ``?open=1`` those of tickets no longer open.
     """
-    unread = request.args.get("unread") in ("1", "true")
-    open_only = request.args.get("open") in ("1", "true")
-    rows = reminders.list_reminders(db.session, g.actor, unread_only=unread, open_only=open_only)
+    rows = reminders.list_reminders(db.session, g.actor, unread_only=bool(args.unread), open_only=bool(args.open))
     return jsonify([r.to_dict(g.actor) for r in rows])
 
 
 @bp.post("/reminders/<int:reminder_id>/read")
 @api_auth()
+@returns(ReminderOut)
 def read_reminder(reminder_id: int):
     """Mark one reminder read (recorded in the audit); 404 for a reminder outside the caller's subtree."""
     view = reminders.mark_read(db.session, g.actor, reminder_id, clock.now())

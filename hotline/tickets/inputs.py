@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, RootModel
 
-from hotline.core.api_schemas import ApiModel, QueryModel, choice, optional_text, required_choice, text_list, whole
+from hotline.core.api_schemas import (
+    ApiModel,
+    QueryModel,
+    ResponseModel,
+    choice,
+    optional_text,
+    required_choice,
+    text_list,
+    whole,
+)
 from hotline.core.clock import UNITS
 from hotline.core.validation import MAX_PAGE
 from hotline.tickets.lifecycle import ActionParams
@@ -63,3 +72,55 @@ class TimeLimitRow(ApiModel):
     area_code: optional_text(40) = Field(default=None, description="区域单位编码")
     note: optional_text(200) = None
     enterprise: bool | None = Field(default=None, description="只适用于涉企诉求")
+
+
+class PresetQuery(QueryModel):
+    """``?preset=``: which city's table (default: the configured one)."""
+
+    preset: choice(tuple(PRESETS)) = Field(default=None, description="预设，默认按配置")
+
+
+class RemindersQuery(QueryModel):
+    """``GET /reminders``."""
+
+    unread: bool | None = Field(default=None, description="只看未读的")
+    open: bool | None = Field(default=None, description="只看仍在办理的工单的")
+
+
+class ReminderOut(ResponseModel):
+    """A 临期提醒 or overdue notice of one ticket."""
+
+    id: int
+    number: str = Field(pattern=r"^[0-9]{14}$")
+    state: str
+    open: bool = Field(description="工单是否仍在办理")
+    stage: str
+    level: str
+    due_at: str
+    created_at: str
+    read_at: str | None
+
+
+class ReminderList(RootModel[list[ReminderOut]]):
+    """``GET /reminders``: newest first."""
+
+
+class TimeLimitOut(ResponseModel):
+    """A row of the time-limit table (``id`` null for the preset's built-in rows)."""
+
+    id: int | None
+    stage: str
+    amount: float
+    unit: str
+    kind: str | None
+    urgency: str | None
+    category_prefix: str | None
+    area_code: str | None
+    note: str | None
+    enterprise: bool | None
+
+
+class TimeLimitTable(ResponseModel):
+    preset: str
+    presets: list[str]
+    stages: dict[str, list[TimeLimitOut]]

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
 from hotline.core.clock import Duration
 from hotline.core.errors import DomainError
+from hotline.core.recent import Recent
 from hotline.tickets.models import KIND_NAMES, KINDS, URGENCIES, URGENCY_NAMES, TimeLimit
 
 LIMIT_STAGES = ("dispatch", "accept", "reply", "callback", "return_window", "extension")
@@ -114,14 +115,30 @@ PRESETS: dict[str, tuple[LimitRow, ...]] = {
 }
 
 
+def _load_stored(session: Session) -> dict[tuple[str, str], tuple[LimitRow, ...]]:
+    grouped: dict[tuple[str, str], list[LimitRow]] = {}
+    for r in session.scalars(select(TimeLimit).order_by(TimeLimit.id)):
+        row = LimitRow(
+            r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note, r.enterprise
+        )
+        grouped.setdefault((r.preset, r.stage), []).append(row)
+    return {key: tuple(rows) for key, rows in grouped.items()}
+
+
+# Every intake asks for its dispatch limit: the table is read at most every HOTLINE_REFERENCE_SECONDS, and
+# afresh after any row is written through the ORM in this process (the listener below).
+_STORED = Recent(_load_stored)
+
+
+@event.listens_for(TimeLimit, "after_insert")
+@event.listens_for(TimeLimit, "after_update")
+@event.listens_for(TimeLimit, "after_delete")
+def _time_limit_written(_mapper, _connection, target: TimeLimit) -> None:
+    _STORED.forget(object_session(target))
+
+
 def _stored_rows(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:
-    rows = session.scalars(
-        select(TimeLimit).where(TimeLimit.preset == preset, TimeLimit.stage == stage).order_by(TimeLimit.id)
-    )
-    return tuple(
-        LimitRow(r.stage, r.amount, r.unit, r.kind, r.urgency, r.category_prefix, r.area_code, r.note, r.enterprise)
-        for r in rows
-    )
+    return _STORED.get(session).get((preset, stage), ())
 
 
 def _built_in(preset: str, stage: str) -> tuple[str, tuple[LimitRow, ...]]:

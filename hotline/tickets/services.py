@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, event, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
@@ -15,6 +15,7 @@ from hotline.core import clock
 from hotline.core.effects import defer
 from hotline.core.errors import DomainError, not_found
 from hotline.core.extensions import db
+from hotline.core.recent import Recent
 from hotline.tickets import limits
 from hotline.tickets.events import record_event
 from hotline.tickets.models import Ticket, TicketEvent, ticket_co_units
@@ -32,7 +33,8 @@ LIST_LOADING = (
     selectinload(Ticket.co_units),
     joinedload(Ticket.area_unit),
     joinedload(Ticket.lead_unit),
-    joinedload(Ticket.handling_unit),
+    # The holder's parent and grandparent: whether a row offers 上报 (lifecycle.escalation_target).
+    joinedload(Ticket.handling_unit).joinedload(Unit.parent).joinedload(Unit.parent),
     joinedload(Ticket.merged_into).load_only(Ticket.id, Ticket.number),
 )
 
@@ -71,11 +73,11 @@ def register_ticket(
     suggestion: dict | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Ticket, bool]:
-    """Take in a request (受理); return ``(ticket, created)`` — the same ticket again for a repeated external id."""
-    if data.external_id:
-        existing = find_by_external_id(session, data.channel, data.external_id)
-        if existing is not None:
-            return existing, False
+    """Take in a request (受理); return ``(ticket, created)`` — the same ticket again for a repeated external id.
+
+    Intake (``hotline.intake.take_in``) has already looked the external id up; a twin committed since is
+    caught by the unique index below.
+    """
     moment = now or clock.now()
     title = data.title or data.content.strip().splitlines()[0][:40]
     ticket = Ticket(
@@ -101,6 +103,7 @@ def register_ticket(
         dispatch_started_at=moment,
         suggestion=suggestion,
         deadline_clocks={},
+        co_units=[],  # known empty: serialising the new ticket then loads nothing
     )
     duration = limits.limit_for(
         session,
@@ -159,9 +162,25 @@ def visibility_filter(user: User):
     return or_(Ticket.handling_unit_id.in_(in_scope), Ticket.lead_unit_id.in_(in_scope), co_unit)
 
 
+def _unit_paths(session: Session) -> tuple[tuple[int, str], ...]:
+    return tuple((r[0], r[1]) for r in session.execute(select(Unit.id, Unit.path).order_by(Unit.id)))
+
+
+# Every list, inbox and search of a unit role starts from its subtree: the tree is read at most every
+# HOTLINE_REFERENCE_SECONDS, and afresh after a unit is written through the ORM in this process.
+_UNIT_PATHS = Recent(_unit_paths)
+
+
+@event.listens_for(Unit, "after_insert")
+@event.listens_for(Unit, "after_update")
+@event.listens_for(Unit, "after_delete")
+def _unit_written(_mapper, _connection, target: Unit) -> None:
+    _UNIT_PATHS.forget(object_session(target))
+
+
 def subtree_unit_ids(session: Session, unit: Unit) -> list[int]:
     """Return the ids of ``unit`` and every unit below it."""
-    return list(session.scalars(select(Unit.id).where(Unit.in_subtree_of(unit))))
+    return [unit_id for unit_id, path in _UNIT_PATHS.get(session) if path.startswith(unit.path)]
 
 
 def may_see(user: User, ticket: Ticket) -> bool:

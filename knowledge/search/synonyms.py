@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, object_session
+
+from hotline.core.recent import Recent
+from knowledge.models import Synonym
 
 _SPLIT = re.compile(r"[,，、;；\s]+")
 
@@ -15,14 +18,29 @@ def parse_synonyms(value: str) -> list[str]:
     return [part for part in _SPLIT.split(value or "") if part]
 
 
-# The groups built from the last rows read: the table is read on every search (edits apply at once), the
-# groups are rebuilt only when the rows differ.
+# The groups built from the last rows read; rebuilt only when the rows differ.
 _last: list = [None, {}]
+
+
+def _read_rows(session: Session) -> tuple[tuple[str, str], ...]:
+    return tuple((r[0], r[1]) for r in session.execute(text("SELECT term, synonyms FROM kb_synonyms ORDER BY id")))
+
+
+# Every search and suggestion expands its words: the table is read at most every HOTLINE_REFERENCE_SECONDS,
+# and afresh after an edit in this process (the listener below).
+_ROWS = Recent(_read_rows)
+
+
+@event.listens_for(Synonym, "after_insert")
+@event.listens_for(Synonym, "after_update")
+@event.listens_for(Synonym, "after_delete")
+def _synonym_written(_mapper, _connection, target: Synonym) -> None:
+    _ROWS.forget(object_session(target))
 
 
 def load_synonyms(session: Session) -> dict[str, frozenset[str]]:
     """Return word → its whole synonym group (symmetric, groups sharing a word merged)."""
-    rows = tuple(tuple(r) for r in session.execute(text("SELECT term, synonyms FROM kb_synonyms ORDER BY id")))
+    rows = _ROWS.get(session)
     cached_rows, cached = _last
     if rows == cached_rows:
         return cached

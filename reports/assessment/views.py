@@ -12,16 +12,17 @@ from hotline.auth.models import User
 from hotline.auth.pages import page_for
 from hotline.auth.roles import ROLE_NAMES, SCOPED_ROLES, Role
 from hotline.core import clock
+from hotline.core.api_schemas import accepts, query_params
 from hotline.core.blocking import run_blocking
 from hotline.core.effects import commit, rollback
 from hotline.core.errors import ApiError
 from hotline.core.extensions import db
-from hotline.core.validation import get_str, json_body
 from hotline.units.models import Unit
 from reports.assessment import services
 from reports.assessment.exports import assessment_workbook
+from reports.assessment.inputs import AssessmentQuery, CloseMonth, ExplainQuery, NewScheme, SchemesQuery, TrendQuery
 from reports.assessment.schemes import list_schemes, parse_month, save_scheme, scheme_versions
-from reports.views import MANAGERS, READERS, _format, _int_arg, _xlsx
+from reports.views import MANAGERS, READERS, _xlsx
 
 api = Blueprint("assessment_api", __name__, url_prefix="/api/v1/reports")
 pages = Blueprint("assessment_pages", __name__)
@@ -35,25 +36,15 @@ def _visible(actor: User, result: dict) -> dict:
     return result | {"rows": [r for r in result["rows"] if r["unit"]["code"] in codes]}
 
 
-def _month() -> str:
-    return parse_month(request.args.get("month"))
-
-
-def _scheme_ref() -> str:
-    ref = request.args.get("scheme") or ""
-    if not ref:
-        raise ApiError(422, "missing_field", "请指定考评方案（scheme）", field="scheme")
-    return ref
-
-
 @api.get("/assessment")
 @api_auth(*READERS)
-def assessment():
-    fmt = _format()
-    month, ref = _month(), _scheme_ref()
+@query_params(AssessmentQuery)
+def assessment(args: AssessmentQuery):
+    """One month's 考评 scores and red/black boards under one scheme."""
+    month, ref = args.month, args.scheme
     result = _visible(g.actor, services.assessment(db.session, ref, month))
-    board = services.boards(result, _int_arg("board", result["scheme"]["board_size"], 1, 50))
-    if fmt == "xlsx":
+    board = services.boards(result, args.board or result["scheme"]["board_size"])
+    if args.format == "xlsx":
         return _xlsx(
             run_blocking(assessment_workbook, result, board), f"assessment-{result['scheme']['code']}-{month}.xlsx"
         )
@@ -62,38 +53,42 @@ def assessment():
 
 @api.get("/assessment/explain")
 @api_auth(*READERS)
-def explain():
-    month, ref = _month(), _scheme_ref()
-    unit = get_str(dict(request.args), "unit", required=True, max_length=40) or ""
-    result = _visible(g.actor, services.assessment(db.session, ref, month))
+@query_params(ExplainQuery)
+def explain(args: ExplainQuery):
+    """How one unit's score was made, measure by measure."""
+    result = _visible(g.actor, services.assessment(db.session, args.scheme, args.month))
     return jsonify(
-        {"month": month, "scheme": result["scheme"], "closed": result["closed"], "row": services.explain(result, unit)}
+        {
+            "month": args.month,
+            "scheme": result["scheme"],
+            "closed": result["closed"],
+            "row": services.explain(result, args.unit),
+        }
     )
 
 
 @api.get("/assessment/trend")
 @api_auth(*READERS)
-def trend():
-    ref = _scheme_ref()
-    first, last = parse_month(request.args.get("from"), "from"), parse_month(request.args.get("to"), "to")
+@query_params(TrendQuery)
+def trend(args: TrendQuery):
+    """Each unit's score month by month."""
+    ref, first, last = args.scheme, args.from_, args.to
     series = services.trend(db.session, ref, first, last)
     if g.actor.role_enum in SCOPED_ROLES:
         codes = set(db.session.scalars(select(Unit.code).where(Unit.path.like(g.actor.unit.path + "%"))))
         series = [s for s in series if s["unit"]["code"] in codes]
-    unit = request.args.get("unit")
-    if unit:
-        series = [s for s in series if s["unit"]["code"] == unit]
+    if args.unit:
+        series = [s for s in series if s["unit"]["code"] == args.unit]
     return jsonify({"scheme": ref, "from": first, "to": last, "rows": series})
 
 
 @api.post("/assessment/close")
 @api_auth(Role.SUPERVISOR, Role.ADMIN)
-def close():
-    body = json_body(request)
-    month = parse_month(get_str(body, "month", required=True, max_length=7))
-    ref = get_str(body, "scheme", required=True, max_length=40) or ""
-    result = services.close_month(db.session, ref, month, g.actor)
-    current_app.logger.info("assessment %s %s closed by %s", ref, month, g.actor.username)
+@accepts(CloseMonth)
+def close(body: CloseMonth):
+    """Freeze one month's scores (a closed month no longer changes)."""
+    result = services.close_month(db.session, body.scheme, body.month, g.actor)
+    current_app.logger.info("assessment %s %s closed by %s", body.scheme, body.month, g.actor.username)
     commit(db.session)
     return jsonify(result), 201
 
@@ -114,28 +109,27 @@ def _scheme_dict(row) -> dict:
 
 @api.get("/assessment/schemes")
 @api_auth(*READERS)
-def schemes():
-    code = request.args.get("code")
-    rows = scheme_versions(db.session, code) if code else list_schemes(db.session)
+@query_params(SchemesQuery)
+def schemes(args: SchemesQuery):
+    """Every scheme's current version, or every version of ``code``."""
+    rows = scheme_versions(db.session, args.code) if args.code else list_schemes(db.session)
     return jsonify({"rows": [_scheme_dict(r) for r in rows]})
 
 
 @api.post("/assessment/schemes")
 @api_auth(Role.ADMIN)
-def create_scheme():
-    body = json_body(request)
-    definition = body.get("definition")
-    if not isinstance(definition, dict):
-        raise ApiError(422, "invalid_scheme", "definition 须为 JSON 对象", field="definition")
+@accepts(NewScheme)
+def create_scheme(body: NewScheme):
+    """Save a new version of a scheme (admins)."""
     month = clock.to_local(clock.now()).strftime("%Y-%m")
     row = save_scheme(
         db.session,
-        get_str(body, "code", required=True, max_length=40) or "",
-        get_str(body, "name", required=True, max_length=120) or "",
-        definition,
+        body.code,
+        body.name,
+        body.definition,
         g.actor,
-        effective_from=get_str(body, "effective_from", max_length=7) or month,
-        note=get_str(body, "note", max_length=2000),
+        effective_from=body.effective_from or month,
+        note=body.note,
     )
     result = _scheme_dict(row)
     current_app.logger.info("assessment scheme %s v%s saved by %s", row.code, row.version, g.actor.username)
