@@ -21,7 +21,7 @@ from hotline.auth.roles import SCOPED_ROLES, Role
 from hotline.console.seats import skills_of
 from hotline.core.extensions import db, socketio
 from hotline.tickets.models import Ticket
-from hotline.tickets.schemas import ticket_to_dict
+from hotline.tickets.schemas import ticket_actions, ticket_fields, view_key
 
 EVENTS = ("ticket.created", "ticket.updated", "ticket.warning", "call.new", "call.updated", "callback.due")
 MANAGER_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
@@ -74,12 +74,22 @@ def rooms_for(ticket: Ticket) -> set[str]:
     return {"managers", "agents"} | unit_rooms_for(ticket)
 
 
-def ticket_payload(ticket: Ticket, role: Role, awaiting_citizen: bool = False) -> dict:
+def ticket_payload(
+    ticket: Ticket, role: Role, awaiting_citizen: bool = False, fields: dict[tuple[bool, bool], dict] | None = None
+) -> dict:
     """Return the event payload for a room of ``role`` users: a few keys for routing, and the ticket itself.
 
     ``awaiting_citizen``: the ticket is 待回访 but its citizen was sent a callback link that still waits — the
-    agents' 回访 queue leaves it out until the link is answered or times out (hotline.callbacks)."""
-    ticket_dict = ticket_to_dict(ticket, RoleViewer(role))  # type: ignore[arg-type]  # a role is all it reads
+    agents' 回访 queue leaves it out until the link is answered or times out (hotline.callbacks).
+    ``fields``: the serialisations already made for this change, by ``view_key`` (filled as it goes), so
+    roles that see a ticket alike share one and only their actions are worked out apart.
+    """
+    viewer = RoleViewer(role)
+    fields = {} if fields is None else fields
+    key = view_key(role)
+    if key not in fields:
+        fields[key] = ticket_fields(ticket, viewer)  # type: ignore[arg-type]  # a role is all it reads
+    ticket_dict = fields[key] | {"actions": ticket_actions(ticket, viewer)}  # type: ignore[arg-type]
     ticket_dict["awaiting_citizen"] = awaiting_citizen
     return {
         "number": ticket.number,
@@ -108,11 +118,12 @@ def ticket_changed(ticket_id: int, event: str, changed: str | None = None) -> No
     from hotline.callbacks.services import is_awaiting_citizen
 
     awaiting = is_awaiting_citizen(db.session, ticket)
+    fields: dict[tuple[bool, bool], dict] = {}  # five rooms, three ways of seeing a ticket
     units = sorted(unit_rooms_for(ticket))
     if units:
-        socketio.emit(event, ticket_payload(ticket, Role.HANDLER, awaiting) | stamp, to=units)
+        socketio.emit(event, ticket_payload(ticket, Role.HANDLER, awaiting, fields) | stamp, to=units)
     for role, room in _ROLE_ROOMS:
-        payload = ticket_payload(ticket, role, awaiting) | stamp
+        payload = ticket_payload(ticket, role, awaiting, fields) | stamp
         socketio.emit(event, payload, to=room)
         if role == Role.AGENT and ticket.state == "callback_due" and not awaiting:
             socketio.emit("callback.due", payload, to="agents")

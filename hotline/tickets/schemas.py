@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from hotline.auth.models import User
-from hotline.auth.roles import SEES_CALLER
+from hotline.auth.roles import SEES_CALLER, Role
 from hotline.core.personal_data import mask_name, mask_phone
 from hotline.tickets.lifecycle import escalation_target
 from hotline.tickets.models import CHANNEL_NAMES, KIND_NAMES, URGENCY_NAMES, Ticket, TicketEvent
@@ -29,8 +29,36 @@ def caller_view(ticket: Ticket, viewer: User | None) -> dict:
     return {"caller_name": mask_name(ticket.caller_name), "caller_phone": mask_phone(ticket.caller_phone)}
 
 
+# The roles shown a ticket's dispatch suggestion (classification, proposal, similar tickets).
+SUGGESTION_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def view_key(role: Role) -> tuple[bool, bool]:
+    """Return what decides how a role sees a ticket apart from its actions: the caller, and the suggestion.
+
+    Two roles with the same key get the same :func:`ticket_fields` (the live push serialises once per key).
+    """
+    return (role in SEES_CALLER, role in SUGGESTION_ROLES)
+
+
 def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
     """Serialise ``ticket`` for ``viewer``."""
+    return ticket_fields(ticket, viewer) | {"actions": ticket_actions(ticket, viewer)}
+
+
+def ticket_actions(ticket: Ticket, viewer: User | None) -> list[dict]:
+    """Return the actions ``viewer``'s role may take on ``ticket`` now, with their Chinese names."""
+    if viewer is None:
+        return []
+    return [
+        {"action": a.value, "name": ACTION_NAMES[a]}
+        for a in allowed_actions(State(ticket.state), viewer.role_enum)
+        if a != Action.ESCALATE or escalation_target(ticket) is not None  # no 上报 button with nowhere to go
+    ]
+
+
+def ticket_fields(ticket: Ticket, viewer: User | None) -> dict:
+    """Serialise ``ticket`` for ``viewer`` without its actions (the same for every role of one ``view_key``)."""
     state = State(ticket.state)
     text = ticket_text(ticket, viewer)  # a 举报's own words masked for whoever may not know the reporter
     return {
@@ -88,15 +116,8 @@ def ticket_to_dict(ticket: Ticket, viewer: User | None) -> dict:
         "final_reply": ticket.is_final_reply,
         "result": ticket.result,
         "public_answer": ticket.public_answer,
-        "suggestion": ticket.suggestion
-        if viewer is not None and viewer.role in ("agent", "dispatcher", "supervisor", "admin")
-        else None,
+        "suggestion": ticket.suggestion if viewer is not None and viewer.role_enum in SUGGESTION_ROLES else None,
         "version": ticket.version,
-        "actions": [
-            {"action": a.value, "name": ACTION_NAMES[a]}
-            for a in (allowed_actions(state, viewer.role_enum) if viewer else [])
-            if a != Action.ESCALATE or escalation_target(ticket) is not None  # no 上报 button with nowhere to go
-        ],
     }
 
 

@@ -224,6 +224,26 @@ def test_the_live_event_to_a_unit_room_is_masked(app, api, world):
         assert ticket_payload(ticket, Role.AGENT)["ticket"]["content"] == REPORT
 
 
+def test_one_push_shares_a_serialisation_only_between_roles_that_see_the_ticket_alike(app, api, world):
+    # The push serialises a change once per way of seeing it (schemas.view_key) and adds each role's actions:
+    # every role must get exactly what serialising for that role alone gives.
+    from hotline.auth.roles import Role
+    from hotline.console.push import RoleViewer, ticket_payload
+    from hotline.core.extensions import db
+    from hotline.tickets.schemas import ticket_to_dict
+    from hotline.tickets.services import get_visible_ticket
+
+    number = _report(api)
+    with app.app_context():
+        ticket = get_visible_ticket(db.session, number, world.user("agent1"))
+        shared: dict = {}
+        for role in (Role.HANDLER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.AGENT, Role.GRID_WORKER):
+            alone = ticket_to_dict(ticket, RoleViewer(role))
+            got = ticket_payload(ticket, role, fields=shared)["ticket"]
+            assert {k: v for k, v in got.items() if k != "awaiting_citizen"} == alone, role
+        assert len(shared) == 3  # caller shown or not x suggestion shown or not, as the roles fall
+
+
 def test_no_search_finds_a_report_through_its_masked_words(app, api):
     number = _report(api)
 
