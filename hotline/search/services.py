@@ -224,8 +224,21 @@ def search_tickets(
         )
         query = query.where(after)
     order = (key.asc(), Ticket.id.asc()) if ascending else (key.desc(), Ticket.id.desc())
+    # The page's ids first, sorted as narrow rows, then those rows whole: sorting a district's few thousand
+    # matches with every column carried (content, suggestion) was most of the inbox page's time.
+    page_ids = query.with_only_columns(Ticket.id, key.label("sort_key")).order_by(*order).limit(limit + 1).subquery()
+    outer = (
+        (page_ids.c.sort_key.asc(), page_ids.c.id.asc())
+        if ascending
+        else (page_ids.c.sort_key.desc(), page_ids.c.id.desc())
+    )
     # The units and co-units every row shows, loaded for the page at once (not a query per row and relation).
-    query = query.options(*LIST_LOADING).add_columns(key.label("sort_key")).order_by(*order).limit(limit + 1)
+    query = (
+        select(Ticket, page_ids.c.sort_key)
+        .join(page_ids, Ticket.id == page_ids.c.id)
+        .options(*LIST_LOADING)
+        .order_by(*outer)
+    )
     rows = list(session.execute(query))
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].sort_key, page[-1][0].id) if len(rows) > limit else None
