@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from dispatch.models import DispatchCounter, DispatchRule, DispatchRuleChange
 from dispatch.rules import DEMO_RESPONSIBILITY_LIST, LOCAL_TOKENS, Rule, RuleBook, load_rules
@@ -272,7 +272,7 @@ def _read_reference_state(session: Session) -> ReferenceState:
 
 
 # A proposal runs on every intake and keystroke: its keys are read at most every HOTLINE_REFERENCE_SECONDS.
-_REFERENCE = Recent(_read_reference_state)
+_REFERENCE = Recent(_read_reference_state, written_by=(Unit, Category))
 
 
 def reference_state(session: Session) -> ReferenceState:
@@ -283,16 +283,6 @@ def reference_state(session: Session) -> ReferenceState:
 def forget_reference_state(session: Session | None = None) -> None:
     """Read the keys afresh on the next proposal (units, rules or categories changed in this process)."""
     _REFERENCE.forget(session)
-
-
-@event.listens_for(Unit, "after_insert")
-@event.listens_for(Unit, "after_update")
-@event.listens_for(Unit, "after_delete")
-@event.listens_for(Category, "after_insert")
-@event.listens_for(Category, "after_update")
-@event.listens_for(Category, "after_delete")
-def _reference_written(_mapper, _connection, target: Unit | Category) -> None:
-    forget_reference_state(object_session(target))
 
 
 def _audit(

@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, object_session, scoped_session
 
 T = TypeVar("T")
 DEFAULT_SECONDS = 5.0
@@ -29,12 +29,22 @@ def _seconds() -> float:
 
 
 class Recent(Generic[T]):
-    """One value loaded from the database, kept per engine for ``HOTLINE_REFERENCE_SECONDS``."""
+    """One value loaded from the database, kept per engine for ``HOTLINE_REFERENCE_SECONDS``.
 
-    def __init__(self, load: Callable[[Session], T]) -> None:
+    ``written_by``: the models it is read from; an insert, update or delete of one of them through the ORM in
+    this process forgets the value (a mapper event), so the next read sees the write.
+    """
+
+    def __init__(self, load: Callable[[Session], T], written_by: tuple[type, ...] = ()) -> None:
         self._load = load
         self._held: WeakKeyDictionary[object, tuple[float, T]] = WeakKeyDictionary()
         self._lock = threading.Lock()
+        for model in written_by:
+            for name in ("after_insert", "after_update", "after_delete"):
+                event.listen(model, name, self._written)
+
+    def _written(self, _mapper: object, _connection: object, target: object) -> None:
+        self.forget(object_session(target))
 
     def get(self, session: Session) -> T:
         """Return the value, loaded with ``session`` unless this process read it within the time."""

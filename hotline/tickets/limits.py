@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline.core.clock import Duration
 from hotline.core.errors import DomainError
@@ -126,15 +126,8 @@ def _load_stored(session: Session) -> dict[tuple[str, str], tuple[LimitRow, ...]
 
 
 # Every intake asks for its dispatch limit: the table is read at most every HOTLINE_REFERENCE_SECONDS, and
-# afresh after any row is written through the ORM in this process (the listener below).
-_STORED = Recent(_load_stored)
-
-
-@event.listens_for(TimeLimit, "after_insert")
-@event.listens_for(TimeLimit, "after_update")
-@event.listens_for(TimeLimit, "after_delete")
-def _time_limit_written(_mapper, _connection, target: TimeLimit) -> None:
-    _STORED.forget(object_session(target))
+# afresh after any row is written through the ORM in this process.
+_STORED = Recent(_load_stored, written_by=(TimeLimit,))
 
 
 def _stored_rows(session: Session, preset: str, stage: str) -> tuple[LimitRow, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, event, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
@@ -168,14 +168,7 @@ def _unit_paths(session: Session) -> tuple[tuple[int, str], ...]:
 
 # Every list, inbox and search of a unit role starts from its subtree: the tree is read at most every
 # HOTLINE_REFERENCE_SECONDS, and afresh after a unit is written through the ORM in this process.
-_UNIT_PATHS = Recent(_unit_paths)
-
-
-@event.listens_for(Unit, "after_insert")
-@event.listens_for(Unit, "after_update")
-@event.listens_for(Unit, "after_delete")
-def _unit_written(_mapper, _connection, target: Unit) -> None:
-    _UNIT_PATHS.forget(object_session(target))
+_UNIT_PATHS = Recent(_unit_paths, written_by=(Unit,))
 
 
 def subtree_unit_ids(session: Session, unit: Unit) -> list[int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from hotline.core.recent import Recent
 from knowledge.models import Synonym
@@ -27,15 +27,8 @@ def _read_rows(session: Session) -> tuple[tuple[str, str], ...]:
 
 
 # Every search and suggestion expands its words: the table is read at most every HOTLINE_REFERENCE_SECONDS,
-# and afresh after an edit in this process (the listener below).
-_ROWS = Recent(_read_rows)
-
-
-@event.listens_for(Synonym, "after_insert")
-@event.listens_for(Synonym, "after_update")
-@event.listens_for(Synonym, "after_delete")
-def _synonym_written(_mapper, _connection, target: Synonym) -> None:
-    _ROWS.forget(object_session(target))
+# and afresh after an edit in this process.
+_ROWS = Recent(_read_rows, written_by=(Synonym,))
 
 
 def load_synonyms(session: Session) -> dict[str, frozenset[str]]:
