@@ -69,9 +69,16 @@ class Recent(Generic[T]):
         if session is not None:
             # The session itself, not a scoped_session proxy (whose events would go to every session).
             own = session() if isinstance(session, scoped_session) else session
-            for name in ("after_commit", "after_soft_rollback"):
-                event.listen(own, name, self._forget_after, once=True)
+            if not own.info.get(self._pending_key):  # once per transaction, however many rows it writes
+                own.info[self._pending_key] = True
+                for name in ("after_commit", "after_soft_rollback"):
+                    event.listen(own, name, self._forget_after, once=True)
 
-    def _forget_after(self, *_args: object) -> None:
+    @property
+    def _pending_key(self) -> tuple[str, int]:
+        return ("recent.forget_at_end", id(self))
+
+    def _forget_after(self, session: Session, *_args: object) -> None:
+        session.info.pop(self._pending_key, None)
         with self._lock:
             self._held.clear()
