@@ -4,16 +4,22 @@
 themselves, through the app's test client on an existing database (e.g. one ``make run`` filled), so a change
 that adds or removes one can be seen and reasoned about.
 
+``--profile N`` instead runs each path N times under cProfile and prints where its CPU goes (top functions by
+cumulative and by own time): profile before optimising.
+
 Usage: DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/hotline SECRET_KEY=… \
-       python bench/sql_trace.py [--paths intake,suggest,list,inbox,dashboard] [--full]
+       python bench/sql_trace.py [--paths intake,suggest,list,inbox,dashboard] [--full] [--profile N]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import re
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -53,9 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", default="intake,suggest,list,inbox,dashboard")
     parser.add_argument("--full", action="store_true", help="print whole statements, not their first line")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N requests per path instead")
+    parser.add_argument("--top", type=int, default=30, help="functions printed per profile ordering")
     args = parser.parse_args()
     app = create_app()
     client = app.test_client()
+    if args.profile:
+        _profile(_requests(client), args.paths.split(","), args.profile, args.top)
+        return
     seen: list[str] = []
     # Only the request's own statements: the test client runs it on this thread, while the relay of the
     # previous request's jobs may still be sending its own on another.
@@ -76,6 +87,23 @@ def main() -> None:
         for i, statement in enumerate(seen, 1):
             text = statement if args.full else re.sub(r"\s+", " ", statement)[:160]
             print(f"{i:3d}. {text}")
+
+
+def _profile(calls: dict, paths: list[str], n: int, top: int) -> None:
+    for name in paths:
+        for _ in range(3):
+            calls[name]()  # warm, as a running server is
+        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
+        started, cpu = time.perf_counter(), time.process_time()
+        profiler.enable()
+        for _ in range(n):
+            calls[name]()
+        profiler.disable()
+        wall, cpu = ((time.perf_counter() - started) / n * 1000, (time.process_time() - cpu) / n * 1000)
+        print(f"== {name}: {n} requests, {wall:.1f} ms wall and {cpu:.1f} ms CPU each (profiled)")
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(top)
 
 
 if __name__ == "__main__":
