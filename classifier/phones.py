@@ -41,6 +41,24 @@ _FIXED = re.compile(r"^(010|02\d|0[3-9]\d{2})([\d*]{7,8})$")
 _LOCAL = re.compile(r"^([2-9*][\d*]{6,7})$")
 _SERVICE = re.compile(r"^(?:110|119|120|122|12345|12315|12369|95598|96\d{3})$")
 _CONTEXT = re.compile(r"电话|手机|号码|联系|打|拨|热线|座机|致电|来电|微信")
+# What a writer calls a number when it is not a phone: an identifier, a certificate or an account number.
+# "X号码" counts when X is what such a number is printed on (身份证号码, 发票号码, 车牌号码; not 手机号码).
+_ID_LABEL = (
+    r"编号|编码|代码|单号|证号|卡号|账号|帐号|工号|学号|票号|案号|文号|批号|型号|户号(?!码)|房号|车号|表号|货号|"
+    r"序列号|专利号|登记号|备案号?|注册号|流水号|身份证|证件|车牌|订单|运单|邮编|验证码|密码|字第|"
+    r"QQ|[Qq]q|扣扣|[证票卡单牌表]的?号码"
+)
+_LABELS = re.compile(rf"(?P<id>{_ID_LABEL})|(?P<phone>{_CONTEXT.pattern}|[Tt]el|TEL)")
+# A label names the number after it only within its own clause.
+_CLAUSE_BREAK = re.compile(r"[，,、。；;！!？?\n]")
+# A Latin word glued to the front makes the digits part of a code (QS…, KA…, fzy…), unless it names a phone.
+_LATIN_TAIL = re.compile(r"[A-Za-z]+$")
+_PHONE_WORDS = {"tel", "telephone", "phone", "mobile", "mob", "cell", "cellphone", "ph", "call", "fax"}
+# What follows an amount, an ordinal, a count or a size, never a phone; or the masked tail of an ID. Only units
+# no word starts with: a signature runs its phone into the next word once whitespace is gone (…5678日期：…).
+_UNIT_AFTER = re.compile(
+    r"(?:[.．]\d+)?(?:元(?![旦月])|亿|万元|块钱|%|％|倍|岁|斤|公斤|吨|亩|平方|平米)|号(?!码)|期(?![间待望盼限满])|届(?!时)|[×✕]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,14 +139,21 @@ def find_phones(text: str) -> list[PhoneMention]:
             end = start + _span_len(text, start, 12)
             span = text[start:end]
         if result is None and len(digits) > 12:
-            # Two numbers said without a break ("13812345678 0731 84561234"): try a mobile at the front.
+            # Two numbers said without a break ("13812345678 0731 84561234"): try a number at the front.
+            cut = start + _span_len(text, start, 11)
             result = _classify(digits[:11])
+            if result is not None and result[1] == "mobile" and text[cut] in _DIGITS and set(digits[3:]) != {"0"}:
+                # Eleven digits cut from one long figure starting 13-19 are the head of an ID number (13…, 14…,
+                # 15… provinces) or an order number, not a mobile; 139-0000-00000000 is the anonymiser's.
+                result = None
             if result is not None:
-                end = start + _span_len(text, start, 11)
+                end = cut
                 span = text[start:end]
         if result is None:
             continue
         number, kind = result
+        if _not_a_phone(text, start, end, span):
+            continue
         spoken = any(c in _CN_ONLY for c in span)
         if kind == "local" and not (_CONTEXT.search(text[max(0, start - 12) : start]) or spoken):
             continue  # a bare 7-8 digit figure is an amount or an id more often than a phone
@@ -149,3 +174,28 @@ def _span_len(text: str, start: int, digits: int) -> int:
             count += 1
         i += 1
     return i - start
+
+
+def _not_a_phone(text: str, start: int, end: int, span: str) -> bool:
+    """Return whether the digits at ``start:end`` are, by what the writer put around them, something else.
+
+    Anonymised messages turn every long figure into 0000-00000000, so the form alone does not tell: the
+    label before it (出厂编号是…, 身份证号码, 订单号), a code glued to it (QS…, 第…号), a unit after it (…元, …号)
+    or groups no phone is written in (1971.12-1972.1, 19、812、501) do.
+    """
+    clause = _CLAUSE_BREAK.split(text[max(0, start - 16) : start])[-1]
+    labels = list(_LABELS.finditer(clause))
+    if labels and labels[-1].group("id"):
+        return True
+    if start and text[start - 1] == "第":
+        return True
+    if (latin := _LATIN_TAIL.search(text, max(0, start - 12), start)) and latin.group().lower() not in _PHONE_WORDS:
+        return True
+    if _UNIT_AFTER.match(text, end):
+        return True
+    if any(c in _CN_ONLY for c in span):
+        return False  # spoken digits come in groups of any size ("八四五六 一二 三四")
+    groups = re.findall(r"[\d０-９*＊xX]+", span)
+    if groups and groups[0] in ("86", "0086"):
+        groups = groups[1:]
+    return any(len(g) <= 2 for g in groups)

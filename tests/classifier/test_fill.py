@@ -106,6 +106,65 @@ def test_phones(text, numbers):
     assert [p.number for p in find_phones(text)] == numbers
 
 
+# Anonymised messages make every long figure 0000-00000000, and real ones carry IDs and order numbers that look
+# like mobiles: what the writer put around the digits says whether they are a phone.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "六台车的出厂编号是一样的0000-00000000，应该是一个车一个出厂编号",
+        "身份证号码：130102199001011234",  # an ID of a 13… province: no mobile cut from its head
+        "身份证号：0000-00000000××××××，住A1区",
+        "订单号：13812345678",
+        "准考证号为13812345678）",
+        "我缴纳契税发票的号码是0000-00000000，章子盖的是",
+        "qq：13812345678",
+        "快递单号为KA0000-00000000，地址为A市",
+        "食品生产许可证QS13812345678",
+        "注册商标证书编号：第0000-00000000号",
+        "累计成交额13812345678元",
+        "总价0000-00000000.2元，实际成交",
+        "汪某打了2382693元借条给我",
+        "1971.12-1972.1，在粮食局工作",
+        "A市号码为2019-6-12办理",
+        "途经的公交有19、812、501、213路",
+        "主要事实：1:0000-00000000号中国铁建国际城",
+        "联系地址：芙蓉小区22-3-1302室",
+    ],
+)
+def test_numbers_the_writer_marks_as_something_else_are_not_phones(text):
+    assert find_phones(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("淘宝订单号1523456789012345678，联系电话13912345678", ["13912345678"]),
+        ("身份证号430102199001011234，手机13812345678", ["13812345678"]),
+        ("我的身份证号码已经丢了，13812345678是我电话", ["13812345678"]),
+        ("身份证和手机号：13812345678", ["13812345678"]),
+        ("QQ和电话都是13812345678", ["13812345678"]),
+        ("用户号码：13812345678", ["13812345678"]),
+        ("Tel13812345678", ["13812345678"]),
+        ("+86 138 1234 5678", ["13812345678"]),
+        ("共10000元，电话13812345678", ["13812345678"]),
+        ("希望领导重视。0000-00000000，我叫王丰。", ["0000-00000000"]),
+        # A signature runs into the next word once whitespace is gone: 日期 and 期待 are not units.
+        ("联系电话：0000-00000000日期：2012-10-25", ["0000-00000000"]),
+        ("联系电话：0000-00000000期待回复", ["0000-00000000"]),
+        ("电话：0731-0000-00000000", ["0731-0000000"]),
+        ("电话：139-0000-00000000。", ["13900000000"]),
+    ],
+)
+def test_phones_beside_numbers_that_are_not(text, numbers):
+    assert [p.number for p in find_phones(text)] == numbers
+
+
+def test_a_serial_number_does_not_take_the_phones_place():
+    text = "出厂编号0000-00000000，联系电话：0000-00000000"
+    [phone] = find_phones(text)
+    assert phone.start == text.index("：") + 1
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "value", "since"),
     [
