@@ -12,6 +12,7 @@ never proposed — the same complaint about two places is two tickets.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_THRESHOLD = 0.4
+VECTOR_CACHE = 1024  # texts whose vectors a process keeps (~17 kB each): hot topics' tickets are candidates again
 # A duplicate states its problem early; reading further only costs time (~5 µs per bigram in pure Python).
 MAX_CHARS = 500
 
@@ -178,7 +180,11 @@ def minhash_bands(text: str) -> list[int]:
 
 
 class IdfTable:
-    """Bigram document frequencies of a sample of open tickets: the weights candidates are re-scored with."""
+    """Bigram document frequencies of a sample of open tickets: the weights candidates are re-scored with.
+
+    A query re-scores ~30 candidates, so the weights are looked up, not computed (a ``math.log`` per bigram was
+    most of a suggestion's duplicate search), and the vectors of recently seen texts are kept.
+    """
 
     def __init__(self, texts: Iterable[str] = ()) -> None:
         self.df: Counter[str] = Counter()
@@ -186,15 +192,23 @@ class IdfTable:
         for text in texts:
             self.df.update(_shingles(text).keys())
             self.n += 1
+        self._unseen = math.log(self.n + 2) + 1.0
+        self._weights = {g: math.log((self.n + 2) / (df + 1)) + 1.0 for g, df in self.df.items()}
+        self.vector = functools.lru_cache(maxsize=VECTOR_CACHE)(self._vector)
 
-    def vector(self, text: str) -> dict[str, float]:
-        """Return the unit TF-IDF vector of ``text`` (the same weighting as :class:`SimilarityIndex`)."""
+    def _vector(self, text: str) -> dict[str, float]:
         counts = _shingles(text)
-        vec = {
-            g: (1.0 + math.log(c)) * (math.log((self.n + 2) / (self.df.get(g, 0) + 1)) + 1.0) for g, c in counts.items()
-        }
+        weight, unseen = self._weights.get, self._unseen
+        vec = {g: weight(g, unseen) for g in counts}
+        for g, c in counts.items():
+            if c > 1:  # most bigrams occur once: their tf weight is 1
+                vec[g] *= 1.0 + math.log(c)
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {g: v / norm for g, v in vec.items()}
+
+    def vector(self, text: str) -> dict[str, float]:  # replaced per instance by a cached _vector
+        """Return the unit TF-IDF vector of ``text`` (the same weighting as :class:`SimilarityIndex`); read-only."""
+        return self._vector(text)
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:

@@ -52,7 +52,7 @@
     rows.forEach(([label, n, title], i) => {
       const y = i * rowH + 2, w = Math.max(2, (n / max) * barW);
       const text = String(label);
-      svg += `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end"><title>${H.esc(title || text)}</title>${H.esc(text.length > 9 ? text.slice(0, 8) + "…" : text)}</text>`;
+      svg += `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end"><title>${H.esc(title || text)}</title><tspan data-free-text>${H.esc(text.length > 9 ? text.slice(0, 8) + "…" : text)}</tspan></text>`;
       svg += `<rect x="${labelW}" y="${y + 3}" width="${w}" height="${rowH - 8}" fill="#1d4f91" rx="2"></rect>`;
       svg += `<text x="${labelW + w + 4}" y="${y + 15}">${n}</text>`;
     });
@@ -82,7 +82,7 @@
       const oneClick = can && H.unitCode(p.unit) && !p.transfer_110 ? `<button class="small" data-number="${H.esc(t.number)}" data-quick="1">按建议派单</button>` : "";
       return `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
         <td>${H.numberLink(t.number)}<br><span class="muted">${H.esc(t.channel_name)} ${H.fmtTime(t.created_at)}</span></td>
-        <td><strong>${H.esc(t.title)}</strong> ${H.flags(t)}<br><span class="muted">${H.esc((t.address || ""))}</span></td>
+        <td><strong data-free-text>${H.esc(t.title)}</strong> ${H.flags(t)}<br><span class="muted" data-free-text>${H.esc((t.address || ""))}</span></td>
         <td>${proposalText(t)}</td>
         <td>${H.countdown(t)}</td>
         <td><div class="actions">${oneClick}${H.actionButtons(t, ["dispatch", "merge", "transfer", "urge"])}</div></td></tr>`;
@@ -102,8 +102,8 @@
     }
     if (kind === "reply") return "";
     const label = {return: "退单理由", extension: "延期理由", suspend: "挂账理由"}[kind];
-    html += `<div class="request">${kind === "extension" && r.days ? `申请延期 <strong>${H.esc(r.days)}</strong> 个工作日<br>` : ""}${label}：${H.esc(r.reason || "（未填写）")}`;
-    if (kind === "return") html += `<br>依据：${r.basis ? H.esc(r.basis) : '<span class="muted">（未提供）</span>'}`;
+    html += `<div class="request">${kind === "extension" && r.days ? `申请延期 <strong>${H.esc(r.days)}</strong> 个工作日<br>` : ""}${label}：<span data-free-text>${H.esc(r.reason || "（未填写）")}</span>`;
+    if (kind === "return") html += `<br>依据：${r.basis ? `<span data-free-text>${H.esc(r.basis)}</span>` : '<span class="muted">（未提供）</span>'}`;
     return html + `<br>${who}</div>`;
   }
 
@@ -112,7 +112,7 @@
       const rows = data[kind] || [];
       const body = rows.length ? rows.map((t) => `<tr class="warning-${t.warning}" data-ticket="${H.esc(t.number)}">
           <td>${H.numberLink(t.number)}</td>
-          <td>${H.esc(t.title)} ${H.flags(t)}<br><span class="muted">${H.esc(t.handling_unit ? t.handling_unit.name : "")}${t.public_answer && kind === "reply" ? " · 答复：" + H.esc(t.public_answer.slice(0, 60)) : ""}</span>${requestHtml(kind, t)}</td>
+          <td><span data-free-text>${H.esc(t.title)}</span> ${H.flags(t)}<br><span class="muted">${H.esc(t.handling_unit ? t.handling_unit.name : "")}${t.public_answer && kind === "reply" ? ` · 答复：<span data-free-text>${H.esc(t.public_answer.slice(0, 60))}</span>` : ""}</span>${requestHtml(kind, t)}</td>
           <td><div class="actions">${H.actionButtons(t, [...actions, "urge", "supervise"])}</div></td></tr>`).join("")
         : '<tr><td colspan="3" class="empty">无</td></tr>';
       return `<h3 style="font-size:14px;margin:10px 0 4px">${label} <span class="badge ${rows.length ? "blue" : ""}" data-approval="${kind}">${rows.length}</span></h3>
