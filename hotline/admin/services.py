@@ -178,6 +178,7 @@ def rename_unit(session: Session, actor: User, code: str, name: str) -> Unit:
 
 def limit_record(row: TimeLimit) -> dict:
     return {
+        "id": row.id,
         "preset": row.preset,
         "stage": row.stage,
         "amount": row.amount,
@@ -187,6 +188,7 @@ def limit_record(row: TimeLimit) -> dict:
         "category_prefix": row.category_prefix,
         "area_code": row.area_code,
         "note": row.note,
+        "enterprise": row.enterprise,
     }
 
 

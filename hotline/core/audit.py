@@ -62,6 +62,7 @@ FIELD_NAMES = {
     "struck_off": "销号工单",
     "number": "工单编号",
     "read_at": "已读时间",
+    "enterprise": "涉企",
 }
 
 

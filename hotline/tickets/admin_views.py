@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify
 
+from hotline.admin import services
 from hotline.auth.api import api_auth
 from hotline.auth.roles import Role
 from hotline.core import clock
 from hotline.core.api_schemas import accepts, query_params, returns
-from hotline.core.audit import record_admin_change
 from hotline.core.effects import commit
 from hotline.core.errors import not_found
 from hotline.core.extensions import db
@@ -22,7 +22,7 @@ from hotline.tickets.inputs import (
     TimeLimitRow,
     TimeLimitTable,
 )
-from hotline.tickets.limits import LIMIT_STAGES, PRESETS, check_stage_covered, rows_for
+from hotline.tickets.limits import LIMIT_STAGES, PRESETS, rows_for
 from hotline.tickets.models import TimeLimit
 
 bp = Blueprint("tickets_admin_api", __name__, url_prefix="/api/v1")
@@ -72,11 +72,8 @@ def add_time_limit(body: TimeLimitRow):
         note=body.note,
         enterprise=body.enterprise or None,
     )
-    db.session.add(row)
-    db.session.flush()
-    check_stage_covered(db.session, row.preset, row.stage)
+    services.add_time_limit(db.session, g.actor, row)
     result = _row_dict(row)
-    record_admin_change(db.session, g.actor, "time_limit", row.id, "create", after=result)
     current_app.logger.info("time limit added by %s: %s", g.actor.username, result)
     commit(db.session)
     return jsonify(result), 201
@@ -85,14 +82,9 @@ def add_time_limit(body: TimeLimitRow):
 @bp.delete("/time-limits/<int:row_id>")
 @api_auth(Role.ADMIN)
 def delete_time_limit(row_id: int):
-    row = db.session.get(TimeLimit, row_id)
-    if row is None:
+    if db.session.get(TimeLimit, row_id) is None:  # the API's 404 wording; the service finds it in the identity map
         raise not_found("时限规则")
-    before = _row_dict(row) | {"preset": row.preset}
-    db.session.delete(row)
-    db.session.flush()
-    check_stage_covered(db.session, row.preset, row.stage)
-    record_admin_change(db.session, g.actor, "time_limit", row_id, "delete", before=before)
+    services.delete_time_limit(db.session, g.actor, row_id)
     current_app.logger.info("time limit %s deleted by %s", row_id, g.actor.username)
     commit(db.session)
     return jsonify({"deleted": row_id})

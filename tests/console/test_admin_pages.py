@@ -118,6 +118,25 @@ def test_time_limits_page_layers_and_refuses_with_the_reason(login, api, monkeyp
     assert login("supervisor1").get("/admin/time-limits").status_code == 200
 
 
+def test_the_page_and_the_api_write_one_audit_record_for_a_time_limit(login, api, app):
+    from hotline.core.audit import list_admin_changes
+    from hotline.core.extensions import db
+
+    row = {"preset": "default", "stage": "reply", "amount": "3", "unit": "working_days", "kind": "consult"}
+    admin = login("admin1")
+    admin.post("/admin/time-limits?preset=default", data=row, follow_redirects=True)
+    by_api = api.post("/api/v1/time-limits", as_="admin1", json=row | {"amount": 3, "enterprise": True}).get_json()
+    admin.post(f"/admin/time-limits/{by_api['id']}/delete?preset=default")  # the page deletes the API's 涉企 row
+    with app.app_context():
+        deleted, api_created, page_created = [c.to_dict() for c in list_admin_changes(db.session, entity="time_limit")]
+    assert [c["action"] for c in (deleted, api_created, page_created)] == ["delete", "create", "create"]
+    assert deleted["before"] == api_created["after"]
+    assert api_created["after"] == page_created["after"] | {"id": by_api["id"], "enterprise": True}
+    assert page_created["after"]["preset"] == "default" and page_created["after"]["enterprise"] is None
+    table = _audit(admin)[_audit(admin).index("<table") :]
+    assert "涉企" in table and "enterprise" not in table
+
+
 def test_categories_add_and_disable(login, app):
     admin = login("admin1")
     page = admin.post("/admin/categories", data={"parent": "", "name": "测试一级"}, follow_redirects=True)

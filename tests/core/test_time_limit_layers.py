@@ -85,3 +85,71 @@ def test_api_edits_are_audited(api, app):
         changes = [c.to_dict() for c in list_admin_changes(db.session, entity="time_limit")]
     assert [(c["action"], c["actor"]) for c in changes] == [("delete", "admin1"), ("create", "admin1")]
     assert changes[0]["before"]["amount"] == 3 and changes[1]["after"]["kind"] == "consult"
+
+
+def _changes(app) -> list[dict]:
+    from hotline.core.audit import list_admin_changes
+    from hotline.core.extensions import db
+
+    with app.app_context():
+        return [c.to_dict() for c in list_admin_changes(db.session, entity="time_limit")]
+
+
+def _delete(api, row_id: int):
+    return api.client.delete(f"/api/v1/time-limits/{row_id}", headers=api._headers("admin1"))
+
+
+def test_api_audit_rows_hold_the_whole_row(api, app):
+    added = _add(api, stage="reply", kind="consult", amount=2, unit="working_days", enterprise=True, note="涉企咨询")
+    row = added.get_json()
+    assert added.status_code == 201 and row["enterprise"] is True and "preset" not in row
+    assert _delete(api, row["id"]).get_json() == {"deleted": row["id"]}
+    deleted, created = _changes(app)
+    record = {
+        "id": row["id"],
+        "preset": "default",
+        "stage": "reply",
+        "amount": 2,
+        "unit": "working_days",
+        "kind": "consult",
+        "urgency": None,
+        "category_prefix": None,
+        "area_code": None,
+        "note": "涉企咨询",
+        "enterprise": True,
+    }
+    assert (created["action"], created["entity_key"], created["after"], created["before"]) == (
+        "create",
+        str(row["id"]),
+        record,
+        None,
+    )
+    assert (deleted["action"], deleted["entity_key"], deleted["before"], deleted["after"]) == (
+        "delete",
+        str(row["id"]),
+        record,
+        None,
+    )
+
+
+def test_bad_rows_and_unknown_ids_are_refused_and_leave_no_audit_row(api, app):
+    refused = _add(api, stage="reply", amount=0, unit="hours")
+    assert refused.status_code == 422
+    missing = _delete(api, 987654)
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == {"code": "not_found", "message": "时限规则不存在或无权查看"}
+    assert _changes(app) == []
+
+
+def test_a_delete_that_leaves_a_stage_without_a_limit_is_refused(api, app, monkeypatch):
+    general = _add(api, stage="accept", amount=2, unit="hours").get_json()
+    bare = tuple(r for r in limits.PRESETS["default"] if not (r.stage == "accept" and r.urgency is None))
+    monkeypatch.setitem(limits.PRESETS, "default", bare)  # now the stored row is the stage's only general limit
+    refused = _delete(api, general["id"])
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "stage_without_limit"
+    from hotline.core.extensions import db
+    from hotline.tickets.models import TimeLimit
+
+    with app.app_context():
+        assert db.session.get(TimeLimit, general["id"]) is not None
+    assert [c["action"] for c in _changes(app)] == ["create"]
