@@ -34,7 +34,10 @@ class IntakeDispatcher:
         )
         area = proposal.area or {}
         area_unit = area.get("unit")
-        similar = find_similar(session, draft.text, area_unit, district=area.get("district") or None)
+        # The registered text, as after_intake indexes it: its MinHash bands are computed once for both.
+        similar = find_similar(
+            session, draft.registered_text or draft.text, area_unit, district=area.get("district") or None
+        )
         return Advice(proposal=proposal.to_dict(), area_unit=area_unit, similar=similar)
 
     def after_intake(self, session: Session, ticket: Ticket, advice: Advice | None) -> None:

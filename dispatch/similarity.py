@@ -167,16 +167,21 @@ _PERMUTATIONS = np.random.default_rng(20261202).integers(1, _PRIME, size=(2, BAN
 
 def minhash_bands(text: str) -> list[int]:
     """Return the text's LSH band keys (signed 64-bit, stable across processes); none for an empty text."""
+    return list(_bands(text))
+
+
+@functools.lru_cache(maxsize=64)  # intake finds a new ticket's duplicates, then indexes it: the same text twice
+def _bands(text: str) -> tuple[int, ...]:
     grams = _shingles(text)
     if not grams:
-        return []
+        return ()
     x = np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams))
     mins = ((np.outer(x, _PERMUTATIONS[0]) + _PERMUTATIONS[1]) % _PRIME).min(axis=0).reshape(BANDS, ROWS)
     keys = []
     for band, row in enumerate(mins.tolist()):
         digest = hashlib.blake2b(struct.pack("<4I", band, *row), digest_size=8).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+    return tuple(keys)
 
 
 class IdfTable:

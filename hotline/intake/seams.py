@@ -43,6 +43,8 @@ class Draft:
     area: str | None = None  # a unit code already known (a grid worker's own grid)
     prediction: Prediction | None = None
     detect_110: bool = True
+    # The text as it will be registered (title + content): what duplicates are found and indexed by.
+    registered_text: str | None = None
 
 
 @dataclass

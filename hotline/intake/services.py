@@ -18,7 +18,7 @@ from hotline.classification.services import record_classification, record_correc
 from hotline.intake.seams import INTAKE, Draft, Prediction
 from hotline.intake.suggestions import advise, merge, predict
 from hotline.tickets.models import Ticket
-from hotline.tickets.services import NewTicket, find_by_external_id, register_ticket
+from hotline.tickets.services import NewTicket, display_title, register_ticket
 from hotline.units.services import get_unit_by_code
 
 
@@ -48,10 +48,8 @@ def take_in(
     ``origin`` is stored with the suggestions (e.g. ``{"source": "patrol"}``); ``detect_110`` is off for
     requests that came from 110 in the first place.
     """
-    if data.external_id:
-        existing = find_by_external_id(session, data.channel, data.external_id)
-        if existing is not None:
-            return Intake(existing, False, existing.suggestion or {})
+    # A repeated external id is not looked up first: the ticket's unique index finds it when registering (a
+    # statement less for every new request; a retry costs a classification and a ticket number).
     data.summary = data.summary or summarize(data.content, data.title or "")  # lists show it (issue 16)
     text = f"{data.title or ''} {data.content}".strip()
     unavailable: list[str] = []
@@ -71,6 +69,7 @@ def take_in(
         area=data.area_unit.code if data.area_unit else None,
         prediction=prediction,
         detect_110=detect_110,
+        registered_text=f"{display_title(data)} {data.content}",
     )
     advice = advise(session, draft, unavailable)
     if data.area_unit is None and advice is not None and advice.area_unit:

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.auth.models import User
 from hotline.auth.roles import SCOPED_ROLES, Role
@@ -16,6 +16,7 @@ from hotline.core.effects import defer
 from hotline.core.errors import DomainError, not_found
 from hotline.core.extensions import db
 from hotline.core.recent import Recent
+from hotline.core.upsert import upsert_insert
 from hotline.tickets import limits
 from hotline.tickets.events import record_event
 from hotline.tickets.models import Ticket, TicketEvent, ticket_co_units
@@ -59,6 +60,11 @@ class NewTicket:
     summary: str | None = None  # the request in ≤ 80 characters (set by intake)
 
 
+def display_title(data: NewTicket) -> str:
+    """Return the title a ticket is registered with: the caller's, else the text's first line (≤ 40 characters)."""
+    return data.title or data.content.strip().splitlines()[0][:40]
+
+
 def find_by_external_id(session: Session, channel: str, external_id: str) -> Ticket | None:
     """Return the ticket already taken in for ``(channel, external_id)``."""
     return session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.external_id == external_id))
@@ -75,36 +81,10 @@ def register_ticket(
 ) -> tuple[Ticket, bool]:
     """Take in a request (受理); return ``(ticket, created)`` — the same ticket again for a repeated external id.
 
-    Intake (``hotline.intake.take_in``) has already looked the external id up; a twin committed since is
-    caught by the unique index below.
+    Intake (``hotline.intake.take_in``) does not look the external id up first: the unique index answers, so
+    a new request costs no extra statement and a repeated one is found by its conflict.
     """
     moment = now or clock.now()
-    title = data.title or data.content.strip().splitlines()[0][:40]
-    ticket = Ticket(
-        number=next_ticket_number(session, moment),
-        channel=data.channel,
-        external_id=data.external_id,
-        caller_name=data.caller_name,
-        caller_phone=data.caller_phone,
-        title=title,
-        content=data.content,
-        summary=data.summary,
-        address=data.address,
-        category=data.category,
-        kind=data.kind,
-        urgency=data.urgency,
-        is_enterprise=data.is_enterprise,
-        is_business_env=data.is_business_env,
-        area_unit=data.area_unit,
-        state=State.REGISTERED.value,
-        registered_by=actor,
-        created_at=moment,
-        updated_at=moment,
-        dispatch_started_at=moment,
-        suggestion=suggestion,
-        deadline_clocks={},
-        co_units=[],  # known empty: serialising the new ticket then loads nothing
-    )
     duration = limits.limit_for(
         session,
         preset,
@@ -114,22 +94,44 @@ def register_ticket(
         category=data.category,
         enterprise=data.is_enterprise,
     )
-    ticket.dispatch_due = duration.after(moment)
-    ticket.deadline_clocks = {"dispatch": duration.on_working_clock}
+    row = {
+        "number": next_ticket_number(session, moment),
+        "channel": data.channel,
+        "external_id": data.external_id,
+        "caller_name": data.caller_name,
+        "caller_phone": data.caller_phone,
+        "title": display_title(data),
+        "content": data.content,
+        "summary": data.summary,
+        "address": data.address,
+        "category": data.category,
+        "kind": data.kind,
+        "urgency": data.urgency,
+        "is_enterprise": data.is_enterprise,
+        "is_business_env": data.is_business_env,
+        "area_unit_id": data.area_unit.id if data.area_unit else None,
+        "state": State.REGISTERED.value,
+        "registered_by_id": actor.id if actor else None,
+        "created_at": moment,
+        "updated_at": moment,
+        "dispatch_started_at": moment,
+        "dispatch_due": duration.after(moment),
+        "deadline_clocks": {"dispatch": duration.on_working_clock},
+        "suggestion": suggestion,
+    }
+    # One INSERT … ON CONFLICT DO NOTHING RETURNING: a concurrent twin with the same external id (committed
+    # since intake looked) yields no row, and we fall back to it; no savepoint, so what the caller wrote
+    # earlier in the transaction stays.
+    statement = upsert_insert(session, Ticket).values(row)
     if data.external_id:
-        # A concurrent twin may commit first: the savepoint lets us fall back to it instead of failing.
-        try:
-            with session.begin_nested():
-                session.add(ticket)
-                session.flush()
-        except IntegrityError:
-            existing = find_by_external_id(session, data.channel, data.external_id)
-            if existing is None:
-                raise
-            return existing, False
-    else:
-        session.add(ticket)
-        session.flush()
+        statement = statement.on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    ticket = session.scalars(statement.returning(Ticket)).first()
+    if ticket is None:
+        existing = find_by_external_id(session, data.channel, data.external_id or "")
+        if existing is None:  # pragma: no cover - the conflicting row is visible once its insert committed
+            raise DomainError(409, "conflict", "工单正在受理，请稍后重试")
+        return existing, False
+    set_committed_value(ticket, "co_units", [])  # known empty: serialising the new ticket then loads nothing
     record_event(
         session,
         ticket,

@@ -11,7 +11,10 @@ from sqlalchemy import Date, bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from hotline.core.recent import Recent
+from hotline.units.models import Unit
 from knowledge.dates import today as local_today
+from knowledge.models import Article
 from knowledge.search.snippet import highlight
 from knowledge.search.stats import document_count, document_frequencies, idf
 from knowledge.search.synonyms import load_synonyms
@@ -448,19 +451,33 @@ def _run_stages(
     return list(found.items())
 
 
+def _no_texts_yet(_session: Session) -> dict[int, tuple]:
+    return {}
+
+
+# What a hit shows of an article (title, plain text, status, category, unit), kept per process like other
+# reference data: suggestions ask for the same few hundred articles all day, so the fetch after the ranking
+# is skipped (a statement per intake and keystroke). Dropped every HOTLINE_REFERENCE_SECONDS and on any
+# article or unit written in this process; the ranking itself (which articles, their status filter) is fresh.
+_SHOWN = Recent(_no_texts_yet, written_by=(Article, Unit))
+
+
 def _hits(session: Session, ranked: list[tuple[int, float]], marks: set[str]) -> list[SearchHit]:
     if not ranked:
         return []
-    stmt = sql_text(
-        "SELECT a.id, a.title, a.body, a.status, a.category, a.unit_id, u.name FROM kb_articles a "
-        "LEFT JOIN units u ON u.id = a.unit_id WHERE a.id IN :ids"
-    ).bindparams(bindparam("ids", expanding=True))
-    rows = {r[0]: r for r in session.execute(stmt, {"ids": [aid for aid, _ in ranked]})}
+    shown = _SHOWN.get(session)
+    missing = [aid for aid, _ in ranked if aid not in shown]
+    if missing:
+        stmt = sql_text(
+            "SELECT a.id, a.title, a.body, a.status, a.category, a.unit_id, u.name FROM kb_articles a "
+            "LEFT JOIN units u ON u.id = a.unit_id WHERE a.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        for r in session.execute(stmt, {"ids": missing}):
+            shown[r[0]] = (r[1], html_to_text(r[2]), r[3], r[4] or "", r[6], r[5])
     hits = []
     for aid, score in ranked:
-        r = rows[aid]
-        snippet = highlight(html_to_text(r[2]), marks)
-        hits.append(SearchHit(aid, r[1], snippet, r[3], round(score, 6), r[4] or "", r[6], r[5]))
+        title, text, status, category, unit, unit_id = shown[aid]
+        hits.append(SearchHit(aid, title, highlight(text, marks), status, round(score, 6), category, unit, unit_id))
     return hits
 
 
