@@ -21,7 +21,7 @@ from hotline.core.errors import DomainError
 from hotline.search.index import ticket_tokens
 from hotline.search.models import SavedView
 from hotline.tickets.models import CHANNEL_NAMES, KINDS, WARNINGS, Ticket
-from hotline.tickets.services import LIST_LOADING, visibility_filter
+from hotline.tickets.services import list_loading, visibility_filter
 from hotline.tickets.states import OPEN, State
 from hotline.tickets.whistleblower import TicketText, hides_reporter, ticket_text
 from hotline.units.models import Unit
@@ -236,7 +236,7 @@ def search_tickets(
     query = (
         select(Ticket, page_ids.c.sort_key)
         .join(page_ids, Ticket.id == page_ids.c.id)
-        .options(*LIST_LOADING)
+        .options(*list_loading(user))
         .order_by(*outer)
     )
     rows = list(session.execute(query))

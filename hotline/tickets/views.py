@@ -14,13 +14,13 @@ from hotline.tickets.lifecycle import perform_action
 from hotline.tickets.outputs import TicketAnswer, TicketEvents, TicketPage
 from hotline.tickets.schemas import event_to_dict, ticket_to_dict
 from hotline.tickets.services import (
-    LIST_LOADING,
     PAGE_SIZE,
     after_cursor,
     decode_cursor,
     encode_cursor,
     get_visible_ticket,
     list_events,
+    list_loading,
     ticket_query,
 )
 from hotline.tickets.whistleblower import found_by_text
@@ -45,7 +45,7 @@ def list_tickets(args: TicketListQuery):
         warning=args.warning,
         q=args.q,
     )
-    query = query.options(*LIST_LOADING).limit(PAGE_SIZE + 1)
+    query = query.options(*list_loading(g.actor)).limit(PAGE_SIZE + 1)
     query = query.where(after_cursor(after)) if after is not None else query.offset((page - 1) * PAGE_SIZE)
     rows = db.session.scalars(query).all()
     shown = rows[:PAGE_SIZE]
