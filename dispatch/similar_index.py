@@ -46,8 +46,8 @@ def ticket_text(title: str | None, content: str | None) -> str:
 def index_ticket(session: Session, ticket_id: int, text: str) -> int:
     """Store the bands of an open ticket's text (one statement); return how many."""
     bands = sorted(set(minhash_bands(text)))
-    if bands:
-        session.execute(insert(SimilarBand), [{"band": b, "ticket_id": ticket_id} for b in bands])
+    if bands:  # the table, not the ORM entity: plain rows need no bulk unit-of-work (half this call's CPU)
+        session.execute(insert(SimilarBand.__table__), [{"band": b, "ticket_id": ticket_id} for b in bands])
     return len(bands)
 
 
