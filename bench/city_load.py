@@ -18,7 +18,8 @@ p50/p99. The clients never fetch after an event, as the pages do not (``tests/e2
 requests). No assertions.
 
 Usage: python bench/city_load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_1m
-       [--seconds 60] [--agents 20] [--inboxes 100] [--client-processes 4] [--redis-url redis://127.0.0.1:6379/9]
+       [--seconds 60] [--agents 20] [--inboxes 100] [--client-processes 4] [--web-processes 1]
+       [--redis-url redis://127.0.0.1:6379/9]
 """
 
 from __future__ import annotations
@@ -128,9 +129,12 @@ def main() -> None:
     parser.add_argument("--keystroke", type=float, default=1.0, help="seconds between an agent's suggest calls")
     parser.add_argument("--inboxes", type=int, default=100)
     parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument(
+        "--web-processes", type=int, default=1, help="web processes behind the Redis queue; clients spread over them"
+    )
     args = parser.parse_args()
 
-    stack = start_stack(args.database_url, args.redis_url)
+    stack = start_stack(args.database_url, args.redis_url, web=args.web_processes)
     base, bare = stack.base, stack.bare
     context = multiprocessing.get_context("spawn")
     out, stop = context.Queue(), context.Event()
@@ -142,12 +146,17 @@ def main() -> None:
             args.inboxes // args.client_processes + (i < args.inboxes % args.client_processes)
             for i in range(args.client_processes)
         ]
-        for n in per:
-            child = context.Process(target=_inbox_process, args=(base, cookie, n, out, stop), daemon=True)
+        for i, n in enumerate(per):  # each client process's inboxes on one web process, as a balancer would
+            at = stack.webs[i % len(stack.webs)]
+            child = context.Process(target=_inbox_process, args=(at, cookie, n, out, stop), daemon=True)
             child.start()
             children.append(child)
         connected = sum(out.get(timeout=180)[1] for _ in children)
-        print(f"{connected} inboxes connected as handler1; {args.agents} agents for {args.seconds} s", flush=True)
+        print(
+            f"{connected} inboxes connected as handler1 over {len(stack.webs)} web process(es); "
+            f"{args.agents} agents for {args.seconds} s",
+            flush=True,
+        )
 
         timings, bare_timings = Timings(), Timings()
         pairs = texts(2000)
@@ -157,12 +166,12 @@ def main() -> None:
         changes = {"made": 0}
 
         def agent_loop(n: int) -> None:
-            i = n
+            i, at = n, stack.webs[n % len(stack.webs)]
             while time.monotonic() < deadline:
                 title, content = pairs[i % len(pairs)]
                 i += args.agents
                 for cut in (len(content) // 3, 2 * len(content) // 3, len(content)):
-                    timings.call("suggest", "POST", base + "/api/v1/console/suggest", agent, {"text": content[:cut]})
+                    timings.call("suggest", "POST", at + "/api/v1/console/suggest", agent, {"text": content[:cut]})
                     time.sleep(args.keystroke)
                 body = {
                     "channel": "phone",
@@ -171,7 +180,7 @@ def main() -> None:
                     "content": content,
                     "caller_phone": "13900002222",
                 }
-                made = timings.call("intake", "POST", base + "/api/v1/tickets", agent, body)
+                made = timings.call("intake", "POST", at + "/api/v1/tickets", agent, body)
                 if made:
                     new_tickets.put(made["ticket"]["number"])
                 bare_timings.call("bare insert", "POST", bare + "/bare", "none", body)

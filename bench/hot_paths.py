@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -57,13 +57,28 @@ end
 function init(args)
   thread_id = tid
 end
+-- The server's own statement count of every answer (X-SQL-Statements): the count of a warm process.
+sql_total = 0
+sql_answers = 0
+function response(status, headers, body)
+  local n = tonumber(headers["X-SQL-Statements"])
+  if n then
+    sql_total = sql_total + n
+    sql_answers = sql_answers + 1
+  end
+end
 function done(summary, latency, requests)
   local e = summary.errors
+  local total, answers = 0, 0
+  for _, t in ipairs(threads) do
+    total = total + t:get("sql_total")
+    answers = answers + t:get("sql_answers")
+  end
   io.write(string.format(
     'RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "status_errors": %d, '
-    .. '"socket_errors": %d}\n',
+    .. '"socket_errors": %d, "sql_total": %d, "sql_answers": %d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), e.status,
-    e.connect + e.read + e.write + e.timeout))
+    e.connect + e.read + e.write + e.timeout, total, answers))
 end
 """
 
@@ -150,7 +165,43 @@ def run_wrk(url: str, script: str, duration: int, connections: int, threads: int
         "p99_ms": raw["p99_us"] / 1000,
         "errors": raw["status_errors"] + raw["socket_errors"],
         "requests": raw["requests"],
+        "sql_run": raw["sql_total"] / raw["sql_answers"] if raw.get("sql_answers") else None,
     }
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _busy_seconds() -> float:
+    """The machine's busy CPU seconds so far (all cores, idle and iowait left out), from /proc/stat."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / _TICK
+
+
+def run_wrk_watched(processes: dict[str, int], url: str, script: str, **w) -> dict:
+    """``run_wrk``, adding the CPU each process spent per request and the machine's busy cores meanwhile.
+
+    On a 2-core box the web process shares the cores with PostgreSQL, the worker and wrk: this says where
+    the time went. The worker's share is read 2 s after wrk stops, once it has drained what the run queued.
+    """
+    before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
+    busy0 = _busy_seconds()
+    started = time.monotonic()
+    result = run_wrk(url, script, **w)
+    busy1 = _busy_seconds()
+    elapsed = time.monotonic() - started
+    time.sleep(2)
+    n = max(result["requests"], 1)
+    for name, pid in processes.items():
+        result[f"{name}_cpu_ms"] = (_cpu_seconds(pid) - before[name]) / n * 1000
+    result["busy_cores"] = (busy1 - busy0) / elapsed if elapsed else 0.0
+    return result
 
 
 def sql_per_request(method: str, url: str, auth: str | None, bodies: list[dict | None]) -> float | None:
@@ -184,11 +235,15 @@ class RunningStack:
     bare: str
     processes: list[subprocess.Popen]
     logs: Path
+    webs: list[str] = field(default_factory=list)  # every web process's address (base is the first)
 
 
-def start_stack(database_url: str, redis_url: str) -> RunningStack:
-    """Start what ``make run`` starts with Redis (gevent web + worker) and the bare app, on ``database_url``."""
-    port, bare_port = free_port(), free_port()
+def start_stack(database_url: str, redis_url: str, web: int = 1) -> RunningStack:
+    """Start what ``make run`` starts with Redis (gevent web + worker) and the bare app, on ``database_url``.
+
+    ``web`` > 1 starts that many web processes sharing the Redis queue, as behind a load balancer.
+    """
+    ports, bare_port = [free_port() for _ in range(web)], free_port()
     env = dict(os.environ)
     for key in ("HOTLINE_TEST_DATABASE_URL", "HOTLINE_TEST_REDIS_URL"):
         env.pop(key, None)
@@ -206,17 +261,20 @@ def start_stack(database_url: str, redis_url: str) -> RunningStack:
         out = (logs / log).open("w")
         return subprocess.Popen(args, cwd=ROOT, env=env | more, stdout=out, stderr=subprocess.STDOUT)
 
+    webs = [f"http://127.0.0.1:{port}" for port in ports]
     stack = RunningStack(
-        f"http://127.0.0.1:{port}",
+        webs[0],
         f"http://127.0.0.1:{bare_port}",
         [
-            start([PY, "-m", "hotline.serve"], "web.log", PORT=str(port)),
+            *(start([PY, "-m", "hotline.serve"], f"web{i}.log", PORT=str(port)) for i, port in enumerate(ports)),
             start([PY, "worker.py"], "worker.log"),
             start([PY, str(ROOT / "bench" / "bare_app.py")], "bare.log", PORT=str(bare_port)),
         ],
         logs,
+        webs,
     )
-    wait_http(stack.base + "/login")
+    for address in webs:
+        wait_http(address + "/login")
     wait_http(stack.bare + "/bare")
     return stack
 
@@ -256,10 +314,15 @@ def main() -> None:
         pairs = texts(400)
         rows: list[tuple[str, dict, float | None]] = []
         w = dict(duration=args.duration, connections=args.connections, threads=args.threads)
+        watched = {"web": stack.processes[0].pid, "worker": stack.processes[1].pid, "bare": stack.processes[-1].pid}
+
+        def wrk(url: str, script: str, **w) -> dict:
+            return run_wrk_watched(watched, url, script, **w)
+
         bare_post = _post_script("/bare", None, INTAKE_BODY, pairs)
         bare_get = _get_script("/bare", "none")
         if any(p in paths for p in ("intake", "suggest")):
-            rows.append(("bare insert (baseline)", run_wrk(bare + "/bare", bare_post, **w), 2))
+            rows.append(("bare insert (baseline)", wrk(bare + "/bare", bare_post, **w), 2))
         if "intake" in paths:
             sample = [
                 {
@@ -275,7 +338,7 @@ def main() -> None:
             rows.append(
                 (
                     "POST /api/v1/tickets",
-                    run_wrk(base + "/api/v1/tickets", _post_script("/api/v1/tickets", agent, INTAKE_BODY, pairs), **w),
+                    wrk(base + "/api/v1/tickets", _post_script("/api/v1/tickets", agent, INTAKE_BODY, pairs), **w),
                     sql,
                 )
             )
@@ -284,7 +347,7 @@ def main() -> None:
             rows.append(
                 (
                     "POST /api/v1/console/suggest",
-                    run_wrk(
+                    wrk(
                         base + "/api/v1/console/suggest",
                         _post_script("/api/v1/console/suggest", agent, SUGGEST_BODY, pairs),
                         **w,
@@ -303,15 +366,27 @@ def main() -> None:
             ("dashboard", "GET /api/v1/console/summary (dispatcher1)", "/api/v1/console/summary", dispatcher),
         ]
         if any(key in paths for key, *_ in reads):
-            rows.append(("bare read 50 rows (baseline)", run_wrk(bare + "/bare", bare_get, **w), 1))
+            rows.append(("bare read 50 rows (baseline)", wrk(bare + "/bare", bare_get, **w), 1))
         for key, label, path, auth in reads:
             if key in paths:
                 sql = sql_per_request("GET", base + path, auth, [None] * 5)
-                rows.append((label, run_wrk(base + path, _get_script(path, auth), **w), sql))
-        print(f"{'path':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'SQL/req':>8}")
+                rows.append((label, wrk(base + path, _get_script(path, auth), **w), sql))
+        print(
+            f"{'path':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'SQL/req':>8} {'in run':>6}"
+            f" {'web CPU':>8} {'worker':>7} {'busy':>5}"
+        )
         for label, r, sql in rows:
             sql_text = f"{sql:g}" if sql is not None else "-"
-            print(f"{label:44} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7d} {sql_text:>8}")
+            own = r["bare_cpu_ms"] if label.startswith("bare") else r["web_cpu_ms"]
+            run_sql = f"{r['sql_run']:.1f}" if r["sql_run"] is not None else "-"
+            print(
+                f"{label:44} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7d} {sql_text:>8}"
+                f" {run_sql:>6} {own:8.1f} {r['worker_cpu_ms']:7.1f} {r['busy_cores']:5.2f}"
+            )
+        print(
+            "SQL/req: before the run, cold caches; in run: the mean of every answer's X-SQL-Statements (warm).\n"
+            "web CPU / worker: CPU ms per request of the process serving it and of the worker; busy: cores in use"
+        )
         bare_rps = next((r["rps"] for label, r, _ in rows if label.startswith("bare insert")), None)
         intake = next((r for label, r, _ in rows if label == "POST /api/v1/tickets"), None)
         if bare_rps and intake:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -11,10 +13,7 @@ from sqlalchemy import Date, bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from hotline.core.recent import Recent
-from hotline.units.models import Unit
 from knowledge.dates import today as local_today
-from knowledge.models import Article
 from knowledge.search.snippet import highlight
 from knowledge.search.stats import document_count, document_frequencies, idf
 from knowledge.search.synonyms import load_synonyms
@@ -237,8 +236,8 @@ def _ranked(
     pool: int,
     candidates: int | None = None,
     coverage: Sequence[tuple[Node, float]] = (),
-) -> list[tuple[int, float, int, int]]:
-    """Return (id, score, helpful, unhelpful) for the best ``pool`` matches of one query tree.
+) -> list[tuple[int, float, int, int, _Shown]]:
+    """Return (id, score, helpful, unhelpful, shown) for the best ``pool`` matches of one query tree.
 
     The score is the text score times the article's static prior (``article_prior``). With ``candidates``,
     only that many matching entries are scored, in no order (a bound for suggestion queries).
@@ -286,7 +285,7 @@ def _ranked_once(
     k: int | None,
     candidates: int | None,
     coverage: Sequence[tuple[Node, float]],
-) -> tuple[list[tuple[int, float, int, int]], int]:
+) -> tuple[list[tuple[int, float, int, int, _Shown]], int]:
     """Return the best ``pool`` rows and how many index entries were ranked (at most ``k``)."""
     limit = int(candidates or k or -1)
     if pg:
@@ -329,15 +328,20 @@ def _ranked_once(
     prior = f"(CASE WHEN a.category = '{CASE_REPLY_CATEGORY}' THEN 1.0 ELSE {CURATED_PRIOR} END)"
     sql = (
         f"WITH m AS MATERIALIZED ({inner}), "
-        f"best AS (SELECT a.id, m.score * {prior} AS score, a.helpful_count, a.unhelpful_count "
-        f"FROM m JOIN kb_articles a ON a.id = m.id WHERE {filters.sql()} ORDER BY score DESC, a.id LIMIT :pool) "
-        "SELECT id, score, helpful_count, unhelpful_count FROM best "
-        "UNION ALL SELECT NULL, count(*), NULL, NULL FROM m"
+        f"best AS (SELECT a.id, m.score * {prior} AS score, a.helpful_count, a.unhelpful_count, a.updated_at, "
+        f"a.unit_id FROM m JOIN kb_articles a ON a.id = m.id WHERE {filters.sql()} ORDER BY score DESC, a.id "
+        "LIMIT :pool) "
+        "SELECT best.id, best.score, best.helpful_count, best.unhelpful_count, best.updated_at, best.unit_id, u.name "
+        "FROM best LEFT JOIN units u ON u.id = best.unit_id "
+        "UNION ALL SELECT NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM m"
     )
     stmt = sql_text(sql).bindparams(bindparam("statuses", expanding=True), bindparam("today", type_=Date))
     rows = session.execute(stmt, {**filters.params(), **params, "pool": pool}).all()
     matched_count = next(int(r[1]) for r in rows if r[0] is None)
-    best = sorted(((r[0], float(r[1]), r[2], r[3]) for r in rows if r[0] is not None), key=lambda r: (-r[1], r[0]))
+    best = sorted(
+        ((r[0], float(r[1]), r[2], r[3], _Shown(r[4], r[5], r[6])) for r in rows if r[0] is not None),
+        key=lambda r: (-r[1], r[0]),
+    )
     return best, matched_count
 
 
@@ -415,14 +419,15 @@ def _run_stages(
     *,
     candidates: int | None = None,
     coverage: Sequence[tuple[Node, float]] = (),
-) -> list[tuple[int, float]]:
+) -> list[tuple[int, float, _Shown]]:
     """Run stages in order, each filling the places the previous ones left, feedback-boosted."""
     found: dict[int, float] = {}
+    shown: dict[int, _Shown] = {}
     pool = max(limit * 3, 30)
     for stage in stages:
         if len(found) >= limit:
             break
-        results: list[tuple[_Query, list[tuple[int, float, int, int]]]] = []
+        results: list[tuple[_Query, list[tuple[int, float, int, int, _Shown]]]] = []
         for query in stage:
             if results and query.unless_first_fills:
                 full = limit if query.unless_first_fills == "page" else pool
@@ -436,9 +441,10 @@ def _run_stages(
         tokens = _entry_tokens(session, pg, sorted(check)) if check else {}
         merged: dict[int, float] = {}
         for query, rows in results:
-            for aid, score, helpful, unhelpful in rows:
+            for aid, score, helpful, unhelpful, version in rows:
                 if aid in found:
                     continue
+                shown[aid] = version
                 score *= query.factor * feedback_boost(helpful, unhelpful)
                 if query.has_synonyms:
                     entry = tokens.get(aid, "")
@@ -448,36 +454,50 @@ def _run_stages(
         best = sorted(merged.items(), key=lambda pair: (-pair[1], pair[0]))
         for aid, score in best[: limit - len(found)]:
             found[aid] = score
-    return list(found.items())
+    return [(aid, score, shown[aid]) for aid, score in found.items()]
 
 
-def _no_texts_yet(_session: Session) -> dict[int, tuple]:
-    return {}
+@dataclass(frozen=True)
+class _Shown:
+    """What the ranking reads of an article for its hit, beside the score: its version and its unit."""
+
+    updated_at: object  # the key of the article's cached text: any edit sets it anew
+    unit_id: int | None
+    unit: str | None
 
 
-# What a hit shows of an article (title, plain text, status, category, unit), kept per process like other
-# reference data: suggestions ask for the same few hundred articles all day, so the fetch after the ranking
-# is skipped (a statement per intake and keystroke). Dropped every HOTLINE_REFERENCE_SECONDS and on any
-# article or unit written in this process; the ranking itself (which articles, their status filter) is fresh.
-_SHOWN = Recent(_no_texts_yet, written_by=(Article, Unit))
+SHOWN_TEXTS = 4096  # articles whose title and text a process keeps (the whole demo knowledge base: 2,797)
+_texts: OrderedDict[tuple[int, object], tuple[str, str, str, str]] = OrderedDict()
+_texts_lock = threading.Lock()
 
 
-def _hits(session: Session, ranked: list[tuple[int, float]], marks: set[str]) -> list[SearchHit]:
+def _hits(session: Session, ranked: list[tuple[int, float, _Shown]], marks: set[str]) -> list[SearchHit]:
+    """Return the hits of ``ranked``. Their title and text are kept per process by (article, updated_at):
+    suggestions show the same few hundred articles all day, and any edit gives an article a new key, so the
+    fetch after the ranking (a statement per intake and keystroke) is made only for an article not seen yet."""
     if not ranked:
         return []
-    shown = _SHOWN.get(session)
-    missing = [aid for aid, _ in ranked if aid not in shown]
+    keys = [(aid, version.updated_at) for aid, _, version in ranked]
+    known = {key: _texts.get(key) for key in keys}  # held here: the fetch may yield to a request that evicts
+    by_id: dict[int, tuple[str, str, str, str]] = {}
+    missing = [aid for aid, stamp in keys if known[(aid, stamp)] is None]
     if missing:
         stmt = sql_text(
-            "SELECT a.id, a.title, a.body, a.status, a.category, a.unit_id, u.name FROM kb_articles a "
-            "LEFT JOIN units u ON u.id = a.unit_id WHERE a.id IN :ids"
+            "SELECT id, title, body, status, category, updated_at FROM kb_articles WHERE id IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
+        fetched = {}
         for r in session.execute(stmt, {"ids": missing}):
-            shown[r[0]] = (r[1], html_to_text(r[2]), r[3], r[4] or "", r[6], r[5])
+            fetched[(r[0], r[5])] = by_id[r[0]] = (r[1], html_to_text(r[2]), r[3], r[4] or "")
+        with _texts_lock:
+            _texts.update(fetched)
+            while len(_texts) > SHOWN_TEXTS:
+                _texts.popitem(last=False)
     hits = []
-    for aid, score in ranked:
-        title, text, status, category, unit, unit_id = shown[aid]
-        hits.append(SearchHit(aid, title, highlight(text, marks), status, round(score, 6), category, unit, unit_id))
+    for (aid, score, version), key in zip(ranked, keys, strict=True):
+        # An article edited between the ranking and the fetch comes back under its new key: show it as read.
+        title, text, status, category = known[key] or by_id[aid]
+        snippet = highlight(text, marks)
+        hits.append(SearchHit(aid, title, snippet, status, round(score, 6), category, version.unit, version.unit_id))
     return hits
 
 

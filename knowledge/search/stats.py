@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-# Frequencies only choose which words of a ticket text to search with; a minute-old count is as good.
-CACHE_SECONDS = 60.0
+# Frequencies only choose which words of a ticket text to search with; a count ten minutes old is as good
+# (and the index forgets them when it changes here): a new word of each text was a statement per intake.
+CACHE_SECONDS = 600.0
 _lock = threading.Lock()
 _cache: dict[str, int] = {}
 _docs: list[float] = []  # [count, fetched_at]

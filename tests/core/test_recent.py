@@ -136,31 +136,3 @@ def test_synonyms_edited_here_apply_to_the_next_search(app, world, kept):
         set_synonyms(db.session, "居住证", "暂住证", actor=Reviewer())
         db.session.commit()
         assert "暂住证" in load_synonyms(db.session)["居住证"]
-
-
-def test_articles_a_suggestion_shows_are_fetched_once_and_afresh_after_an_edit_here(app, world, kept):
-    from hotline.core.extensions import db
-    from knowledge.search import suggest_articles
-    from knowledge.search.engine import _SHOWN
-    from knowledge.services import create_article, publish_article, submit_article, update_article
-
-    def fetches() -> int:
-        return sum(1 for s in kept if "FROM kb_articles a LEFT JOIN units" in s)
-
-    with app.app_context():
-        _SHOWN.forget()
-        article = create_article(
-            db.session, actor=None, title="停水报修指南", body="<p>小区停水请拨打供水热线报修。</p>", status="published"
-        )
-        db.session.commit()
-        text = "小区今天早上突然停水，一直没有来水，希望尽快报修"
-        assert [h.title for h in suggest_articles(db.session, text)] == ["停水报修指南"]
-        suggest_articles(db.session, text)
-        assert fetches() == 1  # the second suggestion shows the article without reading it again
-
-        update_article(db.session, article.id, actor=world.user("admin1"), title="停水抢修指南")
-        submit_article(db.session, article.id, actor=world.user("admin1"))  # an edit goes back to review
-        publish_article(db.session, article.id, actor=world.user("supervisor1"))
-        db.session.commit()
-        assert [h.title for h in suggest_articles(db.session, text)] == ["停水抢修指南"]
-        assert fetches() == 2

@@ -217,3 +217,39 @@ def test_a_synonym_holding_the_word_typed_is_not_searched_again():
     assert "住房公积金" not in _tokens(_word_node("公积金", {"公积金": frozenset({"公积金", "住房公积金"})}))
     # The other way round the synonym widens the search.
     assert "公积金" in _tokens(_word_node("住房公积金", {"住房公积金": frozenset({"公积金", "住房公积金"})}))
+
+
+class _Reviewer:
+    role = "admin"
+    id = None
+    username = "admin1"
+
+
+def test_a_suggestion_reads_an_article_once_and_afresh_after_an_edit(kb_session):
+    from sqlalchemy import event
+
+    from knowledge.search import engine
+    from knowledge.services import publish_article, submit_article
+
+    fetched: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:
+        if "FROM kb_articles WHERE id IN" in statement:
+            fetched.append(statement)
+
+    engine._texts.clear()
+    event.listen(kb_session.bind.engine, "before_cursor_execute", seen)
+    try:
+        article = make(kb_session, "停水报修指南", "小区停水请拨打供水热线报修。")
+        text = "小区今天早上突然停水，一直没有来水，希望尽快报修"
+        assert titles(suggest_articles(kb_session, text, today=TODAY)) == ["停水报修指南"]
+        assert titles(suggest_articles(kb_session, text, today=TODAY)) == ["停水报修指南"]
+        assert len(fetched) == 1  # the second suggestion shows the article without reading it again
+
+        update_article(kb_session, article.id, actor=_Reviewer(), title="停水抢修指南")
+        submit_article(kb_session, article.id, actor=_Reviewer())
+        publish_article(kb_session, article.id, actor=_Reviewer(), today=TODAY)
+        assert titles(suggest_articles(kb_session, text, today=TODAY)) == ["停水抢修指南"]  # the edit, at once
+        assert len(fetched) == 2
+    finally:
+        event.remove(kb_session.bind.engine, "before_cursor_execute", seen)
