@@ -15,10 +15,11 @@ monkey.patch_all()
 
 import datetime as dt  # noqa: E402  (after the monkey-patching, as in hotline.serve)
 import os  # noqa: E402
+import socket  # noqa: E402
 
 from flask import Flask, jsonify, request  # noqa: E402
 from flask_sqlalchemy import SQLAlchemy  # noqa: E402
-from gevent.pywsgi import WSGIServer  # noqa: E402
+from gevent.pywsgi import WSGIHandler, WSGIServer  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
 
@@ -56,5 +57,15 @@ def create() -> Flask:
     return app
 
 
+class NoDelayHandler(WSGIHandler):
+    """Nagle off on each connection, as ``hotline.core.gevent_server.nodelay_handler`` serves (the baseline stays bare:
+    it imports nothing of the project)."""
+
+    def __init__(self, sock, address, server, rfile=None) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().__init__(sock, address, server, rfile)
+
+
 if __name__ == "__main__":
-    WSGIServer(("127.0.0.1", int(os.environ.get("PORT") or 5099)), create(), log=None).serve_forever()
+    address = ("127.0.0.1", int(os.environ.get("PORT") or 5099))
+    WSGIServer(address, create(), log=None, handler_class=NoDelayHandler).serve_forever()

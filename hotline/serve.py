@@ -27,6 +27,7 @@ from flask import Flask  # noqa: E402 (after the monkey-patching, on purpose)
 
 from hotline.app import create_app  # noqa: E402
 from hotline.core.extensions import socketio  # noqa: E402
+from hotline.core.gevent_server import nodelay_handler  # noqa: E402
 from hotline.core.scheduler import start_in_process  # noqa: E402
 from hotline.core.wiring import run_preloaders  # noqa: E402
 
@@ -74,7 +75,8 @@ def main() -> None:
     port = int(os.environ.get("PORT") or 5000)
     print(f"hotline12345 serving on http://{host}:{port} ({ASYNC_MODE})", flush=True)
     if ASYNC_MODE == "gevent":
-        socketio.run(build_app(), host=host, port=port, use_reloader=False)  # gevent's pywsgi server
+        # gevent's pywsgi server (Flask-SocketIO passes handler_class on to it)
+        socketio.run(build_app(), host=host, port=port, use_reloader=False, handler_class=nodelay_handler())
     else:
         serve_threads(host, port)
 
