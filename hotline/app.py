@@ -92,7 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from hotline.core import sql_count
 
         with app.app_context():
-            sql_count.enable(app, db.engine)
+            sql_count.enable(app)
 
     @app.teardown_appcontext
     def _forget_deferred(_exc: BaseException | None) -> None:

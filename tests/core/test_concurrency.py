@@ -75,3 +75,42 @@ def test_concurrent_intake_gets_unique_numbers_and_one_ticket_per_external_id(ap
     )
     assert sorted(r.status_code for r in twins).count(201) == 1
     assert len({r.get_json()["ticket"]["number"] for r in twins}) == 1
+
+
+def test_a_number_taken_by_an_open_intake_holds_up_no_other(app):
+    """The day's counter is not locked until an intake commits: the next intake's number comes at once."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from hotline.core.extensions import db
+    from hotline.tickets.numbering import next_ticket_number
+
+    moment = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC)
+    with app.app_context():
+        engine = db.engine
+        first = Session(engine)
+        try:
+            first.begin()
+            taken = next_ticket_number(first, moment)  # its transaction stays open, as a slow intake's would
+            second: list[str] = []
+
+            def take() -> None:
+                with Session(engine) as other:
+                    second.append(next_ticket_number(other, moment))
+                    other.commit()
+
+            racer = threading.Thread(target=take, daemon=True)
+            racer.start()
+            racer.join(5)
+            assert second, "the second number waited for the first intake's transaction"
+            assert int(second[0]) == int(taken) + 1
+        finally:
+            first.rollback()  # the intake fails: its number is not given again (a gap, as with a sequence)
+            first.close()
+        third = Session(engine)
+        try:
+            assert int(next_ticket_number(third, moment)) == int(second[0]) + 1
+            third.commit()
+        finally:
+            third.close()
