@@ -26,3 +26,14 @@ def test_tsvector_literal_positions_weights_and_quotes():
     literal = tsvector_literal((["公积金", "提取"], "A"), (["提取", "it's"], ""))
     assert literal == "'公积金':1A '提取':2A,3 'it''s':4"
     assert tsvector_literal(([], "A")) == ""
+
+
+def test_the_server_loads_the_dictionary_before_its_first_request(app, monkeypatch):
+    """Under gevent the dictionary's load (one C call) would hold every connection of the process still."""
+    import knowledge.search.tokenize as kb_tokenize
+    from hotline.core.wiring import run_preloaders
+
+    monkeypatch.setattr(kb_tokenize, "_tokenizer", None)  # as in a process that has not searched yet
+    with app.app_context():
+        run_preloaders(app)
+    assert kb_tokenize._tokenizer is not None
