@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import re
 import statistics
 import sys
@@ -41,7 +42,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.hot_paths import start_stack, stop_stack  # noqa: E402
+from bench.hot_paths import _busy_seconds, _cpu_seconds, start_stack, stop_stack  # noqa: E402
 from bench.stack import DEMO_PASSWORD, texts, token  # noqa: E402
 
 EVENTS = ("ticket.created", "ticket.updated", "ticket.warning")
@@ -62,35 +63,26 @@ def session_cookie(base: str, username: str) -> str:
 
 def _inbox_process(base: str, cookie: str, clients: int, out, stop) -> None:
     """Connect ``clients`` Socket.IO clients; report ``(event, delay seconds)`` receipts in batches."""
-    import socketio
+    from bench.socket_clients import SocketClients
 
-    lock = threading.Lock()
     pending: list[tuple[str, float]] = []
 
-    def handler(name: str):
-        def on_event(payload: dict) -> None:
-            with lock:
-                pending.append((name, time.time() - float(payload.get("committed_at") or time.time())))
+    def on_event(name: str, payload, received_at: float) -> None:
+        if name in EVENTS and isinstance(payload, dict):
+            pending.append((name, received_at - float(payload.get("committed_at") or received_at)))
 
-        return on_event
-
-    connected = []
-    for _ in range(clients):
-        client = socketio.Client(reconnection=False)
-        for name in EVENTS:
-            client.on(name, handler(name))
-        client.connect(base, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=20)
-        connected.append(client)
-    out.put(("ready", len(connected)))
+    inboxes = SocketClients(base, cookie, on_event)
+    out.put(("ready", inboxes.connect(clients)))
+    last_batch = time.monotonic()
     while not stop.is_set():
-        time.sleep(0.02)
-        with lock:
-            batch, pending[:] = list(pending), []
-        if batch:
-            out.put(("receipts", batch))
-    for client in connected:
-        client.disconnect()
-    out.put(("closed", len(connected)))
+        inboxes.poll(0.02)
+        if pending and time.monotonic() - last_batch > 0.2:
+            out.put(("receipts", list(pending)))
+            pending.clear()
+            last_batch = time.monotonic()
+    out.put(("receipts", list(pending)))  # the count is final before the disconnects
+    out.put(("closed", len(inboxes.sockets)))
+    inboxes.close()
 
 
 class Timings:
@@ -226,11 +218,18 @@ def main() -> None:
                 daemon=True,
             )
         )
+        # Where the CPU went: the web processes and the worker (processes[-2]) beside the machine's busy cores.
+        served = {f"web{i}": p.pid for i, p in enumerate(stack.processes[: len(stack.webs)])}
+        served["worker"] = stack.processes[len(stack.webs)].pid
+        cpu0, busy0, started = {n: _cpu_seconds(pid) for n, pid in served.items()}, _busy_seconds(), time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=args.seconds + 120)
         time.sleep(3)  # the last events in flight
+        elapsed = time.monotonic() - started
+        cpu = {n: (_cpu_seconds(pid) - cpu0[n]) / elapsed for n, pid in served.items()}
+        busy = (_busy_seconds() - busy0) / elapsed
         stop.set()
         receipts: list[tuple[str, float]] = []
         closed = 0
@@ -261,6 +260,8 @@ def main() -> None:
         )
         if delays:
             print(f"mean delay {statistics.mean(delays) * 1000:.0f} ms")
+        shares = ", ".join(f"{n} {c:.2f}" for n, c in cpu.items())
+        print(f"cores used over the shift: {shares}; the machine {busy:.2f} of {os.cpu_count()}")
     finally:
         stop.set()
         for child in children:

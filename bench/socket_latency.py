@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 
 import requests
-import socketio
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -132,34 +131,26 @@ def _listen(bases: list[str], cookie_by_base: dict[str, str], counts: list[int],
     A receipt is ``(version, perf_counter, time.time() - committed_at)``; ``perf_counter`` is the system-wide
     monotonic clock on Linux, so the parent can compare it with its own.
     """
-    lock = threading.Lock()
+    from bench.socket_clients import SocketClients
+
     pending: list[tuple[int, float, float]] = []
 
-    def on_event(payload: dict) -> None:
-        moment, wall = time.perf_counter(), time.time()
-        with lock:
-            pending.append((payload["version"], moment, wall - payload["committed_at"]))
+    def on_event(name: str, payload, received_at: float) -> None:
+        if name == "ticket.updated":
+            moment = time.perf_counter() - (time.time() - received_at)
+            pending.append((payload["version"], moment, received_at - payload["committed_at"]))
 
-    clients = []
-    for base, n in zip(bases, counts, strict=True):
-        for _ in range(n):
-            client = socketio.Client(reconnection=False)
-            client.on("ticket.updated", on_event)
-            client.connect(base, headers={"Cookie": cookie_by_base[base]}, transports=["websocket"], wait_timeout=10)
-            clients.append(client)
-    out.put(("ready", len(clients)))
+    groups = [SocketClients(base, cookie_by_base[base], on_event) for base in bases]
+    out.put(("ready", sum(group.connect(n) for group, n in zip(groups, counts, strict=True))))
     while not stop.is_set():
-        time.sleep(0.005)
-        with lock:
-            batch, pending[:] = list(pending), []
-        if batch:
-            out.put(("receipts", batch))
-    threads = [threading.Thread(target=c.disconnect, daemon=True) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
-    out.put(("closed", len(clients)))
+        for group in groups:
+            group.poll(0.002 if len(groups) > 1 else 0.005)
+        if pending:
+            out.put(("receipts", list(pending)))
+            pending.clear()
+    for group in groups:
+        group.close()
+    out.put(("closed", sum(counts)))
 
 
 class Listener:

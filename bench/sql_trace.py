@@ -61,11 +61,12 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="print whole statements, not their first line")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N requests per path instead")
     parser.add_argument("--top", type=int, default=30, help="functions printed per profile ordering")
+    parser.add_argument("--save", metavar="DIR", help="with --profile: also write DIR/<path>.pstats (for callers)")
     args = parser.parse_args()
     app = create_app()
     client = app.test_client()
     if args.profile:
-        _profile(_requests(client), args.paths.split(","), args.profile, args.top)
+        _profile(_requests(client), args.paths.split(","), args.profile, args.top, args.save)
         return
     seen: list[str] = []
     # Only the request's own statements: the test client runs it on this thread, while the relay of the
@@ -89,7 +90,7 @@ def main() -> None:
             print(f"{i:3d}. {text}")
 
 
-def _profile(calls: dict, paths: list[str], n: int, top: int) -> None:
+def _profile(calls: dict, paths: list[str], n: int, top: int, save: str | None = None) -> None:
     for name in paths:
         for _ in range(3):
             calls[name]()  # warm, as a running server is
@@ -101,6 +102,9 @@ def _profile(calls: dict, paths: list[str], n: int, top: int) -> None:
         profiler.disable()
         wall, cpu = ((time.perf_counter() - started) / n * 1000, (time.process_time() - cpu) / n * 1000)
         print(f"== {name}: {n} requests, {wall:.1f} ms wall and {cpu:.1f} ms CPU each (profiled)")
+        if save:
+            Path(save).mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(str(Path(save) / f"{name}.pstats"))
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)
