@@ -230,7 +230,10 @@ def token(base: str, username: str) -> str:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds the processes have used so far (Linux ``/proc``; 0 elsewhere)."""
-    total = 0.0
+    total, pids = 0.0, list(pids)
+    for pid in list(pids):  # and their children: the threaded server's requests run in a gunicorn worker
+        with contextlib.suppress(OSError):
+            pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
