@@ -21,7 +21,7 @@ from hotline.categories.services import FIRST_LEVEL_CODES
 from hotline.core import clock
 from hotline.history import generator as gen
 from hotline.history.writer import copy_rows, next_id, reset_sequence
-from hotline.search.index import index_tickets
+from hotline.search.index import TokenMemo, index_tickets
 from hotline.tickets import limits
 from hotline.tickets.deadlines import worst_deadline
 from hotline.tickets.models import (
@@ -144,6 +144,7 @@ def generate_history(
     stops = gen.stops(rng)
     closed_ids: list[int] = []
     totals = Counter()
+    token_memo: TokenMemo = {}  # the texts repeat: each is segmented once (index_tickets)
     for chunk_start in range(0, tickets, CHUNK):
         rows, events, callbacks, co_units, bands = [], [], [], [], []
         for i in range(chunk_start, min(chunk_start + CHUNK, tickets)):
@@ -172,7 +173,7 @@ def generate_history(
         copy_rows(conn, SimilarBand.__table__, ("band", "ticket_id"), bands)
         # The search index as intake's tickets get it (the same tokens): a fresh demo finds its history at once,
         # not 300 tickets per search as the lazy catch-up would index them.
-        index_tickets(conn, ((r[0], r[TITLE], r[CONTENT], r[ADDRESS]) for r in rows))
+        index_tickets(conn, ((r[0], r[TITLE], r[CONTENT], r[ADDRESS]) for r in rows), token_memo)
         totals.update(tickets=len(rows), events=len(events), callbacks=len(callbacks))
         if echo:
             echo(f"{totals['tickets']:,} 件 / {time.perf_counter() - started:.0f} s")

@@ -9,6 +9,7 @@ later-numbered one is not skipped.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 
 from sqlalchemy import func, select, text
@@ -47,11 +48,34 @@ def spanning_words(text: str) -> list[str]:
     return out
 
 
-def ticket_tokens(title: str | None, content: str | None, address: str | None) -> list[str]:
+# A piece of text's (search-mode tokens, spanning words), kept by a bulk writer whose texts repeat.
+TokenMemo = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def _piece_tokens(piece: str, memo: TokenMemo | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    found = memo.get(piece) if memo is not None else None
+    if found is None:
+        # Interned: a memo of thousands of texts then holds each word once, not once per text.
+        found = tuple(map(sys.intern, index_tokens(piece))), tuple(map(sys.intern, spanning_words(piece)))
+        if memo is not None:
+            memo[piece] = found
+    return found
+
+
+def ticket_tokens(
+    title: str | None, content: str | None, address: str | None, memo: TokenMemo | None = None
+) -> list[str]:
     """Return the index tokens of a ticket's text: the knowledge base's jieba search-mode segmentation, plus
-    the dictionary words spanning its cuts (``spanning_words``), each once."""
-    text = " ".join(p for p in (title, content, address) if p)
-    return list(dict.fromkeys([*index_tokens(text), *spanning_words(text)]))[:MAX_TOKENS]
+    the dictionary words spanning its cuts (``spanning_words``), each once.
+
+    Title, content and address are segmented apart: a space ends every jieba block and every Chinese run, so
+    the tokens of the joined text are the pieces' tokens in turn. ``memo`` keeps each piece's tokens for a
+    writer whose texts repeat (the history generator draws a million tickets from some 14,000 messages: the
+    segmentation was 84 % of its time).
+    """
+    pieces = [_piece_tokens(p, memo) for p in (title, content, address) if p]
+    words = [w for found, _ in pieces for w in found] + [w for _, spanning in pieces for w in spanning]
+    return list(dict.fromkeys(words))[:MAX_TOKENS]
 
 
 def _pending(session: Session, limit: int) -> list[tuple[int, str, str, str | None]]:
@@ -66,17 +90,21 @@ def _pending(session: Session, limit: int) -> list[tuple[int, str, str, str | No
     return [tuple(r) for r in session.execute(query)]
 
 
-def index_tickets(conn: Connection | Session, rows: Iterable[tuple[int, str | None, str | None, str | None]]) -> int:
+def index_tickets(
+    conn: Connection | Session,
+    rows: Iterable[tuple[int, str | None, str | None, str | None]],
+    memo: TokenMemo | None = None,
+) -> int:
     """Write the index rows of ``rows`` (id, title, content, address); a ticket already indexed is left as it is.
 
     Every writer of tickets goes through here (the search-time catch-up, the history generator's bulk writer),
-    so the index holds the same tokens whichever way a ticket was written.
+    so the index holds the same tokens whichever way a ticket was written. ``memo``: see ``ticket_tokens``.
     """
     bind = conn if isinstance(conn, Connection) else conn.get_bind()
     pg = bind.dialect.name == "postgresql"
     values = []
     for ticket_id, title, content, address in rows:
-        tokens = ticket_tokens(title, content, address)
+        tokens = ticket_tokens(title, content, address, memo)
         values.append(
             {"id": ticket_id, "tokens": " ".join(tokens), "tsv": tsvector_literal((tokens, "")) if pg else None}
         )
