@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -30,22 +29,15 @@ def init_app(app: Flask) -> None:
     data_dir = Path(app.config["HOTLINE_DATA_DIR"])
     register_demo_seeder(app, "knowledge", lambda session: seed_knowledge(session, data_dir))
     register_periodic(app, "knowledge.tasks:expire_and_remind", daily_at=dt.time(5, 30))
-    register_preloader(app, "knowledge", lambda: _preload(app))
+    register_preloader(app, "knowledge", _preload)
 
 
-def _preload(app: Flask) -> None:
+def _preload() -> None:
     """Load the search's jieba dictionary before serving: ~1.5 s of CPU in one C call, which under gevent
     held every connection of the process (500 inboxes included) still while the first suggestion waited."""
-    from hotline.core.extensions import db
-    from knowledge.search import suggest_articles
+    from knowledge.search.tokenize import get_tokenizer
 
-    with app.app_context():
-        try:
-            suggest_articles(db.session, "预热：小区停水", limit=1)
-        except Exception:  # an unmigrated database must not stop the server; the first request loads it
-            logging.getLogger(__name__).exception("knowledge preload failed")
-        finally:
-            db.session.remove()
+    get_tokenizer()
 
 
 def seed_knowledge(session: Session, data_dir: Path) -> int:
